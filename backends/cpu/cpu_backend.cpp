@@ -1,0 +1,118 @@
+#include "backends/cpu/cpu_backend.h"
+
+#include <omp.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+
+#include "backends/cpu/ops/ops.h"
+
+namespace ggml {
+namespace {
+
+class HostBuffer : public Buffer {
+public:
+    HostBuffer(Backend& b, void* data, size_t size, bool owned) : backend_(b), data_(data), size_(size), owned_(owned) {}
+    ~HostBuffer() override {
+        if (owned_) std::free(data_);
+    }
+    Backend& backend() const override { return backend_; }
+    void* base() const override { return data_; }
+    size_t size() const override { return size_; }
+    bool is_host() const override { return true; }
+    void upload(Tensor* t, const void* src, size_t offset, size_t n) override {
+        std::memcpy(static_cast<char*>(t->data) + offset, src, n);
+    }
+    void download(const Tensor* t, void* dst, size_t offset, size_t n) const override {
+        std::memcpy(dst, static_cast<const char*>(t->data) + offset, n);
+    }
+
+private:
+    Backend& backend_;
+    void* data_;
+    size_t size_;
+    bool owned_;
+};
+
+bool is_float(Type t) { return t == Type::F32 || t == Type::F16 || t == Type::BF16; }
+
+class CpuBackend : public Backend {
+public:
+    explicit CpuBackend(int n_threads) { set_threads(n_threads); }
+    void set_threads(int n) { ctx_.n_threads = n > 0 ? n : omp_get_max_threads(); }
+
+    std::string name() const override { return "CPU"; }
+
+    std::unique_ptr<Buffer> alloc_buffer(size_t size) override {
+        const size_t al = alignment();
+        void* p = std::aligned_alloc(al, (std::max<size_t>(size, 1) + al - 1) / al * al);
+        if (!p) throw std::bad_alloc();
+        return std::make_unique<HostBuffer>(*this, p, size, true);
+    }
+
+    bool can_read(const Buffer& buf) const override { return buf.is_host(); }
+
+    bool supports(const Tensor* n) const override {
+        const Tensor* a = n->src[0];
+        switch (n->op) {
+        case Op::None: case Op::View: case Op::Reshape: case Op::Permute: case Op::Transpose:
+            return true;
+        case Op::Cpy: case Op::Cont: case Op::Concat:
+            return is_float(a->type) && is_float(n->type);
+        case Op::GetRows: case Op::MulMat:
+            return is_float(a->type);
+        default:
+            return true;  // the remaining ops are f32-only and their builders check that
+        }
+    }
+
+    void compute(const Graph& g) override {
+        for (Tensor* n : g.nodes) run(n);
+    }
+
+    void run(Tensor* n) {
+        using namespace cpu;
+        switch (n->op) {
+        case Op::None: case Op::View: case Op::Reshape: case Op::Permute: case Op::Transpose: return;
+        case Op::Cpy: case Op::Cont: op_cpy(n, ctx_); return;
+        case Op::Concat: op_concat(n, ctx_); return;
+        case Op::GetRows: op_get_rows(n, ctx_); return;
+        case Op::Add: case Op::Sub: case Op::Mul: case Op::Div: op_binary(n, ctx_); return;
+        case Op::Scale: op_scale(n, ctx_); return;
+        case Op::Sqr: op_sqr(n, ctx_); return;
+        case Op::Sqrt: op_sqrt(n, ctx_); return;
+        case Op::Clamp: op_clamp(n, ctx_); return;
+        case Op::Unary: op_unary(n, ctx_); return;
+        case Op::Glu: op_glu(n, ctx_); return;
+        case Op::RmsNorm: op_rms_norm(n, ctx_); return;
+        case Op::Norm: op_norm(n, ctx_); return;
+        case Op::SoftMax: op_soft_max(n, ctx_); return;
+        case Op::Rope: op_rope(n, ctx_); return;
+        case Op::SumRows: case Op::Mean: op_sum_rows(n, ctx_); return;
+        case Op::Argmax: op_argmax(n, ctx_); return;
+        case Op::MulMat: op_mul_mat(n, ctx_); return;
+        case Op::Count: break;
+        }
+        throw std::logic_error(std::string("cpu: op ") + op_name(n->op) + " not implemented");
+    }
+
+private:
+    cpu::OpContext ctx_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cpu_backend(int n_threads) { return std::make_unique<CpuBackend>(n_threads); }
+
+void cpu_set_threads(Backend& b, int n_threads) {
+    auto* cpu = dynamic_cast<CpuBackend*>(&b);
+    if (!cpu) throw std::invalid_argument("cpu_set_threads: not the CPU backend");
+    cpu->set_threads(n_threads);
+}
+
+std::unique_ptr<Buffer> wrap_host_memory(Backend& cpu, void* data, size_t size) {
+    return std::make_unique<HostBuffer>(cpu, data, size, false);
+}
+
+}  // namespace ggml

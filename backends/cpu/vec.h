@@ -1,0 +1,27 @@
+// Run-time-dispatched kernels over contiguous arrays: the hot loops every op is built from. Each has a
+// scalar version (vec.cpp) and SIMD versions (vec_avx2.cpp, vec_avx512.cpp, vec_neon.cpp).
+#pragma once
+#include <cstdint>
+
+namespace ggml::cpu {
+
+void vec_add(int64_t n, float* z, const float* x, const float* y);
+void vec_sub(int64_t n, float* z, const float* x, const float* y);
+void vec_mul(int64_t n, float* z, const float* x, const float* y);
+void vec_div(int64_t n, float* z, const float* x, const float* y);
+void vec_scale(int64_t n, float* z, const float* x, float s, float b);  // z = x*s + b
+float vec_dot_f32(int64_t n, const float* x, const float* y);
+float vec_dot_f16(int64_t n, const uint16_t* x, const float* y);   // x: binary16
+float vec_dot_bf16(int64_t n, const uint16_t* x, const float* y);  // x: bfloat16
+double vec_sum_sq(int64_t n, const float* x);  // sum of x^2, accumulated precisely enough for norms
+double vec_sum(int64_t n, const float* x);
+float vec_max(int64_t n, const float* x);
+float vec_exp_sum(int64_t n, float* z, const float* x, float m);  // z = exp(x - m); returns sum(z)
+void vec_silu(int64_t n, float* z, const float* x);
+void vec_swiglu(int64_t n, float* z, const float* gate, const float* up);  // silu(gate) * up
+void vec_f16_to_f32(int64_t n, float* z, const uint16_t* x);
+void vec_f32_to_f16(int64_t n, uint16_t* z, const float* x);
+void vec_bf16_to_f32(int64_t n, float* z, const uint16_t* x);
+void vec_f32_to_bf16(int64_t n, uint16_t* z, const float* x);
+
+}  // namespace ggml::cpu

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what giraffe's build and tests need; quick when everything is already there.
+#   Debian packages: compiler, CMake, Catch2, OpenBLAS (benchmark yardstick only), stb, Python venv.
+#   .venv: Python packages the tests compare against (PyPI's gguf and numpy).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(build-essential cmake catch2 libopenblas-dev libstb-dev python3-venv python3-pip)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing Debian packages: ${missing[*]}"
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || { echo "setup: need root or sudo to install ${missing[*]}" >&2; exit 1; }
+        SUDO=sudo
+    fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PY_PACKAGES=(gguf numpy)
+if [ ! -x .venv/bin/python ]; then
+    echo "setup: creating .venv"
+    python3 -m venv .venv
+fi
+if ! .venv/bin/python -c "import gguf, numpy" 2>/dev/null; then
+    echo "setup: installing Python packages into .venv: ${PY_PACKAGES[*]}"
+    .venv/bin/pip install -q --disable-pip-version-check "${PY_PACKAGES[@]}"
+fi

@@ -1,0 +1,132 @@
+// The scheduler: splitting a graph across backends, copying between them, and reusing plans.
+#include <catch2/catch.hpp>
+
+#include <cstring>
+#include <random>
+
+#include "backends/cpu/cpu_backend.h"
+#include "ggml/ops.h"
+#include "ggml/sched.h"
+
+using namespace ggml;
+
+namespace {
+
+// A pretend device: memory the CPU may not read directly, and only mul_mat and add. It computes with
+// an inner CPU backend so the numbers are real.
+class FakeDevice : public Backend {
+public:
+    struct Buf : Buffer {
+        Buf(Backend& b, size_t n) : owner(b), bytes(n) {}
+        Backend& owner;
+        std::vector<char> bytes;
+        Backend& backend() const override { return owner; }
+        void* base() const override { return const_cast<char*>(bytes.data()); }
+        size_t size() const override { return bytes.size(); }
+        bool is_host() const override { return false; }
+        void upload(Tensor* t, const void* src, size_t off, size_t n) override {
+            std::memcpy(static_cast<char*>(t->data) + off, src, n);
+        }
+        void download(const Tensor* t, void* dst, size_t off, size_t n) const override {
+            std::memcpy(dst, static_cast<const char*>(t->data) + off, n);
+        }
+    };
+    std::unique_ptr<Backend> inner = make_cpu_backend(1);
+    int computed = 0;
+    std::string name() const override { return "fake"; }
+    std::unique_ptr<Buffer> alloc_buffer(size_t n) override { return std::make_unique<Buf>(*this, n); }
+    bool supports(const Tensor* n) const override { return n->op == Op::MulMat || n->op == Op::Add; }
+    void compute(const Graph& g) override {
+        for (Tensor* n : g.nodes) {
+            for (Tensor* s : n->src)
+                if (s) REQUIRE(s->buffer != nullptr);
+            computed++;
+        }
+        inner->compute(g);
+    }
+};
+
+std::vector<float> random_floats(size_t n, std::mt19937& rng) {
+    std::normal_distribution<float> d;
+    std::vector<float> v(n);
+    for (float& x : v) x = d(rng);
+    return v;
+}
+
+}  // namespace
+
+TEST_CASE("scheduler splits across backends and copies between them", "[sched]") {
+    std::mt19937 rng(7);
+    auto cpu = make_cpu_backend(2);
+    FakeDevice dev;
+
+    const int64_t K = 24, M = 16, N = 5;
+    auto w_data = random_floats(K * M, rng), w2_data = random_floats(M * M, rng), x_data = random_floats(K * N, rng), b_data = random_floats(M, rng);
+
+    auto run = [&](bool with_device, Scheduler* reuse) {
+        Context weights, inputs;
+        Tensor* w = weights.new_tensor(Type::F32, {K, M});
+        Tensor* w2 = weights.new_tensor(Type::F32, {M, M});
+        Tensor* x = inputs.new_tensor(Type::F32, {K, N});
+        Tensor* b = inputs.new_tensor(Type::F32, {M});
+        auto wbuf = alloc_ctx_tensors(with_device ? static_cast<Backend&>(dev) : *cpu, weights);
+        auto ibuf = alloc_ctx_tensors(*cpu, inputs);
+        tensor_set_f32(w, w_data.data());
+        tensor_set_f32(w2, w2_data.data());
+        tensor_set_f32(x, x_data.data());
+        tensor_set_f32(b, b_data.data());
+        Tensor* y = silu(inputs, add(inputs, mul_mat(inputs, w, x), b));
+        Tensor* z = mul_mat(inputs, w2, transpose(inputs, cont(inputs, transpose(inputs, y))));  // back to the device
+        Graph g = build_graph({y, z});
+        Scheduler local({&dev, cpu.get()});
+        Scheduler& s = reuse ? *reuse : local;
+        s.compute(g);
+        if (with_device) {
+            REQUIRE(s.backend_of(g.nodes.front()) == &dev);
+            REQUIRE(s.n_splits() >= 3);
+        }
+        std::vector<float> out(size_t(y->nelements() + z->nelements()));
+        tensor_get_f32(y, out.data());
+        tensor_get(z, out.data() + y->nelements(), z->nbytes());
+        return out;
+    };
+
+    const std::vector<float> expect = run(false, nullptr);
+    Scheduler shared({&dev, cpu.get()});
+    const std::vector<float> got = run(true, &shared);
+    REQUIRE(dev.computed > 0);
+    for (size_t i = 0; i < expect.size(); i++) REQUIRE(got[i] == Approx(expect[i]).margin(1e-5));
+    // Same graph shape again: the plan is reused.
+    const std::vector<float> again = run(true, &shared);
+    REQUIRE(shared.n_plans() == 1);
+    REQUIRE(again == got);
+}
+
+TEST_CASE("scheduler reuses a plan for the same shape and replans for a new one", "[sched]") {
+    auto cpu = make_cpu_backend(1);
+    Scheduler s({cpu.get()});
+    for (int64_t n : {8, 8, 8, 12, 12}) {
+        Context ctx;
+        Tensor* x = ctx.new_tensor(Type::F32, {n, 3});
+        auto buf = alloc_ctx_tensors(*cpu, ctx);
+        std::vector<float> v(size_t(n * 3), 2.0f);
+        tensor_set_f32(x, v.data());
+        Tensor* y = sqrt(ctx, scale(ctx, add(ctx, x, x), 2.0f));
+        Graph g = build_graph({y});
+        s.compute(g);
+        tensor_get_f32(y, v.data());
+        REQUIRE(v[0] == Approx(std::sqrt(8.0f)));
+    }
+    REQUIRE(s.n_plans() == 2);
+}
+
+TEST_CASE("scheduler names an input without data", "[sched]") {
+    auto cpu = make_cpu_backend(1);
+    Context ctx;
+    Tensor* x = ctx.new_tensor(Type::F32, {4});
+    x->name = "tokens";
+    Tensor* y = scale(ctx, x, 2.0f);
+    Graph g = build_graph({y});
+    Scheduler s({cpu.get()});
+    REQUIRE_THROWS_WITH(s.compute(g), Catch::Contains("tokens"));
+}
