@@ -1,5 +1,7 @@
 #include "ggml/type.h"
 
+#include "ggml/quants.h"
+
 #include <cctype>
 #include <cmath>
 #include <cstring>
@@ -145,6 +147,22 @@ struct Table {
         quant(Type::Q5_K, "q5_K", 256, 4 + 12 + 32 + 128);
         quant(Type::Q6_K, "q6_K", 256, 128 + 64 + 16 + 2);
         quant(Type::Q8_K, "q8_K", 256, 4 + 256 + 32);
+        auto conv = [&](Type id, ToFloatFn to, FromFloatFn from) {
+            t[size_t(id)].to_float = to;
+            t[size_t(id)].from_float = from;
+        };
+        conv(Type::Q4_0, dequantize_row_q4_0, quantize_row_q4_0);
+        conv(Type::Q4_1, dequantize_row_q4_1, quantize_row_q4_1);
+        conv(Type::Q5_0, dequantize_row_q5_0, quantize_row_q5_0);
+        conv(Type::Q5_1, dequantize_row_q5_1, quantize_row_q5_1);
+        conv(Type::Q8_0, dequantize_row_q8_0, quantize_row_q8_0);
+        conv(Type::Q8_1, dequantize_row_q8_1, quantize_row_q8_1);
+        conv(Type::Q2_K, dequantize_row_q2_K, quantize_row_q2_K);
+        conv(Type::Q3_K, dequantize_row_q3_K, quantize_row_q3_K);
+        conv(Type::Q4_K, dequantize_row_q4_K, quantize_row_q4_K);
+        conv(Type::Q5_K, dequantize_row_q5_K, quantize_row_q5_K);
+        conv(Type::Q6_K, dequantize_row_q6_K, quantize_row_q6_K);
+        conv(Type::Q8_K, dequantize_row_q8_K, quantize_row_q8_K);
     }
 };
 

@@ -1,0 +1,99 @@
+// Internal interface of the CPU SIMD layer (not for use outside backends/cpu): the dispatch level, the
+// per-instruction-set tables of vector kernels behind vec.h, and the pieces of the packed matrix product
+// behind op_mul_mat.
+//
+// Matrix product, as op_mul_mat sees it: dst[n][m] = sum_k a[m][k] * b[n][k], both operands k-contiguous.
+// Dense weights (F32, F16, BF16) go through a cache-blocked GEMM: a is converted to F32 while it is packed
+// into mr-row micro-panels, b into nr-row micro-panels, and a register-tiled microkernel (mr x nr
+// accumulators, vectorised along m) runs over them. Few columns (decode) use row dot products instead.
+// Quantized weight types plug in at `dot_kernel_for_type` / `gemm_supports_type`: a future Q8_0/Q4_0/K-quant
+// path quantizes b rows to 8-bit once and supplies its own dot (and later its own packed) kernel, selected
+// on a's type, without touching the driver.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "ggml/type.h"
+
+namespace ggml::cpu {
+
+enum class SimdLevel : int { Scalar = 0, Avx2 = 1, Avx512 = 2, Neon = 3 };
+SimdLevel simd_level();  // the level in use (best available, capped by force_simd_level / GIRAFFE_SIMD)
+
+// ---- vector kernels (one table per instruction set; same signatures as vec.h) ----
+struct VecTable {
+    void (*add)(int64_t, float*, const float*, const float*);
+    void (*sub)(int64_t, float*, const float*, const float*);
+    void (*mul)(int64_t, float*, const float*, const float*);
+    void (*div)(int64_t, float*, const float*, const float*);
+    void (*scale)(int64_t, float*, const float*, float, float);
+    float (*dot_f32)(int64_t, const float*, const float*);
+    float (*dot_f16)(int64_t, const uint16_t*, const float*);
+    float (*dot_bf16)(int64_t, const uint16_t*, const float*);
+    double (*sum_sq)(int64_t, const float*);
+    double (*sum)(int64_t, const float*);
+    float (*max)(int64_t, const float*);
+    float (*exp_sum)(int64_t, float*, const float*, float);
+    void (*silu)(int64_t, float*, const float*);
+    void (*swiglu)(int64_t, float*, const float*, const float*);
+    void (*f16_to_f32)(int64_t, float*, const uint16_t*);
+    void (*f32_to_f16)(int64_t, uint16_t*, const float*);
+    void (*bf16_to_f32)(int64_t, float*, const uint16_t*);
+    void (*f32_to_bf16)(int64_t, uint16_t*, const float*);
+};
+const VecTable& vec_table_scalar();
+const VecTable& vec_table();  // the table for simd_level()
+#if defined(GIRAFFE_X86)
+const VecTable& vec_table_avx2();
+const VecTable& vec_table_avx512();
+#endif
+#if defined(GIRAFFE_ARM)
+const VecTable& vec_table_neon();
+#endif
+
+// ---- packed GEMM pieces ----
+struct GemmKernels {
+    int mr = 0;  // rows of a per micro-panel (the vector dimension: m)
+    int nr = 0;  // rows of b per micro-panel (broadcast: n)
+    // Packs a block of a: rows [0, rows) (type t: F32, F16 or BF16; row stride lda bytes), columns
+    // [k0, k0 + kc), converted to F32. Micro-panel p (mr rows) is stored at dst + p*mr*kc, as kc groups of
+    // mr values a[p*mr + i][k]; rows past `rows` are zero.
+    void (*pack_a)(Type t, const char* a, size_t lda, int64_t rows, int64_t k0, int64_t kc, float* dst);
+    // Packs b (F32, row stride ldb bytes, element stride eb bytes) the same way with nr rows per panel.
+    // dst needs nr*kc floats per panel plus 8 floats of slack.
+    void (*pack_b)(const char* b, size_t ldb, size_t eb, int64_t rows, int64_t k0, int64_t kc, float* dst);
+    // c[j*ldc + i] (+)= sum_k pa[k*mr + i] * pb[k*nr + j] for i < mrows, j < ncols; `accumulate` false
+    // overwrites c.
+    void (*kernel)(int64_t kc, const float* pa, const float* pb, float* c, int64_t ldc, int mrows, int ncols,
+                   bool accumulate);
+};
+const GemmKernels& gemm_kernels_scalar();
+const GemmKernels& gemm_kernels();  // for simd_level()
+#if defined(GIRAFFE_X86)
+const GemmKernels& gemm_kernels_avx2();
+const GemmKernels& gemm_kernels_avx512();
+// Packing helpers shared by the AVX2 and AVX-512 kernels (8x8 transposes), compiled for AVX2.
+void pack_a_avx2(int mr, Type t, const char* a, size_t lda, int64_t rows, int64_t k0, int64_t kc, float* dst);
+void pack_b_avx2(int nr, const char* b, size_t ldb, size_t eb, int64_t rows, int64_t k0, int64_t kc,
+                 float* dst);
+#endif
+#if defined(GIRAFFE_ARM)
+const GemmKernels& gemm_kernels_neon();
+#endif
+// Plain packing loops (any mr / nr), used by the scalar and NEON tables.
+void pack_a_generic(int mr, Type t, const char* a, size_t lda, int64_t rows, int64_t k0, int64_t kc, float* dst);
+void pack_b_generic(int nr, const char* b, size_t ldb, size_t eb, int64_t rows, int64_t k0, int64_t kc,
+                    float* dst);
+
+// True when a's type has a GEMM / dot kernel.
+bool gemm_supports_type(Type t);
+// Row dot product for a's type against an F32 b row (the decode path).
+using DotFn = float (*)(int64_t n, const void* a_row, const float* b_row);
+DotFn dot_kernel_for_type(Type t);
+
+// One thread's tile of one batch: dst[n][m] for m in [m0, m1), n in [n0, n1) with the packed GEMM.
+// a: row m at a + m*lda (type ta); b: row n, element k at b + n*ldb + k*eb (F32); dst row n at dst + n*ldd.
+void gemm_tile(Type ta, const char* a, size_t lda, const char* b, size_t ldb, size_t eb, float* dst,
+               int64_t ldd, int64_t K, int64_t m0, int64_t m1, int64_t n0, int64_t n1);
+
+}  // namespace ggml::cpu

@@ -1,0 +1,109 @@
+// Quantized matrix products on the CPU (internal to backends/cpu): dot products of GGUF block-quantized
+// weight rows against 8-bit quantized activation rows, and the mul_mat driver built on them.
+//
+// Activation formats: Q8_0 for Q4_0 / Q5_0 / Q8_0 weights, Q8_1 (block sum s) for Q4_1 / Q5_1, Q8_K
+// (bsums) for the K-quants. Activation rows are quantized by max-abs (codes in [-127, 127], so the
+// |x| / sign(y, x) trick of the SIMD kernels is exact); see quantize_act.
+//
+// Two matrix paths:
+//   * decode (few b rows): each thread owns a contiguous range of weight rows and dots every row with all
+//     b rows (weights are read once, straight from memory);
+//   * prefill (many b rows): weights are unpacked, a block of rows at a time, into "panels" of 8 rows in
+//     which every element is an unsigned byte code laid out [step][row][4 codes] (a step = 4 consecutive
+//     k), with per-row float scales / min terms per 32-element chunk. Activations are packed into panels of
+//     4 rows ([row][32 codes] per chunk plus float scale and partial sums). A register-blocked micro-kernel
+//     then computes 8 weight rows x 4 activation rows: one 32-byte weight load feeds 4 u8*s8 products
+//     (maddubs), int16/int32 accumulation per chunk, one float FMA per chunk with d_w * d_a.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "ggml/type.h"
+
+namespace ggml::cpu {
+
+// The activation format of weight type w (Q8_0, Q8_1 or Q8_K); F32 when w has no quantized dot.
+Type quant_act_type(Type w);
+bool quant_dot_supported(Type w);
+
+// Dot of n elements (a multiple of the block size): weight row w (type w) with activation row a.
+using QDotFn = float (*)(int64_t n, const void* w, const void* a);
+// Quantizes n floats into activation blocks (n a multiple of the block size).
+using QActFn = void (*)(const float* x, void* y, int64_t n);
+
+// ---- prefill micro-kernel ----
+constexpr int kQPanelRows = 8;  // weight rows per panel
+constexpr int kQActRows = 4;    // activation rows per panel
+constexpr int kQChunk = 32;     // k per chunk
+
+// Weight kinds of the packed kernel (how the codes are accumulated).
+enum class QKind : int {
+    U4 = 0,  // codes 0..15, one float scale per chunk (Q4_0, Q4_1, Q4_K)
+    U5,      // codes 0..31 (Q5_0, Q5_1, Q5_K)
+    U8,      // codes 0..255 stored as two 4-bit planes (Q8_0)
+    H2,      // codes 0..3, int scale per half chunk (Q2_K)
+    H3,      // codes 0..7, int scale per half chunk (Q3_K)
+    H6,      // codes 0..63, int scale per half chunk (Q6_K)
+    Count
+};
+// Weight panel, per chunk: planes x 256 code bytes ([plane][step 0..7][row 0..7][4]), then float dw[8],
+// float mw[2][8] (min term of each half chunk), and for the H kinds int32 sc[2][8] (the int16 scale of row
+// r in both halves of lane r). chunk bytes = qpanel_chunk_bytes(kind).
+size_t qpanel_chunk_bytes(QKind kind);
+// Activation panel, per chunk: int8 codes [4 rows][32], float da[4], float sa[2][4] (half-chunk terms).
+constexpr size_t kQActChunkBytes = 4 * 32 + 4 * 4 + 8 * 4;
+
+// Computes c[j*ldc + i] = sum over chunks of the 8x4 products for i < mrows, j < ncols.
+using QGemmFn = void (*)(QKind kind, int64_t nchunks, const uint8_t* wpanel, const uint8_t* apanel, float* c,
+                         int64_t ldc, int mrows, int ncols);
+
+struct QuantDotTable {
+    QDotFn dot[32] = {};  // indexed by the weight type id
+    QActFn act_q8_0 = nullptr, act_q8_1 = nullptr, act_q8_K = nullptr;
+    QGemmFn gemm = nullptr;
+};
+const QuantDotTable& quant_dot_table_scalar();
+const QuantDotTable& quant_dot_table();  // for simd_level()
+#if defined(GIRAFFE_X86)
+const QuantDotTable& quant_dot_table_avx2();
+const QuantDotTable& quant_dot_table_avx512();  // VNNI kernels; only when features().avx512_vnni
+#endif
+#if defined(GIRAFFE_ARM)
+const QuantDotTable& quant_dot_table_neon();
+#endif
+
+// At the current level.
+QDotFn quant_dot_fn(Type w);
+void quantize_act(Type act, const float* x, void* y, int64_t n);
+
+// Scalar references (the truth the SIMD kernels are tested against).
+float vec_dot_q4_0_q8_0_ref(int64_t n, const void* w, const void* a);
+float vec_dot_q4_1_q8_1_ref(int64_t n, const void* w, const void* a);
+float vec_dot_q5_0_q8_0_ref(int64_t n, const void* w, const void* a);
+float vec_dot_q5_1_q8_1_ref(int64_t n, const void* w, const void* a);
+float vec_dot_q8_0_q8_0_ref(int64_t n, const void* w, const void* a);
+float vec_dot_q2_K_q8_K_ref(int64_t n, const void* w, const void* a);
+float vec_dot_q3_K_q8_K_ref(int64_t n, const void* w, const void* a);
+float vec_dot_q4_K_q8_K_ref(int64_t n, const void* w, const void* a);
+float vec_dot_q5_K_q8_K_ref(int64_t n, const void* w, const void* a);
+float vec_dot_q6_K_q8_K_ref(int64_t n, const void* w, const void* a);
+void quantize_act_q8_0_ref(const float* x, void* y, int64_t n);
+void quantize_act_q8_1_ref(const float* x, void* y, int64_t n);
+void quantize_act_q8_K_ref(const float* x, void* y, int64_t n);
+
+// ---- the matrix product (called by op_mul_mat for quantized a) ----
+// dst[i3][i2][n][m] = sum_k a[i3/r3][i2/r2][m][k] * b[i3][i2][n][k]; a quantized (rows contiguous), b F32
+// (any strides), dst F32 with contiguous rows.
+struct QMatMul {
+    int64_t K, M, N, b2, b3, r2, r3;
+    Type ta;
+    const char* a;
+    const char* b;
+    char* d;
+    size_t a_nb[4], b_nb[4], d_nb[4];
+};
+void mul_mat_quant(const QMatMul& s, int n_threads);
+// The N at and above which mul_mat_quant uses the packed (prefill) path.
+constexpr int64_t kQGemmMinN = 8;
+
+}  // namespace ggml::cpu

@@ -1,0 +1,115 @@
+// Scalar reference kernels behind vec.h and the run-time dispatch to the SIMD tables.
+#include "backends/cpu/vec.h"
+
+#include <cmath>
+#include <limits>
+
+#include "backends/cpu/gemm.h"
+#include "ggml/type.h"
+
+namespace ggml::cpu {
+namespace {
+
+void s_add(int64_t n, float* z, const float* x, const float* y) { for (int64_t i = 0; i < n; i++) z[i] = x[i] + y[i]; }
+void s_sub(int64_t n, float* z, const float* x, const float* y) { for (int64_t i = 0; i < n; i++) z[i] = x[i] - y[i]; }
+void s_mul(int64_t n, float* z, const float* x, const float* y) { for (int64_t i = 0; i < n; i++) z[i] = x[i] * y[i]; }
+void s_div(int64_t n, float* z, const float* x, const float* y) { for (int64_t i = 0; i < n; i++) z[i] = x[i] / y[i]; }
+void s_scale(int64_t n, float* z, const float* x, float s, float b) {
+    for (int64_t i = 0; i < n; i++) z[i] = x[i] * s + b;
+}
+
+// Eight partial sums (a fixed order the compiler may keep in SSE registers), then combined.
+template <class Load>
+float dot8(int64_t n, const Load& load, const float* y) {
+    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++) acc[j] += load(i + j) * y[i + j];
+    float s = 0;
+    for (; i < n; i++) s += load(i) * y[i];
+    return s + ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+}
+float s_dot_f32(int64_t n, const float* x, const float* y) {
+    return dot8(n, [x](int64_t i) { return x[i]; }, y);
+}
+float s_dot_f16(int64_t n, const uint16_t* x, const float* y) {
+    return dot8(n, [x](int64_t i) { return fp16_to_fp32(x[i]); }, y);
+}
+float s_dot_bf16(int64_t n, const uint16_t* x, const float* y) {
+    return dot8(n, [x](int64_t i) { return bf16_to_fp32(x[i]); }, y);
+}
+double s_sum_sq(int64_t n, const float* x) {
+    double s = 0;
+    for (int64_t i = 0; i < n; i++) s += double(x[i]) * double(x[i]);
+    return s;
+}
+double s_sum(int64_t n, const float* x) {
+    double s = 0;
+    for (int64_t i = 0; i < n; i++) s += double(x[i]);
+    return s;
+}
+float s_max(int64_t n, const float* x) {
+    float m = -std::numeric_limits<float>::infinity();
+    for (int64_t i = 0; i < n; i++) m = x[i] > m ? x[i] : m;
+    return m;
+}
+float s_exp_sum(int64_t n, float* z, const float* x, float m) {
+    double s = 0;
+    for (int64_t i = 0; i < n; i++) {
+        z[i] = std::exp(x[i] - m);
+        s += double(z[i]);
+    }
+    return float(s);
+}
+inline float silu1(float x) { return x / (1.0f + std::exp(-x)); }
+void s_silu(int64_t n, float* z, const float* x) { for (int64_t i = 0; i < n; i++) z[i] = silu1(x[i]); }
+void s_swiglu(int64_t n, float* z, const float* g, const float* u) {
+    for (int64_t i = 0; i < n; i++) z[i] = silu1(g[i]) * u[i];
+}
+void s_f16_to_f32(int64_t n, float* z, const uint16_t* x) { for (int64_t i = 0; i < n; i++) z[i] = fp16_to_fp32(x[i]); }
+void s_f32_to_f16(int64_t n, uint16_t* z, const float* x) { for (int64_t i = 0; i < n; i++) z[i] = fp32_to_fp16(x[i]); }
+void s_bf16_to_f32(int64_t n, float* z, const uint16_t* x) { for (int64_t i = 0; i < n; i++) z[i] = bf16_to_fp32(x[i]); }
+void s_f32_to_bf16(int64_t n, uint16_t* z, const float* x) { for (int64_t i = 0; i < n; i++) z[i] = fp32_to_bf16(x[i]); }
+
+}  // namespace
+
+const VecTable& vec_table_scalar() {
+    static const VecTable t = {s_add, s_sub, s_mul, s_div, s_scale, s_dot_f32, s_dot_f16, s_dot_bf16,
+                               s_sum_sq, s_sum, s_max, s_exp_sum, s_silu, s_swiglu, s_f16_to_f32,
+                               s_f32_to_f16, s_bf16_to_f32, s_f32_to_bf16};
+    return t;
+}
+
+const VecTable& vec_table() {
+    switch (simd_level()) {
+#if defined(GIRAFFE_X86)
+        case SimdLevel::Avx512: return vec_table_avx512();
+        case SimdLevel::Avx2: return vec_table_avx2();
+#endif
+#if defined(GIRAFFE_ARM)
+        case SimdLevel::Neon: return vec_table_neon();
+#endif
+        default: return vec_table_scalar();
+    }
+}
+
+void vec_add(int64_t n, float* z, const float* x, const float* y) { vec_table().add(n, z, x, y); }
+void vec_sub(int64_t n, float* z, const float* x, const float* y) { vec_table().sub(n, z, x, y); }
+void vec_mul(int64_t n, float* z, const float* x, const float* y) { vec_table().mul(n, z, x, y); }
+void vec_div(int64_t n, float* z, const float* x, const float* y) { vec_table().div(n, z, x, y); }
+void vec_scale(int64_t n, float* z, const float* x, float s, float b) { vec_table().scale(n, z, x, s, b); }
+float vec_dot_f32(int64_t n, const float* x, const float* y) { return vec_table().dot_f32(n, x, y); }
+float vec_dot_f16(int64_t n, const uint16_t* x, const float* y) { return vec_table().dot_f16(n, x, y); }
+float vec_dot_bf16(int64_t n, const uint16_t* x, const float* y) { return vec_table().dot_bf16(n, x, y); }
+double vec_sum_sq(int64_t n, const float* x) { return vec_table().sum_sq(n, x); }
+double vec_sum(int64_t n, const float* x) { return vec_table().sum(n, x); }
+float vec_max(int64_t n, const float* x) { return vec_table().max(n, x); }
+float vec_exp_sum(int64_t n, float* z, const float* x, float m) { return vec_table().exp_sum(n, z, x, m); }
+void vec_silu(int64_t n, float* z, const float* x) { vec_table().silu(n, z, x); }
+void vec_swiglu(int64_t n, float* z, const float* g, const float* u) { vec_table().swiglu(n, z, g, u); }
+void vec_f16_to_f32(int64_t n, float* z, const uint16_t* x) { vec_table().f16_to_f32(n, z, x); }
+void vec_f32_to_f16(int64_t n, uint16_t* z, const float* x) { vec_table().f32_to_f16(n, z, x); }
+void vec_bf16_to_f32(int64_t n, float* z, const uint16_t* x) { vec_table().bf16_to_f32(n, z, x); }
+void vec_f32_to_bf16(int64_t n, uint16_t* z, const float* x) { vec_table().f32_to_bf16(n, z, x); }
+
+}  // namespace ggml::cpu

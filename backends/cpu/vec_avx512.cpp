@@ -1,0 +1,233 @@
+// AVX-512 (F/BW/VL/DQ) versions of the vec.h kernels: the AVX2 file's structure at 16 floats per register.
+// Not executed on machines without AVX-512; kept a line-for-line mirror of vec_avx2.cpp.
+// GCC 12's AVX-512 headers build some results from self-initialised `undefined` vectors, which trips
+// -Wuninitialized once inlined here (a known false positive of the headers, not of this code).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <immintrin.h>
+
+#include <cmath>
+#include <limits>
+
+#include "backends/cpu/gemm.h"
+#include "ggml/type.h"
+
+namespace ggml::cpu {
+namespace {
+
+inline __m512 load_f16(const uint16_t* p) {
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+inline __m512 load_bf16(const uint16_t* p) {
+    const __m512i w = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(w, 16));
+}
+
+// exp(x): the same method and constants as exp8 in vec_avx2.cpp (see there for the error bound).
+inline __m512 exp16(__m512 x) {
+    const __m512 hi = _mm512_set1_ps(88.72283935546875f), lo = _mm512_set1_ps(-103.97208f);
+    const __m512 xc = _mm512_min_ps(_mm512_max_ps(x, lo), hi);
+    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(xc, _mm512_set1_ps(1.44269504088896341f)),
+                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), xc);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.0f / 5040);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    const __m512i ni = _mm512_cvtps_epi32(n);
+    const __m512i n1 = _mm512_srai_epi32(ni, 1), n2 = _mm512_sub_epi32(ni, n1);
+    const __m512i bias = _mm512_set1_epi32(127);
+    const __m512 s1 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(n1, bias), 23));
+    const __m512 s2 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(n2, bias), 23));
+    __m512 res = _mm512_mul_ps(_mm512_mul_ps(p, s1), s2);
+    res = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, hi, _CMP_GT_OQ), res,
+                               _mm512_set1_ps(std::numeric_limits<float>::infinity()));
+    res = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, lo, _CMP_LT_OQ), res, _mm512_setzero_ps());
+    res = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), res, x);
+    return res;
+}
+inline float exp1(float x) {
+    float out[16];
+    _mm512_storeu_ps(out, exp16(_mm512_set1_ps(x)));
+    return out[0];
+}
+inline __m512 silu16(__m512 x) {
+    const __m512 e = exp16(_mm512_sub_ps(_mm512_setzero_ps(), x));
+    return _mm512_div_ps(x, _mm512_add_ps(_mm512_set1_ps(1.0f), e));
+}
+inline float silu1(float x) { return x / (1.0f + exp1(-x)); }
+
+template <class Op, class Op1>
+inline void binary(int64_t n, float* z, const float* x, const float* y, Op op, Op1 op1) {
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(z + i, op(_mm512_loadu_ps(x + i), _mm512_loadu_ps(y + i)));
+    for (; i < n; i++) z[i] = op1(x[i], y[i]);
+}
+void v_add(int64_t n, float* z, const float* x, const float* y) {
+    binary(n, z, x, y, [](__m512 a, __m512 b) { return _mm512_add_ps(a, b); }, [](float a, float b) { return a + b; });
+}
+void v_sub(int64_t n, float* z, const float* x, const float* y) {
+    binary(n, z, x, y, [](__m512 a, __m512 b) { return _mm512_sub_ps(a, b); }, [](float a, float b) { return a - b; });
+}
+void v_mul(int64_t n, float* z, const float* x, const float* y) {
+    binary(n, z, x, y, [](__m512 a, __m512 b) { return _mm512_mul_ps(a, b); }, [](float a, float b) { return a * b; });
+}
+void v_div(int64_t n, float* z, const float* x, const float* y) {
+    binary(n, z, x, y, [](__m512 a, __m512 b) { return _mm512_div_ps(a, b); }, [](float a, float b) { return a / b; });
+}
+void v_scale(int64_t n, float* z, const float* x, float s, float b) {
+    const __m512 vs = _mm512_set1_ps(s), vb = _mm512_set1_ps(b);
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(z + i, _mm512_fmadd_ps(_mm512_loadu_ps(x + i), vs, vb));
+    for (; i < n; i++) z[i] = _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(x[i]), _mm_set_ss(s), _mm_set_ss(b)));
+}
+
+template <class Load16, class Load1>
+inline float dot(int64_t n, const float* y, Load16 load16, Load1 load1) {
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    int64_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        a0 = _mm512_fmadd_ps(load16(i), _mm512_loadu_ps(y + i), a0);
+        a1 = _mm512_fmadd_ps(load16(i + 16), _mm512_loadu_ps(y + i + 16), a1);
+        a2 = _mm512_fmadd_ps(load16(i + 32), _mm512_loadu_ps(y + i + 32), a2);
+        a3 = _mm512_fmadd_ps(load16(i + 48), _mm512_loadu_ps(y + i + 48), a3);
+    }
+    for (; i + 16 <= n; i += 16) a0 = _mm512_fmadd_ps(load16(i), _mm512_loadu_ps(y + i), a0);
+    float s = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
+    for (; i < n; i++) s += load1(i) * y[i];
+    return s;
+}
+float v_dot_f32(int64_t n, const float* x, const float* y) {
+    return dot(n, y, [x](int64_t i) { return _mm512_loadu_ps(x + i); }, [x](int64_t i) { return x[i]; });
+}
+float v_dot_f16(int64_t n, const uint16_t* x, const float* y) {
+    return dot(n, y, [x](int64_t i) { return load_f16(x + i); }, [x](int64_t i) { return fp16_to_fp32(x[i]); });
+}
+float v_dot_bf16(int64_t n, const uint16_t* x, const float* y) {
+    return dot(n, y, [x](int64_t i) { return load_bf16(x + i); }, [x](int64_t i) { return bf16_to_fp32(x[i]); });
+}
+
+double v_sum_sq(int64_t n, const float* x) {
+    __m512d a0 = _mm512_setzero_pd(), a1 = a0;
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m512 v = _mm512_loadu_ps(x + i);
+        const __m512d l = _mm512_cvtps_pd(_mm512_castps512_ps256(v)), h = _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1));
+        a0 = _mm512_fmadd_pd(l, l, a0);
+        a1 = _mm512_fmadd_pd(h, h, a1);
+    }
+    double s = _mm512_reduce_add_pd(_mm512_add_pd(a0, a1));
+    for (; i < n; i++) s += double(x[i]) * double(x[i]);
+    return s;
+}
+double v_sum(int64_t n, const float* x) {
+    __m512d a0 = _mm512_setzero_pd(), a1 = a0;
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m512 v = _mm512_loadu_ps(x + i);
+        a0 = _mm512_add_pd(a0, _mm512_cvtps_pd(_mm512_castps512_ps256(v)));
+        a1 = _mm512_add_pd(a1, _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1)));
+    }
+    double s = _mm512_reduce_add_pd(_mm512_add_pd(a0, a1));
+    for (; i < n; i++) s += double(x[i]);
+    return s;
+}
+float v_max(int64_t n, const float* x) {
+    float m = -std::numeric_limits<float>::infinity();
+    int64_t i = 0;
+    if (n >= 16) {
+        __m512 vm = _mm512_loadu_ps(x);
+        for (i = 16; i + 16 <= n; i += 16) vm = _mm512_max_ps(vm, _mm512_loadu_ps(x + i));
+        m = _mm512_reduce_max_ps(vm);
+    }
+    for (; i < n; i++) m = x[i] > m ? x[i] : m;
+    return m;
+}
+float v_exp_sum(int64_t n, float* z, const float* x, float m) {
+    const __m512 vm = _mm512_set1_ps(m);
+    __m512 acc = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m512 e = exp16(_mm512_sub_ps(_mm512_loadu_ps(x + i), vm));
+        _mm512_storeu_ps(z + i, e);
+        acc = _mm512_add_ps(acc, e);
+    }
+    float s = _mm512_reduce_add_ps(acc);
+    for (; i < n; i++) {
+        z[i] = exp1(x[i] - m);
+        s += z[i];
+    }
+    return s;
+}
+void v_silu(int64_t n, float* z, const float* x) {
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(z + i, silu16(_mm512_loadu_ps(x + i)));
+    for (; i < n; i++) z[i] = silu1(x[i]);
+}
+void v_swiglu(int64_t n, float* z, const float* g, const float* u) {
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm512_storeu_ps(z + i, _mm512_mul_ps(silu16(_mm512_loadu_ps(g + i)), _mm512_loadu_ps(u + i)));
+    for (; i < n; i++) z[i] = silu1(g[i]) * u[i];
+}
+// vcvtph2ps quiets signalling NaNs; clear the quiet bit again for those lanes to keep the payload exact.
+void v_f16_to_f32(int64_t n, float* z, const uint16_t* x) {
+    const __m512i exp_q = _mm512_set1_epi32(0x7e00), snan_exp = _mm512_set1_epi32(0x7c00);
+    const __m512i payload = _mm512_set1_epi32(0x1ff), quiet32 = _mm512_set1_epi32(0x400000);
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i));
+        const __m512i w = _mm512_cvtepu16_epi32(h);
+        const __mmask16 snan = _mm512_cmpeq_epi32_mask(_mm512_and_si512(w, exp_q), snan_exp) &
+                               _mm512_cmpneq_epi32_mask(_mm512_and_si512(w, payload), _mm512_setzero_si512());
+        const __m512i f = _mm512_castps_si512(_mm512_cvtph_ps(h));
+        _mm512_storeu_ps(z + i, _mm512_castsi512_ps(_mm512_mask_andnot_epi32(f, snan, quiet32, f)));
+    }
+    for (; i < n; i++) z[i] = fp16_to_fp32(x[i]);
+}
+void v_f32_to_f16(int64_t n, uint16_t* z, const float* x) {
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(z + i),
+                            _mm512_cvtps_ph(_mm512_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    for (; i < n; i++) z[i] = fp32_to_fp16(x[i]);
+}
+void v_bf16_to_f32(int64_t n, float* z, const uint16_t* x) {
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(z + i, load_bf16(x + i));
+    for (; i < n; i++) z[i] = bf16_to_fp32(x[i]);
+}
+// Integer rounding as in fp32_to_bf16 (vcvtneps2bf16 flushes subnormal inputs, so it would not match).
+void v_f32_to_bf16(int64_t n, uint16_t* z, const float* x) {
+    const __m512i one = _mm512_set1_epi32(1), rnd = _mm512_set1_epi32(0x7fff);
+    const __m512i abs_mask = _mm512_set1_epi32(0x7fffffff), inf = _mm512_set1_epi32(0x7f800000);
+    const __m512i quiet = _mm512_set1_epi32(64);
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m512i v = _mm512_castps_si512(_mm512_loadu_ps(x + i));
+        const __m512i top = _mm512_srli_epi32(v, 16);
+        const __m512i r = _mm512_srli_epi32(_mm512_add_epi32(v, _mm512_add_epi32(rnd, _mm512_and_si512(top, one))), 16);
+        const __mmask16 nan = _mm512_cmpgt_epi32_mask(_mm512_and_si512(v, abs_mask), inf);
+        const __m512i out = _mm512_mask_blend_epi32(nan, r, _mm512_or_si512(top, quiet));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(z + i), _mm512_cvtepi32_epi16(out));
+    }
+    for (; i < n; i++) z[i] = fp32_to_bf16(x[i]);
+}
+
+}  // namespace
+
+const VecTable& vec_table_avx512() {
+    static const VecTable t = {v_add, v_sub, v_mul, v_div, v_scale, v_dot_f32, v_dot_f16, v_dot_bf16,
+                               v_sum_sq, v_sum, v_max, v_exp_sum, v_silu, v_swiglu, v_f16_to_f32,
+                               v_f32_to_f16, v_bf16_to_f32, v_f32_to_bf16};
+    return t;
+}
+
+}  // namespace ggml::cpu

@@ -1,0 +1,217 @@
+// bench-ops: op micro-benchmarks for the CPU backend. mul_mat GFLOPS for F32 / F16 / BF16 weights at LLM
+// shapes (prefill and decode), OpenBLAS sgemm on the same problem for scale, and memory-read bandwidth.
+//   bench-ops [-t threads] [-r reps] [--json]
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "backends/cpu/features.h"
+#include "backends/cpu/ops/ops.h"
+#include "ggml/tensor.h"
+#include "ggml/type.h"
+
+#if defined(GIRAFFE_HAVE_OPENBLAS)
+#include <cblas.h>
+extern "C" void openblas_set_num_threads(int num_threads);
+#endif
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+    int threads = 0;
+    int reps = 5;
+    bool json = false;
+};
+
+struct AlignedBuf {
+    void* p = nullptr;
+    explicit AlignedBuf(size_t bytes) {
+        p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
+        if (!p) {
+            std::fprintf(stderr, "out of memory\n");
+            std::exit(1);
+        }
+    }
+    ~AlignedBuf() { std::free(p); }
+    AlignedBuf(const AlignedBuf&) = delete;
+    AlignedBuf& operator=(const AlignedBuf&) = delete;
+};
+
+struct Stats {
+    double mean_s = 0, best_s = 0;
+};
+
+template <class F>
+Stats time_it(int reps, F&& f) {
+    f();  // warm-up
+    Stats s;
+    s.best_s = 1e300;
+    double total = 0;
+    for (int r = 0; r < reps; r++) {
+        const auto t0 = Clock::now();
+        f();
+        const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
+        total += dt;
+        s.best_s = std::min(s.best_s, dt);
+    }
+    s.mean_s = total / reps;
+    return s;
+}
+
+void report(const Options& o, const std::string& name, const std::string& type, int64_t M, int64_t N, int64_t K,
+            const Stats& s, double flops, double bytes, const char* extra_json = "", const char* extra_text = "") {
+    const double gf_mean = flops / s.mean_s * 1e-9, gf_best = flops / s.best_s * 1e-9;
+    if (o.json) {
+        std::printf("{\"bench\":\"%s\",\"type\":\"%s\",\"M\":%lld,\"N\":%lld,\"K\":%lld,\"threads\":%d,"
+                    "\"mean_ms\":%.4f,\"best_ms\":%.4f,\"gflops_mean\":%.2f,\"gflops_best\":%.2f",
+                    name.c_str(), type.c_str(), (long long)M, (long long)N, (long long)K, o.threads,
+                    s.mean_s * 1e3, s.best_s * 1e3, gf_mean, gf_best);
+        if (bytes > 0) std::printf(",\"weight_gbs_mean\":%.2f,\"weight_gbs_best\":%.2f", bytes / s.mean_s * 1e-9, bytes / s.best_s * 1e-9);
+        std::printf("%s}\n", extra_json);
+    } else {
+        std::printf("%-10s %-5s M=%-5lld N=%-4lld K=%-5lld  mean %8.3f ms  best %8.3f ms  %7.1f GFLOPS (best %7.1f)",
+                    name.c_str(), type.c_str(), (long long)M, (long long)N, (long long)K, s.mean_s * 1e3,
+                    s.best_s * 1e3, gf_mean, gf_best);
+        if (bytes > 0) std::printf("  weights %6.1f GB/s (best %6.1f)", bytes / s.mean_s * 1e-9, bytes / s.best_s * 1e-9);
+        std::printf("%s\n", extra_text);
+    }
+    std::fflush(stdout);
+}
+
+void fill_random(float* p, size_t n, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> d(-1.0f, 1.0f);
+    for (size_t i = 0; i < n; i++) p[i] = d(rng);
+}
+
+// One mul_mat problem: a [K, M] weights of `type`, b [K, N] f32, dst [M, N].
+struct MatMul {
+    ggml::Context ctx;
+    ggml::Tensor *a, *b, *d;
+    AlignedBuf abuf, bbuf, dbuf;
+    std::vector<float> af32;  // the weights as f32 (for OpenBLAS)
+    MatMul(ggml::Type type, int64_t M, int64_t N, int64_t K)
+        : a(ctx.new_tensor(type, {K, M})), b(ctx.new_tensor(ggml::Type::F32, {K, N})),
+          d(ctx.new_tensor(ggml::Type::F32, {M, N})), abuf(a->nbytes()), bbuf(b->nbytes()), dbuf(d->nbytes()) {
+        a->data = abuf.p, b->data = bbuf.p, d->data = dbuf.p;
+        af32.resize(size_t(M * K));
+        fill_random(af32.data(), af32.size(), 1);
+        if (type == ggml::Type::F32) std::memcpy(a->data, af32.data(), af32.size() * 4);
+        else ggml::type_traits(type).from_float(af32.data(), a->data, int64_t(af32.size()));
+        if (type != ggml::Type::F32) ggml::type_traits(type).to_float(a->data, af32.data(), int64_t(af32.size()));
+        fill_random(static_cast<float*>(b->data), size_t(N * K), 2);
+        d->op = ggml::Op::MulMat;
+        d->src[0] = a, d->src[1] = b;
+    }
+    void run(int threads) { ggml::cpu::op_mul_mat(d, {threads}); }
+};
+
+void bench_mul_mat(const Options& o, ggml::Type type, int64_t M, int64_t N, int64_t K, bool with_blas) {
+    MatMul mm(type, M, N, K);
+    const double flops = 2.0 * double(M) * double(N) * double(K);
+    const double bytes = N == 1 ? double(mm.a->nbytes()) : 0.0;
+    const Stats s = time_it(o.reps, [&] { mm.run(o.threads); });
+#if defined(GIRAFFE_HAVE_OPENBLAS)
+    if (with_blas) {
+        openblas_set_num_threads(o.threads);
+        std::vector<float> c(size_t(M * N));
+        // dst[n][m] = sum_k a[m][k] b[n][k]: column-major C (M x N, ld M) = A^T (A stored K x M) * B (K x N).
+        const Stats sb = time_it(o.reps, [&] {
+            cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, int(M), int(N), int(K), 1.0f, mm.af32.data(),
+                        int(K), static_cast<const float*>(mm.b->data), int(K), 0.0f, c.data(), int(M));
+        });
+        double max_diff = 0, max_abs = 0;  // sanity: both compute the same product
+        const float* d = static_cast<const float*>(mm.d->data);
+        for (size_t i = 0; i < c.size(); i++) {
+            max_diff = std::max(max_diff, double(std::abs(c[i] - d[i])));
+            max_abs = std::max(max_abs, double(std::abs(c[i])));
+        }
+        const double max_rel = max_diff / (max_abs + 1e-30);
+        const double ratio_mean = sb.mean_s / s.mean_s, ratio_best = sb.best_s / s.best_s;
+        report(o, "openblas", "f32", M, N, K, sb, flops, 0);
+        char ej[160], et[160];
+        std::snprintf(ej, sizeof ej, ",\"vs_openblas_mean\":%.3f,\"vs_openblas_best\":%.3f,\"max_rel_diff\":%.2e",
+                      ratio_mean, ratio_best, max_rel);
+        std::snprintf(et, sizeof et, "  = %.0f%% of OpenBLAS (best %.0f%%)", ratio_mean * 100, ratio_best * 100);
+        report(o, "mul_mat", ggml::type_name(type), M, N, K, s, flops, bytes, ej, et);
+        return;
+    }
+#else
+    (void)with_blas;
+#endif
+    report(o, "mul_mat", ggml::type_name(type), M, N, K, s, flops, bytes);
+}
+
+void bench_bandwidth(const Options& o) {
+    const size_t n = (size_t(1) << 30) / sizeof(float);
+    AlignedBuf buf(n * sizeof(float));
+    float* p = static_cast<float*>(buf.p);
+#pragma omp parallel for num_threads(o.threads) schedule(static)
+    for (int64_t i = 0; i < int64_t(n); i++) p[i] = 1.0f;  // first touch by the threads that read it
+    volatile double sink = 0;
+    const Stats s = time_it(o.reps, [&] {
+        double total = 0;
+#pragma omp parallel for num_threads(o.threads) schedule(static) reduction(+ : total)
+        for (int64_t t = 0; t < int64_t(n); t += 4096) {
+            float acc[16] = {};
+            const int64_t e = std::min<int64_t>(int64_t(n), t + 4096);
+            for (int64_t i = t; i < e; i += 16)
+                for (int j = 0; j < 16; j++) acc[j] += p[i + j];
+            float sum = 0;
+            for (float v : acc) sum += v;
+            total += sum;
+        }
+        sink = total;
+    });
+    (void)sink;
+    const double gb = double(n * sizeof(float)) * 1e-9;
+    if (o.json) {
+        std::printf("{\"bench\":\"mem_read\",\"bytes\":%zu,\"threads\":%d,\"gbs_mean\":%.2f,\"gbs_best\":%.2f}\n",
+                    n * sizeof(float), o.threads, gb / s.mean_s, gb / s.best_s);
+    } else {
+        std::printf("mem_read   1 GiB f32 sum  mean %.1f GB/s  best %.1f GB/s\n", gb / s.mean_s, gb / s.best_s);
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options o;
+    for (int i = 1; i < argc; i++) {
+        const std::string a = argv[i];
+        if (a == "-t" && i + 1 < argc) o.threads = std::atoi(argv[++i]);
+        else if (a == "-r" && i + 1 < argc) o.reps = std::max(1, std::atoi(argv[++i]));
+        else if (a == "--json") o.json = true;
+        else {
+            std::fprintf(stderr, "usage: %s [-t threads] [-r reps] [--json]\n", argv[0]);
+            return a == "-h" || a == "--help" ? 0 : 1;
+        }
+    }
+    if (o.threads <= 0) o.threads = omp_get_num_procs();
+    if (o.json) {
+        std::printf("{\"bench\":\"info\",\"simd\":\"%s\",\"threads\":%d,\"reps\":%d}\n", ggml::cpu::simd_level_name(),
+                    o.threads, o.reps);
+    } else {
+        std::printf("bench-ops: simd %s, %d threads, %d reps (plus one warm-up)\n", ggml::cpu::simd_level_name(),
+                    o.threads, o.reps);
+    }
+    struct Shape {
+        int64_t M, N, K;
+    };
+    const Shape shapes[] = {{2048, 512, 2048}, {5632, 512, 2048}, {2048, 512, 5632}, {5632, 1, 2048}, {2048, 1, 2048}};
+    for (ggml::Type t : {ggml::Type::F32, ggml::Type::F16, ggml::Type::BF16})
+        for (const Shape& s : shapes)
+            bench_mul_mat(o, t, s.M, s.N, s.K, t == ggml::Type::F32 && s.M == 2048 && s.N == 512 && s.K == 2048);
+    bench_bandwidth(o);
+    return 0;
+}

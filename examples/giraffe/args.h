@@ -1,0 +1,49 @@
+// Command-line flags shared by the giraffe subcommands, llama.cpp-style where a flag exists there.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sampler.h"
+#include "session.h"
+
+namespace cli {
+
+struct Args {
+    std::string model;         // -m
+    std::string prompt;        // -p (bench: the prompt length in tokens)
+    std::string file;          // -f
+    std::string output;        // -o
+    int n_predict = 128;       // -n
+    int n_ctx = 0;             // -c
+    int n_threads = 0;         // -t
+    int n_batch = 2048;        // -b
+    int n_ubatch = 512;        // --ubatch / -ub
+    int depth = 0;             // bench -d
+    int reps = 5;              // bench -r
+    bool json = false;
+    bool no_bos = false;
+    bool parse_special = false;
+    bool all_tensors = false;  // info --tensors
+    std::string chat_template;
+    std::string system_prompt;
+    std::string kv_type = "f16";
+    giraffe::SamplerParams sampling;
+    std::optional<std::string> rope_scaling;
+    std::optional<float> rope_scale, rope_freq_base, yarn_attn_factor, yarn_beta_fast, yarn_beta_slow;
+    std::optional<int> yarn_orig_ctx;
+    std::vector<std::string> positional;
+    // gen-model: the shape of a random model (0 / empty: the preset's)
+    std::string preset, arch, type;
+    int n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_vocab = 0, head_dim = 0, sliding_window = 0;
+};
+
+// Parses argv[first..]; throws std::invalid_argument naming a bad or unknown flag.
+Args parse_args(int argc, char** argv, int first);
+// Session parameters from the flags (context, threads, micro-batch, KV type, RoPE overrides).
+giraffe::SessionParams session_params(const Args& a, const giraffe::HParams& hp);
+// The prompt from -p or -f (a file's contents); throws when neither is given and required.
+std::string prompt_text(const Args& a, bool required);
+void require_model(const Args& a);
+
+}  // namespace cli

@@ -1,0 +1,113 @@
+// giraffe bench: prompt processing (pp) and token generation (tg) speed, mean ± std over repetitions
+// after a warm-up, optionally at a depth (tokens already in the cache). Prints the memory-bandwidth floor
+// for generation: the bytes one decode step must read / the measured read bandwidth.
+#include <omp.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <stdexcept>
+
+#include "backends/cpu/bandwidth.h"
+#include "commands.h"
+#include "model.h"
+#include "session.h"
+
+namespace cli {
+namespace {
+
+struct Stats {
+    double mean = 0, std = 0;
+};
+
+Stats stats(const std::vector<double>& v) {
+    Stats s;
+    for (double x : v) s.mean += x;
+    s.mean /= double(v.size());
+    for (double x : v) s.std += (x - s.mean) * (x - s.mean);
+    s.std = v.size() > 1 ? std::sqrt(s.std / double(v.size() - 1)) : 0.0;
+    return s;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+int cmd_bench(const Args& a) {
+    require_model(a);
+    const int n_prompt = a.prompt.empty() ? 512 : std::stoi(a.prompt);
+    const int n_gen = a.n_predict;
+    if (n_prompt < 0 || n_gen < 0 || a.depth < 0 || a.reps < 1) throw std::invalid_argument("bench sizes must be positive");
+    giraffe::Model::Options mo;
+    mo.n_threads = a.n_threads;
+    auto model = giraffe::Model::load(a.model, mo);
+    const giraffe::HParams& hp = model->hparams();
+    Args sa = a;
+    sa.n_ctx = std::max(a.n_ctx, a.depth + std::max(n_prompt, n_gen) + 1);
+    giraffe::Session s(*model, session_params(sa, hp));
+    const int threads = a.n_threads > 0 ? a.n_threads : omp_get_max_threads();
+
+    std::mt19937 rng(42);
+    std::uniform_int_distribution<int32_t> tok(0, hp.n_vocab - 1);
+    auto random_tokens = [&](int n) {
+        std::vector<int32_t> v(static_cast<size_t>(n));
+        for (int32_t& t : v) t = tok(rng);
+        return v;
+    };
+    auto prefill_depth = [&] {
+        s.clear();
+        if (a.depth > 0) s.decode(random_tokens(a.depth));
+    };
+
+    auto report = [&](const char* kind, int n, const std::vector<double>& tps) {
+        const Stats st = stats(tps);
+        const std::string test = std::string(kind) + std::to_string(n);
+        if (a.json)
+            std::printf("{\"test\": \"%s\", \"depth\": %d, \"threads\": %d, \"tokens_per_s\": %.3f, \"std\": %.3f}\n",
+                        test.c_str(), a.depth, threads, st.mean, st.std);
+        else
+            std::printf("%-8s depth %-6d threads %-3d %10.2f ± %.2f tokens/s\n", test.c_str(), a.depth, threads, st.mean,
+                        st.std);
+        std::fflush(stdout);
+    };
+
+    if (n_prompt > 0) {
+        std::vector<double> tps;
+        for (int r = -1; r < a.reps; r++) {  // r = -1: warm-up
+            prefill_depth();
+            const auto toks = random_tokens(n_prompt);
+            const auto t0 = std::chrono::steady_clock::now();
+            s.decode(toks);
+            if (r >= 0) tps.push_back(n_prompt / seconds_since(t0));
+        }
+        report("pp", n_prompt, tps);
+    }
+    if (n_gen > 0) {
+        std::vector<double> tps;
+        for (int r = -1; r < a.reps; r++) {
+            prefill_depth();
+            const auto t0 = std::chrono::steady_clock::now();
+            for (int i = 0; i < n_gen; i++) s.decode({tok(rng)});
+            if (r >= 0) tps.push_back(n_gen / seconds_since(t0));
+        }
+        report("tg", n_gen, tps);
+        // The floor: every weight (but the embedding table, of which one row is read) plus the live KV cache.
+        const double bw = ggml::cpu::read_bandwidth_gbs(threads) * 1e9;
+        double bytes = double(model->weight_bytes());
+        if (model->weights().output != model->weights().tok_embd) bytes -= double(model->weights().tok_embd->nbytes());
+        const double kv_bytes = double(s.kv().bytes()) * double(a.depth + n_gen / 2) / double(s.n_ctx());
+        const double floor_tps = bw / (bytes + kv_bytes);
+        if (a.json)
+            std::printf("{\"test\": \"tg_floor\", \"depth\": %d, \"threads\": %d, \"read_gbs\": %.2f, \"bytes_per_token\": %.0f, "
+                        "\"tokens_per_s\": %.3f}\n", a.depth, threads, bw / 1e9, bytes + kv_bytes, floor_tps);
+        else
+            std::printf("floor    read bandwidth %.2f GB/s, %.1f MiB per token -> at most %.2f tokens/s (%.0f%% reached)\n",
+                        bw / 1e9, (bytes + kv_bytes) / 1048576.0, floor_tps, 100.0 * stats(tps).mean / floor_tps);
+    }
+    return 0;
+}
+
+}  // namespace cli

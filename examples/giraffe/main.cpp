@@ -1,0 +1,56 @@
+// giraffe: run long-context language models from GGUF files.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "commands.h"
+
+namespace {
+
+struct Command {
+    const char* name;
+    int (*run)(const cli::Args&);
+    const char* help;
+};
+
+const Command kCommands[] = {
+    {"run", cli::cmd_run, "generate a continuation of a prompt: -m MODEL -p TEXT [-n N] [--temp T] ..."},
+    {"chat", cli::cmd_chat, "talk to a model with its chat template: -m MODEL [--chat-template NAME]"},
+    {"tokenize", cli::cmd_tokenize, "print the token ids of a text: -m MODEL -p TEXT [--no-bos] [--parse-special]"},
+    {"perplexity", cli::cmd_perplexity, "perplexity of a text file: -m MODEL -f FILE -c N"},
+    {"bench", cli::cmd_bench, "prompt and generation speed: -m MODEL [-p 512] [-n 128] [-d DEPTH] [-r REPS] [--json]"},
+    {"info", cli::cmd_info, "describe a model and the memory it needs: -m MODEL [-c N] [--tensors]"},
+    {"gen-model", cli::cmd_gen_model, "write a random-weight model: -o OUT.gguf [--preset tinyllama] [arch/shape options]"},
+};
+
+void usage() {
+    std::fprintf(stderr, "usage: giraffe COMMAND [flags]\n\ncommands:\n");
+    for (const Command& c : kCommands) std::fprintf(stderr, "  %-11s %s\n", c.name, c.help);
+    std::fprintf(stderr,
+                 "\ncommon flags: -m MODEL -p TEXT -f FILE -n N -c N -t N -b N --ubatch N --temp T --top-k K\n"
+                 "  --top-p P --min-p P --repeat-penalty X --seed S --cache-type f16|bf16|f32\n"
+                 "  --rope-scaling none|linear|ntk|dynamic|yarn|llama3|longrope --rope-scale S --rope-freq-base B\n"
+                 "  --yarn-orig-ctx N --yarn-beta-fast X --yarn-beta-slow X --yarn-attn-factor X\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2 || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "--help")) {
+        usage();
+        return argc < 2 ? 1 : 0;
+    }
+    for (const Command& c : kCommands) {
+        if (std::strcmp(argv[1], c.name) != 0) continue;
+        try {
+            return c.run(cli::parse_args(argc, argv, 2));
+        } catch (const std::exception& e) {
+            std::fflush(stdout);
+            std::fprintf(stderr, "error: %s\n", e.what());
+            return 1;
+        }
+    }
+    std::fprintf(stderr, "error: unknown command '%s' (run 'giraffe --help')\n", argv[1]);
+    return 1;
+}

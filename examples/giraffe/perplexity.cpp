@@ -1,0 +1,65 @@
+// giraffe perplexity: the common convention. Tokenize the whole file, cut it into non-overlapping chunks
+// of n_ctx tokens each starting with BOS, score the second half of each chunk, print the running value
+// and the final PPL with its standard error.
+#include <cmath>
+#include <cstdio>
+#include <stdexcept>
+
+#include "commands.h"
+#include "model.h"
+#include "session.h"
+
+namespace cli {
+
+int cmd_perplexity(const Args& a) {
+    require_model(a);
+    if (a.file.empty()) throw std::invalid_argument("perplexity needs a text file: -f FILE");
+    const std::string text = prompt_text(a, true);
+    giraffe::Model::Options mo;
+    mo.n_threads = a.n_threads;
+    auto model = giraffe::Model::load(a.model, mo);
+    const giraffe::Tokenizer& tok = model->tokenizer();
+    const int n_ctx = a.n_ctx > 0 ? a.n_ctx : 512;
+    if (n_ctx < 8) throw std::invalid_argument("-c must be at least 8 for perplexity");
+    Args sa = a;
+    sa.n_ctx = n_ctx;
+    giraffe::Session session(*model, session_params(sa, model->hparams()));
+
+    const std::vector<int32_t> ids = tok.tokenize(text, true, false);
+    const int n_chunks = int(ids.size()) / n_ctx;
+    if (n_chunks == 0)
+        throw std::invalid_argument("the file has " + std::to_string(ids.size()) + " tokens, fewer than one chunk of " +
+                                    std::to_string(n_ctx));
+    std::fprintf(stderr, "%zu tokens, %d chunks of %d\n", ids.size(), n_chunks, n_ctx);
+    const int32_t n_vocab = model->hparams().n_vocab;
+    const int first = n_ctx / 2;
+    double sum = 0, sum_sq = 0;
+    long count = 0;
+    for (int c = 0; c < n_chunks; c++) {
+        std::vector<int32_t> chunk(ids.begin() + long(c) * n_ctx, ids.begin() + long(c + 1) * n_ctx);
+        chunk[0] = tok.bos();
+        session.clear();
+        session.decode(chunk, true);
+        for (int i = first; i < n_ctx - 1; i++) {
+            const float* l = session.logits(i);
+            double mx = l[0];
+            for (int32_t v = 1; v < n_vocab; v++) mx = std::max(mx, double(l[v]));
+            double z = 0;
+            for (int32_t v = 0; v < n_vocab; v++) z += std::exp(double(l[v]) - mx);
+            const double nll = std::log(z) + mx - double(l[chunk[size_t(i) + 1]]);
+            sum += nll;
+            sum_sq += nll * nll;
+            count++;
+        }
+        std::printf("[%d] %.4f\n", c + 1, std::exp(sum / double(count)));
+        std::fflush(stdout);
+    }
+    const double mean = sum / double(count);
+    const double var = std::max(0.0, sum_sq / double(count) - mean * mean);
+    const double ppl = std::exp(mean);
+    const double err = ppl * std::sqrt(var / double(count - 1 > 0 ? count - 1 : 1));
+    std::printf("PPL = %.4f +/- %.5f\n", ppl, err);
+    return 0;
+}
+
+}  // namespace cli

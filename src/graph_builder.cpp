@@ -1,0 +1,111 @@
+#include "graph_builder.h"
+
+#include <cmath>
+
+namespace giraffe::blocks {
+
+using ggml::Tensor;
+
+Tensor* rms_norm(GraphInputs& in, Tensor* x, Tensor* w) {
+    return ggml::mul(in.ctx, ggml::rms_norm(in.ctx, x, in.model.hparams().norm_eps), w);
+}
+
+Tensor* linear(GraphInputs& in, Tensor* w, Tensor* x, Tensor* b) {
+    Tensor* y = ggml::mul_mat(in.ctx, w, x);
+    return b ? ggml::add(in.ctx, y, b) : y;
+}
+
+Tensor* embed(GraphInputs& in) {
+    const HParams& hp = in.model.hparams();
+    Tensor* x = ggml::get_rows(in.ctx, in.model.weights().tok_embd, in.tokens);
+    return hp.embd_scale != 1.0f ? ggml::scale(in.ctx, x, hp.embd_scale) : x;
+}
+
+Tensor* rope(GraphInputs& in, int il, Tensor* x) {
+    const LayerRope& r = in.rope[in.model.hparams().is_swa(il) ? 1 : 0];
+    return ggml::rope(in.ctx, x, in.pos, r.freq_factors, r.params);
+}
+
+namespace {
+
+// Copies src [row, n] into cache rows [cell0, cell0 + n) of a [row, cells] cache (splitting at the
+// ring's end); returns the copy nodes, which later reads of the cache must follow.
+void write_rows(GraphInputs& in, Tensor* cache, Tensor* src, const KvCache::Ring& r, std::vector<Tensor*>& deps) {
+    const int n = in.n_tokens;
+    int done = 0;
+    while (done < n) {
+        const int cell = r.cell_of(in.p0 + done);
+        const int len = std::min(n - done, r.size - cell);
+        Tensor* dst = ggml::view_2d(in.ctx, cache, cache->ne[0], len, cache->nb[1], size_t(cell) * cache->nb[1]);
+        Tensor* part = ggml::view_2d(in.ctx, src, src->ne[0], len, src->nb[1], size_t(done) * src->nb[1]);
+        deps.push_back(ggml::cpy(in.ctx, part, dst));
+        done += len;
+    }
+}
+
+// Same for the transposed V cache [cells, channels]: token t becomes column cell(t).
+void write_columns(GraphInputs& in, Tensor* cache, Tensor* src, const KvCache::Ring& r, std::vector<Tensor*>& deps) {
+    const int n = in.n_tokens;
+    int done = 0;
+    while (done < n) {
+        const int cell = r.cell_of(in.p0 + done);
+        const int len = std::min(n - done, r.size - cell);
+        Tensor* dst = ggml::view_2d(in.ctx, cache, len, cache->ne[1], cache->nb[1], size_t(cell) * cache->nb[0]);
+        Tensor* part = ggml::view_2d(in.ctx, src, src->ne[0], len, src->nb[1], size_t(done) * src->nb[1]);
+        deps.push_back(ggml::cpy(in.ctx, ggml::transpose(in.ctx, part), dst));
+        done += len;
+    }
+}
+
+// A view that must be read only after the writes in deps.
+Tensor* after(Tensor* view, const std::vector<Tensor*>& deps) {
+    int slot = 1;
+    for (Tensor* d : deps) view->src[slot++] = d;
+    return view;
+}
+
+}  // namespace
+
+Tensor* attention(GraphInputs& in, int il, Tensor* q, Tensor* k, Tensor* v, float scale) {
+    ggml::Context& c = in.ctx;
+    const HParams& hp = in.model.hparams();
+    const KvCache::Ring& r = in.kv.ring_of(il);
+    const int kind = hp.is_swa(il) ? 1 : 0;
+    const int64_t hd_k = hp.head_dim_k, hd_v = hp.head_dim_v, n_kv_head = hp.n_head_kv, n = in.n_tokens;
+
+    Tensor* kc = in.kv.k(il);
+    Tensor* vc = in.kv.v(il);
+    std::vector<Tensor*> deps;
+    auto matrix = [&](Tensor* t, int64_t rows) {
+        return ggml::reshape(c, t->is_contiguous() ? t : ggml::cont(c, t), {rows, n});
+    };
+    write_rows(in, kc, matrix(k, hd_k * n_kv_head), r, deps);
+    write_columns(in, vc, matrix(v, hd_v * n_kv_head), r, deps);
+
+    const int64_t n_kv = in.mask[kind]->ne[0];
+    // Keys [hd, n_kv, kv heads] and values [n_kv, hd, kv heads] read straight from the cache.
+    Tensor* keys = after(ggml::view_3d(c, kc, hd_k, n_kv, n_kv_head, kc->nb[1], kc->nb[0] * size_t(hd_k), 0), deps);
+    Tensor* vals = after(ggml::view_3d(c, vc, n_kv, hd_v, n_kv_head, vc->nb[1], vc->nb[1] * size_t(hd_v), 0), deps);
+
+    Tensor* qp = ggml::permute(c, q, 0, 2, 1, 3);                   // [hd, n, heads]
+    Tensor* scores = ggml::mul_mat(c, keys, qp);                     // [n_kv, n, heads]
+    scores = ggml::soft_max(c, scores, in.mask[kind], scale);
+    Tensor* out = ggml::mul_mat(c, vals, scores);                    // [hd_v, n, heads]
+    out = ggml::cont(c, ggml::permute(c, out, 0, 2, 1, 3));          // [hd_v, heads, n]
+    return ggml::reshape(c, out, {hd_v * hp.n_head, n});
+}
+
+Tensor* gated_ffn(GraphInputs& in, const LayerWeights& l, Tensor* x, ggml::GluOp act) {
+    Tensor* g = ggml::mul_mat(in.ctx, l.ffn_gate, x);
+    Tensor* u = ggml::mul_mat(in.ctx, l.ffn_up, x);
+    return ggml::mul_mat(in.ctx, l.ffn_down, ggml::glu(in.ctx, g, u, act));
+}
+
+Tensor* logits(GraphInputs& in, Tensor* x) {
+    if (!in.all_logits && in.n_tokens > 1)
+        x = ggml::view_2d(in.ctx, x, x->ne[0], 1, x->nb[1], size_t(in.n_tokens - 1) * x->nb[1]);
+    const Weights& w = in.model.weights();
+    return ggml::mul_mat(in.ctx, w.output, rms_norm(in, x, w.output_norm));
+}
+
+}  // namespace giraffe::blocks

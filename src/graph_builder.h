@@ -1,0 +1,48 @@
+// What an architecture's build() gets, and the shared blocks it builds from: norms, projections, RoPE
+// with the layer's settings, attention over the KV cache, gated feed-forward.
+#pragma once
+#include "ggml/ops.h"
+#include "kv_cache.h"
+#include "model.h"
+
+namespace giraffe {
+
+// RoPE settings of one attention kind, resolved from RopeScaling (see rope.cpp).
+struct LayerRope {
+    ggml::RopeParams params;
+    ggml::Tensor* freq_factors = nullptr;
+};
+
+struct GraphInputs {
+    ggml::Context& ctx;
+    const Model& model;
+    KvCache& kv;
+    int n_tokens;            // micro-batch size
+    int32_t p0;              // position of its first token
+    bool all_logits;         // logits for every token, or only the last
+    ggml::Tensor* tokens;    // I32 [n_tokens]
+    ggml::Tensor* pos;       // I32 [n_tokens]
+    ggml::Tensor* mask[2];   // F32 [n_kv, n_tokens] for full (0) and sliding (1) layers
+    LayerRope rope[2];       // for full (0) and sliding (1) layers
+};
+
+namespace blocks {
+
+// x * rsqrt(mean(x^2) + eps) * w
+ggml::Tensor* rms_norm(GraphInputs& in, ggml::Tensor* x, ggml::Tensor* w);
+// w x (+ b)
+ggml::Tensor* linear(GraphInputs& in, ggml::Tensor* w, ggml::Tensor* x, ggml::Tensor* b = nullptr);
+// Token embeddings for the micro-batch, F32 [n_embd, n_tokens].
+ggml::Tensor* embed(GraphInputs& in);
+// RoPE of x [head_dim, heads, n_tokens] with the settings of layer il's attention kind.
+ggml::Tensor* rope(GraphInputs& in, int il, ggml::Tensor* x);
+// Writes k, v [head_dim, n_head_kv, n_tokens] into layer il's cache and attends q [head_dim, n_head,
+// n_tokens] over the cached keys with the layer's mask; returns [head_dim_v * n_head, n_tokens].
+ggml::Tensor* attention(GraphInputs& in, int il, ggml::Tensor* q, ggml::Tensor* k, ggml::Tensor* v, float scale);
+// down(act(gate x) * (up x))
+ggml::Tensor* gated_ffn(GraphInputs& in, const LayerWeights& l, ggml::Tensor* x, ggml::GluOp act);
+// Keeps only the rows whose logits are wanted (the last one unless all_logits), then norm + output.
+ggml::Tensor* logits(GraphInputs& in, ggml::Tensor* x);
+
+}  // namespace blocks
+}  // namespace giraffe

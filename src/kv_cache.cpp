@@ -1,0 +1,91 @@
+#include "kv_cache.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "ggml/alloc.h"
+
+namespace giraffe {
+namespace {
+
+constexpr int kPad = 256;  // n_kv grows in steps of this, so decode reuses its memory plan
+
+int ring_cells(const HParams& hp, int n_ctx, int n_ubatch) {
+    return std::min(n_ctx, hp.sliding_window + n_ubatch);
+}
+
+}  // namespace
+
+KvCache::KvCache(const HParams& hp, int n_ctx, int n_ubatch, ggml::Type type, ggml::Backend& backend)
+    : n_ctx_(n_ctx), kinds_(2) {
+    kinds_[0].size = n_ctx;
+    kinds_[1].size = ring_cells(hp, n_ctx, n_ubatch);
+    kinds_[1].ring = kinds_[1].size < n_ctx;
+    kinds_[1].window = hp.sliding_window;
+    for (Ring& r : kinds_) r.pos.assign(size_t(r.size), -1);
+    for (int il = 0; il < hp.n_layer; il++) {
+        const int ri = hp.is_swa(il) ? 1 : 0;
+        layer_ring_.push_back(ri);
+        const int64_t cells = kinds_[size_t(ri)].size;
+        ggml::Tensor* k = ctx_.new_tensor(type, {int64_t(hp.head_dim_k) * hp.n_head_kv, cells});
+        ggml::Tensor* v = ctx_.new_tensor(type, {cells, int64_t(hp.head_dim_v) * hp.n_head_kv});
+        k->name = "cache_k_l" + std::to_string(il);
+        v->name = "cache_v_l" + std::to_string(il);
+        k_.push_back(k);
+        v_.push_back(v);
+    }
+    buf_ = ggml::alloc_ctx_tensors(backend, ctx_);
+    clear();
+}
+
+void KvCache::clear() {
+    for (Ring& r : kinds_) std::fill(r.pos.begin(), r.pos.end(), -1);
+    // Empty cells are masked, but 0 * NaN is NaN: start from zeros, never from stale bytes.
+    std::vector<char> zeros;
+    for (size_t i = 0; i < k_.size(); i++)
+        for (ggml::Tensor* t : {k_[i], v_[i]}) {
+            zeros.assign(t->nbytes(), 0);
+            ggml::tensor_set(t, zeros.data(), zeros.size());
+        }
+}
+
+void KvCache::commit(int32_t p0, int n) {
+    for (Ring& r : kinds_)
+        for (int i = 0; i < n; i++) r.pos[size_t(r.cell_of(p0 + i))] = p0 + i;
+}
+
+int KvCache::n_attend(const Ring& r, int32_t p_end) const {
+    const int used = std::min(r.size, int(p_end));
+    return std::min(r.size, (used + kPad - 1) / kPad * kPad);
+}
+
+void KvCache::fill_mask(const Ring& r, int32_t p0, int n, int n_kv, float* out) const {
+    const float ninf = -std::numeric_limits<float>::infinity();
+    for (int i = 0; i < n; i++) {
+        const int32_t q = p0 + i;
+        for (int c = 0; c < n_kv; c++) {
+            const int32_t k = r.pos[size_t(c)];
+            const bool visible = k >= 0 && k <= q && (r.window == 0 || q - k < r.window);
+            out[size_t(i) * size_t(n_kv) + size_t(c)] = visible ? 0.0f : ninf;
+        }
+    }
+}
+
+size_t KvCache::bytes() const {
+    size_t n = 0;
+    for (size_t i = 0; i < k_.size(); i++) n += k_[i]->nbytes() + v_[i]->nbytes();
+    return n;
+}
+
+size_t KvCache::estimate_bytes(const HParams& hp, int n_ctx, int n_ubatch, ggml::Type type) {
+    size_t n = 0;
+    for (int il = 0; il < hp.n_layer; il++) {
+        const int64_t cells = hp.is_swa(il) ? ring_cells(hp, n_ctx, n_ubatch) : n_ctx;
+        n += ggml::row_size(type, int64_t(hp.head_dim_k + hp.head_dim_v) * hp.n_head_kv * cells);
+    }
+    return n;
+}
+
+}  // namespace giraffe

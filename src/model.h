@@ -1,0 +1,74 @@
+// A loaded model: hyperparameters, weights used in place from the mmap'd GGUF file, and the vocabulary.
+#pragma once
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ggml/backend.h"
+#include "ggml/gguf.h"
+#include "hparams.h"
+#include "tokenizer.h"
+
+namespace giraffe {
+
+// Weights of one transformer block. Architectures fill the ones they use; the rest stay null.
+struct LayerWeights {
+    ggml::Tensor *attn_norm = nullptr, *attn_post_norm = nullptr;
+    ggml::Tensor *wq = nullptr, *wk = nullptr, *wv = nullptr, *wo = nullptr;
+    ggml::Tensor *bq = nullptr, *bk = nullptr, *bv = nullptr;
+    ggml::Tensor *q_norm = nullptr, *k_norm = nullptr;
+    ggml::Tensor *ffn_norm = nullptr, *ffn_post_norm = nullptr;
+    ggml::Tensor *ffn_gate = nullptr, *ffn_up = nullptr, *ffn_down = nullptr;
+};
+
+struct Weights {
+    ggml::Tensor* tok_embd = nullptr;
+    ggml::Tensor* output_norm = nullptr;
+    ggml::Tensor* output = nullptr;      // may be tok_embd (tied)
+    ggml::Tensor* rope_freqs = nullptr;  // per-pair frequency divisors (Llama 3 scaling), optional
+    std::vector<LayerWeights> layers;
+};
+
+struct Architecture;
+
+class Model {
+public:
+    struct Options {
+        int n_threads = 0;        // 0: all cores
+        bool vocab_only = false;  // tokenizer only (works on GGUF files without tensors)
+    };
+    // Opens and validates the file; every problem is one line naming it (missing key, wrong shape, ...).
+    static std::unique_ptr<Model> load(const std::string& path, const Options& opts);
+
+    const HParams& hparams() const { return hp_; }
+    const Tokenizer& tokenizer() const { return tok_; }
+    const ggml::GgufFile& file() const { return *file_; }
+    const Architecture& arch() const { return *arch_; }
+    const Weights& weights() const { return w_; }
+    ggml::Backend& cpu() const { return *cpu_; }
+    size_t weight_bytes() const;  // bytes of all tensors in the file
+    std::string describe_type() const;  // most common weight type, e.g. "q4_K"
+
+    // For architecture loaders: a tensor of the file with the expected shape (ne[0] first); throws a
+    // one-line error naming the tensor when missing or shaped differently. optional() returns null
+    // when absent.
+    ggml::Tensor* require(const std::string& name, std::initializer_list<int64_t> ne);
+    ggml::Tensor* optional(const std::string& name, std::initializer_list<int64_t> ne);
+    HParams& mutable_hparams() { return hp_; }
+    Weights& mutable_weights() { return w_; }
+
+private:
+    Model() = default;
+    std::unique_ptr<ggml::GgufFile> file_;
+    HParams hp_;
+    Tokenizer tok_;
+    const Architecture* arch_ = nullptr;
+    Weights w_;
+    std::unique_ptr<ggml::Backend> cpu_;
+    ggml::Context tensors_;
+    std::unique_ptr<ggml::Buffer> mapping_;
+    std::unordered_map<std::string, ggml::Tensor*> by_name_;
+};
+
+}  // namespace giraffe

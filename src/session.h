@@ -1,0 +1,62 @@
+// A decoding session: owns the KV cache, the scheduler and its compute buffers. decode() splits a batch
+// into micro-batches (chunked prefill), builds each one's graph with the model's architecture, computes
+// it, and keeps the logits.
+#pragma once
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "ggml/sched.h"
+#include "kv_cache.h"
+#include "model.h"
+#include "rope_scaling.h"
+
+namespace giraffe {
+
+struct SessionParams {
+    int n_ctx = 0;        // 0: the model's training context, capped at 4096
+    int n_ubatch = 512;   // tokens per micro-batch
+    int n_threads = 0;    // 0: all cores
+    ggml::Type kv_type = ggml::Type::F16;
+    std::optional<RopeScaling> rope_scaling;  // overrides the file's
+    std::optional<float> rope_base;           // overrides the file's (full-attention layers)
+};
+
+class Session {
+public:
+    Session(const Model& model, const SessionParams& params);
+    ~Session();
+
+    // Progress of a long decode: tokens done so far out of total.
+    using Progress = std::function<void(int done, int total)>;
+    // Appends tokens at the current position. Keeps logits for the last token, or for every token when
+    // all_logits. Throws when the context would overflow.
+    void decode(const std::vector<int32_t>& tokens, bool all_logits = false, const Progress& progress = {});
+    // Logits of output row i (0 .. n_outputs-1), n_vocab floats.
+    const float* logits(int i = -1) const;
+    int n_outputs() const { return n_out_; }
+    int32_t n_past() const { return n_past_; }
+    int n_ctx() const { return n_ctx_; }
+    void clear();  // forget everything (empty KV cache)
+    const KvCache& kv() const { return *kv_; }
+    const RopeScaling& rope_scaling() const { return rope_; }
+    std::string rope_note() const { return rope_note_; }  // one line when scaling was chosen automatically
+
+private:
+    void decode_ubatch(const int32_t* tokens, int n, bool all_logits);
+
+    const Model& model_;
+    HParams hp_;  // the model's, with this session's RoPE base override
+    SessionParams params_;
+    int n_ctx_;
+    RopeScaling rope_;
+    std::string rope_note_;
+    std::unique_ptr<KvCache> kv_;
+    std::unique_ptr<ggml::Scheduler> sched_;
+    int32_t n_past_ = 0;
+    std::vector<float> logits_;
+    int n_out_ = 0;
+};
+
+}  // namespace giraffe

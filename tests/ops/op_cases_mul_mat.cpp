@@ -1,0 +1,56 @@
+// Table cases for mul_mat: every weight type, odd sizes, N = 1, grouped-query broadcasting, non-contiguous
+// activations and weight views.
+#include <cmath>
+
+#include "ops/case_helpers.h"
+
+namespace optest {
+
+namespace {
+
+// Weights decode exactly, so only float accumulation error remains: it grows with sqrt(K).
+Tolerance mm_tol(int64_t K) { return Tolerance{1e-5 * std::max(1.0, std::sqrt(double(K)) / 8.0), 0}; }
+
+ggml::Tensor* build_mm(ggml::Context& c, const Ts& t) { return ggml::mul_mat(c, t[0], t[1]); }
+ref::Result ref_mm(const Rs& r) { return ref::mul_mat(r[0], r[1]); }
+
+}  // namespace
+
+void add_mul_mat_cases(std::vector<OpCase>& out) {
+    for (T w : {T::F32, T::F16, T::BF16}) {
+        const std::string p = "mul_mat_" + tname(w);
+        auto add = [&](const std::string& suffix, int64_t K, std::vector<InputSpec> inputs, ArgsFn args = nullptr) {
+            out.push_back(make(p + "_" + suffix, std::move(inputs), build_mm, ref_mm, mm_tol(K), std::move(args)));
+        };
+        add("k67_m33_n7", 67, {in(w, {67, 33}), in(T::F32, {67, 7})});
+        add("k130_m65_n1", 130, {in(w, {130, 65}), in(T::F32, {130, 1})});
+        add("k1_m5_n3", 1, {in(w, {1, 5}), in(T::F32, {1, 3})});
+        add("k64_m1_n9", 64, {in(w, {64, 1}), in(T::F32, {64, 9})});
+        add("k96_m130_n64", 96, {in(w, {96, 130}), in(T::F32, {96, 64})});
+        add("k1024_m64_n17", 1024, {in(w, {1024, 64}), in(T::F32, {1024, 17})});
+        add("k4096_m16_n2", 4096, {in(w, {4096, 16}), in(T::F32, {4096, 2})});
+        // Grouped-query attention: 2 KV heads shared by 6 query heads.
+        add("gqa_k64_m9_n5_a2_b6", 64, {in(w, {64, 9, 2}), in(T::F32, {64, 5, 6})});
+        add("batch_k33_m7_n5_a3x2_b3x2", 33, {in(w, {33, 7, 3, 2}), in(T::F32, {33, 5, 3, 2})});
+        add("broadcast_dim3_k33_m7_n5_a1x1_b3x2", 33, {in(w, {33, 7, 1, 1}), in(T::F32, {33, 5, 3, 2})});
+        add("broadcast_k33_m7_n5_a2x1_b4x3", 33, {in(w, {33, 7, 2, 1}), in(T::F32, {33, 5, 4, 3})});
+        // Transposed activations (b's rows are strided).
+        add("transposed_b_k67_m33_n7", 67, {in(w, {67, 33}), in(T::F32, {7, 67})},
+            [](Layout& l, const As& a) { return As{a[0], l.transpose(a[1])}; });
+        // Attention scores: queries [hd, heads, tokens] permuted to [hd, tokens, heads] against a KV-cache view
+        // (9 of 16 cells, 2 KV heads).
+        add("attn_kq_cache_view_gqa_k64_m9_n5", 64, {in(w, {64, 16, 2}), in(T::F32, {64, 6, 5})},
+            [w](Layout& l, const As& a) {
+                const size_t es = ref::type_size(w);
+                Arg k = l.view(a[0], {64, 9, 2}, {64 * es, 64 * 16 * es}, 0);
+                return As{k, l.permute(a[1], 0, 2, 1, 3)};
+            });
+        // A sub-block of a larger weight (row stride larger than the row) at an offset.
+        add("row_view_a_k33_m7_n3", 33, {in(w, {40, 9}), in(T::F32, {33, 3})}, [w](Layout& l, const As& a) {
+            const size_t es = ref::type_size(w);
+            return As{l.view(a[0], {33, 7}, {40 * es}, 40 * es + 4 * es), a[1]};
+        });
+    }
+}
+
+}  // namespace optest
