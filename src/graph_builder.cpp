@@ -1,6 +1,7 @@
 #include "graph_builder.h"
 
 #include <cmath>
+#include <stdexcept>
 
 namespace giraffe::blocks {
 
@@ -57,10 +58,10 @@ void write_columns(GraphInputs& in, Tensor* cache, Tensor* src, const KvCache::R
     }
 }
 
-// A view that must be read only after the writes in deps.
+// A view that must be read only after the writes in deps (at most two: a ring write splits once).
 Tensor* after(Tensor* view, const std::vector<Tensor*>& deps) {
-    int slot = 1;
-    for (Tensor* d : deps) view->src[slot++] = d;
+    if (deps.size() >= size_t(ggml::kMaxSrc)) throw std::logic_error("attention: too many cache writes to order");
+    for (size_t i = 0; i < deps.size(); i++) view->src[i + 1] = deps[i];
     return view;
 }
 
@@ -75,17 +76,17 @@ Tensor* attention(GraphInputs& in, int il, Tensor* q, Tensor* k, Tensor* v, floa
 
     Tensor* kc = in.kv.k(il);
     Tensor* vc = in.kv.v(il);
-    std::vector<Tensor*> deps;
+    std::vector<Tensor*> k_writes, v_writes;
     auto matrix = [&](Tensor* t, int64_t rows) {
         return ggml::reshape(c, t->is_contiguous() ? t : ggml::cont(c, t), {rows, n});
     };
-    write_rows(in, kc, matrix(k, hd_k * n_kv_head), r, deps);
-    write_columns(in, vc, matrix(v, hd_v * n_kv_head), r, deps);
+    write_rows(in, kc, matrix(k, hd_k * n_kv_head), r, k_writes);
+    write_columns(in, vc, matrix(v, hd_v * n_kv_head), r, v_writes);
 
     const int64_t n_kv = in.mask[kind]->ne[0];
     // Keys [hd, n_kv, kv heads] and values [n_kv, hd, kv heads] read straight from the cache.
-    Tensor* keys = after(ggml::view_3d(c, kc, hd_k, n_kv, n_kv_head, kc->nb[1], kc->nb[0] * size_t(hd_k), 0), deps);
-    Tensor* vals = after(ggml::view_3d(c, vc, n_kv, hd_v, n_kv_head, vc->nb[1], vc->nb[1] * size_t(hd_v), 0), deps);
+    Tensor* keys = after(ggml::view_3d(c, kc, hd_k, n_kv, n_kv_head, kc->nb[1], kc->nb[0] * size_t(hd_k), 0), k_writes);
+    Tensor* vals = after(ggml::view_3d(c, vc, n_kv, hd_v, n_kv_head, vc->nb[1], vc->nb[1] * size_t(hd_v), 0), v_writes);
 
     Tensor* qp = ggml::permute(c, q, 0, 2, 1, 3);                   // [hd, n, heads]
     Tensor* scores = ggml::mul_mat(c, keys, qp);                     // [n_kv, n, heads]

@@ -19,7 +19,7 @@ std::unique_ptr<Model> Model::load(const std::string& path, const Options& opts)
     m->arch_ = &find_architecture(m->hp_.arch, path);
     read_common_hparams(f, m->hp_);
     m->arch_->load_hparams(f, m->hp_);
-    m->hp_.n_vocab = int32_t(m->tok_.n_vocab());
+    m->hp_.n_vocab = m->tok_->n_vocab();
 
     // Weights are used in place: one host buffer spans the mapping, and each tensor points into it.
     m->cpu_ = ggml::make_cpu_backend(opts.n_threads);

@@ -1,6 +1,7 @@
 // A loaded model: hyperparameters, weights used in place from the mmap'd GGUF file, and the vocabulary.
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -42,7 +43,7 @@ public:
     static std::unique_ptr<Model> load(const std::string& path, const Options& opts);
 
     const HParams& hparams() const { return hp_; }
-    const Tokenizer& tokenizer() const { return tok_; }
+    const Tokenizer& tokenizer() const { return *tok_; }
     const ggml::GgufFile& file() const { return *file_; }
     const Architecture& arch() const { return *arch_; }
     const Weights& weights() const { return w_; }
@@ -62,7 +63,7 @@ private:
     Model() = default;
     std::unique_ptr<ggml::GgufFile> file_;
     HParams hp_;
-    Tokenizer tok_;
+    std::optional<Tokenizer> tok_;
     const Architecture* arch_ = nullptr;
     Weights w_;
     std::unique_ptr<ggml::Backend> cpu_;

@@ -60,7 +60,9 @@ public:
             return true;
         case Op::Cpy: case Op::Cont: case Op::Concat:
             return is_float(a->type) && is_float(n->type);
-        case Op::GetRows: case Op::MulMat:
+        case Op::GetRows:
+            return type_traits(a->type).to_float != nullptr;
+        case Op::MulMat:
             return is_float(a->type);
         default:
             return true;  // the remaining ops are f32-only and their builders check that

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <new>
 
+#include "backends/cpu/quant_dot.h"
 #include "backends/cpu/vec.h"
 
 namespace ggml::cpu {
@@ -115,14 +116,16 @@ const GemmKernels& gemm_kernels() {
     }
 }
 
-bool gemm_supports_type(Type t) { return t == Type::F32 || t == Type::F16 || t == Type::BF16; }
+bool gemm_supports_type(Type t) {
+    return t == Type::F32 || t == Type::F16 || t == Type::BF16 || quant_dot_supported(t);
+}
 
 DotFn dot_kernel_for_type(Type t) {
     switch (t) {
         case Type::F32: return dot_f32;
         case Type::F16: return dot_f16;
         case Type::BF16: return dot_bf16;
-        default: return nullptr;  // quantized types: future per-type dot kernels (8-bit activations)
+        default: return nullptr;  // quantized types dot against 8-bit activations: see quant_dot.h
     }
 }
 

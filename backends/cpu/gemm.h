@@ -6,9 +6,8 @@
 // Dense weights (F32, F16, BF16) go through a cache-blocked GEMM: a is converted to F32 while it is packed
 // into mr-row micro-panels, b into nr-row micro-panels, and a register-tiled microkernel (mr x nr
 // accumulators, vectorised along m) runs over them. Few columns (decode) use row dot products instead.
-// Quantized weight types plug in at `dot_kernel_for_type` / `gemm_supports_type`: a future Q8_0/Q4_0/K-quant
-// path quantizes b rows to 8-bit once and supplies its own dot (and later its own packed) kernel, selected
-// on a's type, without touching the driver.
+// Quantized weight types (Q4_0 ... Q6_K) are accepted by `gemm_supports_type` and go through their own
+// driver (quant_dot.h: b rows quantized to 8 bits once per call, then row dots or a packed int8 kernel).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -85,9 +84,9 @@ void pack_a_generic(int mr, Type t, const char* a, size_t lda, int64_t rows, int
 void pack_b_generic(int nr, const char* b, size_t ldb, size_t eb, int64_t rows, int64_t k0, int64_t kc,
                     float* dst);
 
-// True when a's type has a GEMM / dot kernel.
+// True when a's type has a GEMM / dot kernel (quantized types: see quant_dot.h).
 bool gemm_supports_type(Type t);
-// Row dot product for a's type against an F32 b row (the decode path).
+// Row dot product for a's type against an F32 b row (the decode path); nullptr for quantized types.
 using DotFn = float (*)(int64_t n, const void* a_row, const float* b_row);
 DotFn dot_kernel_for_type(Type t);
 

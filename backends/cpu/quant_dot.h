@@ -53,9 +53,10 @@ size_t qpanel_chunk_bytes(QKind kind);
 // Activation panel, per chunk: int8 codes [4 rows][32], float da[4], float sa[2][4] (half-chunk terms).
 constexpr size_t kQActChunkBytes = 4 * 32 + 4 * 4 + 8 * 4;
 
-// Computes c[j*ldc + i] = sum over chunks of the 8x4 products for i < mrows, j < ncols.
+// c[j*ldc + i] (+)= sum over nchunks chunks of the 8x4 products, for i < mrows, j < ncols; `accumulate`
+// false overwrites c.
 using QGemmFn = void (*)(QKind kind, int64_t nchunks, const uint8_t* wpanel, const uint8_t* apanel, float* c,
-                         int64_t ldc, int mrows, int ncols);
+                         int64_t ldc, int mrows, int ncols, bool accumulate);
 
 struct QuantDotTable {
     QDotFn dot[32] = {};  // indexed by the weight type id

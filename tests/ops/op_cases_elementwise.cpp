@@ -42,6 +42,8 @@ void binary_cases(std::vector<OpCase>& out) {
             [](Layout& l, const As& a) { return As{a[0], l.transpose(a[1])}; });
         add("row_view_a_65x3", {in(T::F32, {70, 3}), in(T::F32, {65, 3}, gb)},
             [](Layout& l, const As& a) { return As{l.view(a[0], {65, 3}, {280}, 12), a[1]}; });
+        add("permuted_both_1203_5x4x3x2", {in(T::F32, {4, 3, 5, 2}), in(T::F32, {4, 3, 5, 2}, gb)},
+            [](Layout& l, const As& a) { return As{l.permute(a[0], 1, 2, 0, 3), l.permute(a[1], 1, 2, 0, 3)}; });
         add("long_4099x2", {in(T::F32, {4099, 2}), in(T::F32, {4099}, gb)});
         add("1x1", {in(T::F32, {1}), in(T::F32, {1}, gb)});
     }
@@ -98,6 +100,7 @@ void unary_like_cases(std::vector<OpCase>& out) {
         out.push_back(make(n + "_transposed_7x33", {in(T::F32, {33, 7}, uniform(u.lo, u.hi))}, build, reference, kF32Func,
                            transpose_first));
         out.push_back(make(n + "_1", {in(T::F32, {1}, uniform(u.lo, u.hi))}, build, reference, kF32Func));
+        out.push_back(make(n + "_4099x2", {in(T::F32, {4099, 2}, uniform(u.lo, u.hi))}, build, reference, kF32Func));
     }
     out.push_back(make("unary_exp_wide_range_65x2", {in(T::F32, {65, 2}, uniform(-30, 30))},
                        [](ggml::Context& c, const Ts& t) { return ggml::unary(c, t[0], ggml::UnaryOp::Exp); },

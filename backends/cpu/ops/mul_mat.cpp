@@ -1,5 +1,6 @@
-// mul_mat: dst[i3][i2][n][m] = sum_k a[i3/r3][i2/r2][m][k] * b[i3][i2][n][k], with a (F32/F16/BF16) broadcast
-// over dims 2 and 3 (grouped-query attention). Many columns go through the packed GEMM (gemm.cpp), each
+// mul_mat: dst[i3][i2][n][m] = sum_k a[i3/r3][i2/r2][m][k] * b[i3][i2][n][k], with a (F32/F16/BF16 or a
+// block-quantized type) broadcast over dims 2 and 3 (grouped-query attention). Quantized a goes to
+// mul_mat_quant (quant_dot_matmul.cpp). Many columns go through the packed GEMM (gemm.cpp), each
 // thread owning whole (batch, m-range, n-range) tiles; few columns (decode) are row dot products with the
 // rows split across threads.
 #include <omp.h>
@@ -13,6 +14,7 @@
 
 #include "backends/cpu/gemm.h"
 #include "backends/cpu/ops/ops.h"
+#include "backends/cpu/quant_dot.h"
 
 namespace ggml::cpu {
 namespace {
@@ -125,7 +127,7 @@ void op_mul_mat(Tensor* dst, const OpContext& ctx) {
     if (!a || !b) throw std::invalid_argument("mul_mat: missing source");
     if (!gemm_supports_type(a->type)) fail(std::string("unsupported weight type ") + type_name(a->type), dst);
     if (b->type != Type::F32 || dst->type != Type::F32) fail("b and dst must be f32", dst);
-    if (a->nb[0] != row_size(a->type, 1)) fail("a's rows must be contiguous", dst);
+    if (a->nb[0] != type_traits(a->type).block_bytes) fail("a's rows must be contiguous", dst);
     if (b->ne[0] != a->ne[0]) fail("a and b differ in ne[0]", dst);
     if (dst->ne[0] != a->ne[1] || dst->ne[1] != b->ne[1] || dst->ne[2] != b->ne[2] || dst->ne[3] != b->ne[3])
         fail("dst shape", dst);
@@ -147,6 +149,13 @@ void op_mul_mat(Tensor* dst, const OpContext& ctx) {
         return;
     }
     const int nth = std::max(1, ctx.n_threads);
+    if (quant_dot_supported(s.ta)) {
+        if (s.K % type_traits(s.ta).block_size) fail("ne[0] must be a multiple of the block size", dst);
+        QMatMul q{s.K, s.M, s.N, s.b2, s.b3, s.r2, s.r3, s.ta, s.a, s.b, s.d, {}, {}, {}};
+        for (int i = 0; i < 4; i++) q.a_nb[i] = s.a_nb[i], q.b_nb[i] = s.b_nb[i], q.d_nb[i] = s.d_nb[i];
+        mul_mat_quant(q, nth);
+        return;
+    }
     if (s.N < kGemmMinN) mul_mat_dot(s, nth);
     else mul_mat_gemm(s, nth);
 }

@@ -1,0 +1,404 @@
+// The quantized mul_mat driver (instruction-set neutral): activation quantization, the decode path (row
+// dots) and the packed prefill path (weight / activation panels + the table's micro-kernel). See
+// quant_dot.h for the panel layouts.
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <numeric>
+#include <vector>
+
+#include "backends/cpu/gemm.h"
+#include "backends/cpu/quant_dot.h"
+#include "ggml/quants.h"
+
+namespace ggml::cpu {
+namespace {
+
+inline float h2f(uint16_t h) { return fp16_to_fp32(h); }
+
+struct Bytes {
+    uint8_t* p = nullptr;
+    size_t n = 0;
+    uint8_t* get(size_t want) {
+        if (want > n) {
+            std::free(p);
+            p = static_cast<uint8_t*>(std::aligned_alloc(64, (want + 63) / 64 * 64));
+            if (!p) throw std::bad_alloc();
+            n = want;
+        }
+        return p;
+    }
+    ~Bytes() { std::free(p); }
+};
+
+// [begin, end) of part i of `parts` over `total` items, in whole units.
+inline void split(int64_t i, int64_t parts, int64_t total, int64_t unit, int64_t* begin, int64_t* end) {
+    const int64_t units = (total + unit - 1) / unit;
+    *begin = std::min(total, units * i / parts * unit);
+    *end = std::min(total, units * (i + 1) / parts * unit);
+}
+
+QKind kind_of(Type t) {
+    switch (t) {
+        case Type::Q4_0: case Type::Q4_1: case Type::Q4_K: return QKind::U4;
+        case Type::Q5_0: case Type::Q5_1: case Type::Q5_K: return QKind::U5;
+        case Type::Q8_0: return QKind::U8;
+        case Type::Q2_K: return QKind::H2;
+        case Type::Q3_K: return QKind::H3;
+        default: return QKind::H6;
+    }
+}
+
+// ---- weight chunks -> panel -------------------------------------------------------------------------
+// One 32-element chunk of one weight row, decoded: unsigned codes, float scale, the min terms of both
+// halves, and (H kinds) the int scales of both halves.
+struct Chunk {
+    uint8_t q[32];
+    float dw;
+    float mw[2];
+    int sc[2];
+};
+
+inline void nibbles(const uint8_t* qs, uint8_t* q) {
+    for (int i = 0; i < 16; i++) q[i] = qs[i] & 15, q[i + 16] = qs[i] >> 4;
+}
+inline void add_bit5(const uint8_t* qh, uint8_t* q) {
+    uint32_t h;
+    std::memcpy(&h, qh, 4);
+    for (int i = 0; i < 32; i++) q[i] = uint8_t(q[i] | (((h >> i) & 1) << 4));
+}
+inline void scale_min_k4(const uint8_t* s, int g, int* sc, int* mn) {
+    if (g < 4) {
+        *sc = s[g] & 63;
+        *mn = s[g + 4] & 63;
+    } else {
+        *sc = (s[g + 4] & 15) | ((s[g - 4] >> 6) << 4);
+        *mn = (s[g + 4] >> 4) | ((s[g] >> 6) << 4);
+    }
+}
+
+// Decodes chunk j of a weight row of type t.
+void decode_chunk(Type t, const char* row, int64_t j, Chunk* c) {
+    c->sc[0] = c->sc[1] = 1;
+    const int64_t sb = j / 8;
+    const int s = int(j % 8);  // chunk within a K super-block
+    switch (t) {
+        case Type::Q4_0: {
+            const block_q4_0& b = reinterpret_cast<const block_q4_0*>(row)[j];
+            nibbles(b.qs, c->q);
+            c->dw = h2f(b.d), c->mw[0] = c->mw[1] = -8.0f * c->dw;
+            break;
+        }
+        case Type::Q4_1: {
+            const block_q4_1& b = reinterpret_cast<const block_q4_1*>(row)[j];
+            nibbles(b.qs, c->q);
+            c->dw = h2f(b.d), c->mw[0] = c->mw[1] = h2f(b.m);
+            break;
+        }
+        case Type::Q5_0: {
+            const block_q5_0& b = reinterpret_cast<const block_q5_0*>(row)[j];
+            nibbles(b.qs, c->q);
+            add_bit5(b.qh, c->q);
+            c->dw = h2f(b.d), c->mw[0] = c->mw[1] = -16.0f * c->dw;
+            break;
+        }
+        case Type::Q5_1: {
+            const block_q5_1& b = reinterpret_cast<const block_q5_1*>(row)[j];
+            nibbles(b.qs, c->q);
+            add_bit5(b.qh, c->q);
+            c->dw = h2f(b.d), c->mw[0] = c->mw[1] = h2f(b.m);
+            break;
+        }
+        case Type::Q8_0: {
+            const block_q8_0& b = reinterpret_cast<const block_q8_0*>(row)[j];
+            for (int i = 0; i < 32; i++) c->q[i] = uint8_t(b.qs[i] + 128);
+            c->dw = h2f(b.d), c->mw[0] = c->mw[1] = -128.0f * c->dw;
+            break;
+        }
+        case Type::Q2_K: {
+            const block_q2_K& b = reinterpret_cast<const block_q2_K*>(row)[sb];
+            const uint8_t* qs = b.qs + (s / 4) * 32;
+            const int sh = 2 * (s % 4);
+            for (int i = 0; i < 32; i++) c->q[i] = (qs[i] >> sh) & 3;
+            const float d = h2f(b.d), dmin = h2f(b.dmin);
+            c->dw = d;
+            for (int h = 0; h < 2; h++) {
+                c->sc[h] = b.scales[2 * s + h] & 15;
+                c->mw[h] = -dmin * float(b.scales[2 * s + h] >> 4);
+            }
+            break;
+        }
+        case Type::Q3_K: {
+            const block_q3_K& b = reinterpret_cast<const block_q3_K*>(row)[sb];
+            const uint8_t* qs = b.qs + (s / 4) * 32;
+            const int sh = 2 * (s % 4);
+            for (int i = 0; i < 32; i++) c->q[i] = uint8_t(((qs[i] >> sh) & 3) | (((b.hmask[i] >> s) & 1) << 2));
+            const float d = h2f(b.d);
+            c->dw = d;
+            for (int h = 0; h < 2; h++) {
+                const int g = 2 * s + h;
+                const int lo = g < 8 ? (b.scales[g] & 15) : (b.scales[g - 8] >> 4);
+                const int hi = (b.scales[8 + g % 4] >> (2 * (g / 4))) & 3;
+                c->sc[h] = (lo | (hi << 4)) - 32;
+                c->mw[h] = -4.0f * d * float(c->sc[h]);
+            }
+            break;
+        }
+        case Type::Q4_K: case Type::Q5_K: {
+            const bool five = t == Type::Q5_K;
+            const uint8_t* scales = five ? reinterpret_cast<const block_q5_K*>(row)[sb].scales
+                                         : reinterpret_cast<const block_q4_K*>(row)[sb].scales;
+            const uint8_t* qs = five ? reinterpret_cast<const block_q5_K*>(row)[sb].qs
+                                     : reinterpret_cast<const block_q4_K*>(row)[sb].qs;
+            const uint16_t dh = five ? reinterpret_cast<const block_q5_K*>(row)[sb].d
+                                     : reinterpret_cast<const block_q4_K*>(row)[sb].d;
+            const uint16_t mh = five ? reinterpret_cast<const block_q5_K*>(row)[sb].dmin
+                                     : reinterpret_cast<const block_q4_K*>(row)[sb].dmin;
+            qs += (s / 2) * 32;
+            const int sh = 4 * (s % 2);
+            for (int i = 0; i < 32; i++) c->q[i] = (qs[i] >> sh) & 15;
+            if (five) {
+                const uint8_t* qh = reinterpret_cast<const block_q5_K*>(row)[sb].qh;
+                for (int i = 0; i < 32; i++) c->q[i] = uint8_t(c->q[i] | (((qh[i] >> s) & 1) << 4));
+            }
+            int sc, mn;
+            scale_min_k4(scales, s, &sc, &mn);
+            c->dw = h2f(dh) * float(sc);
+            c->mw[0] = c->mw[1] = -h2f(mh) * float(mn);
+            break;
+        }
+        default: {  // Q6_K
+            const block_q6_K& b = reinterpret_cast<const block_q6_K*>(row)[sb];
+            const uint8_t* ql = b.ql + (s / 4) * 64 + 32 * (s % 2);
+            const uint8_t* qh = b.qh + (s / 4) * 32;
+            const int shl = 4 * ((s / 2) % 2), shh = 2 * (s % 4);
+            for (int i = 0; i < 32; i++) c->q[i] = uint8_t(((ql[i] >> shl) & 15) | (((qh[i] >> shh) & 3) << 4));
+            const float d = h2f(b.d);
+            c->dw = d;
+            for (int h = 0; h < 2; h++) {
+                c->sc[h] = b.scales[2 * s + h];
+                c->mw[h] = -32.0f * d * float(c->sc[h]);
+            }
+            break;
+        }
+    }
+}
+
+// Unpacks rows [0, rows) (rows <= 8) of a, chunks [c0, c0 + nc), into one panel (nc chunks).
+void unpack_panel(Type t, QKind kind, const char* a, size_t lda, int rows, int64_t c0, int64_t nc, uint8_t* dst) {
+    const size_t cb = qpanel_chunk_bytes(kind);
+    const int planes = kind == QKind::U8 ? 2 : 1;
+    const bool hs = kind == QKind::H2 || kind == QKind::H3 || kind == QKind::H6;
+    Chunk c;
+    for (int64_t j = 0; j < nc; j++, dst += cb) {
+        float* dw = reinterpret_cast<float*>(dst + planes * 256);
+        float* mw = dw + 8;
+        int32_t* sc = reinterpret_cast<int32_t*>(mw + 16);
+        for (int r = 0; r < kQPanelRows; r++) {
+            if (r < rows) {
+                decode_chunk(t, a + size_t(r) * lda, c0 + j, &c);
+            } else {
+                std::memset(&c, 0, sizeof c);
+            }
+            if (planes == 1) {
+                for (int st = 0; st < 8; st++) std::memcpy(dst + st * 32 + r * 4, c.q + st * 4, 4);
+            } else {
+                for (int st = 0; st < 8; st++)
+                    for (int b = 0; b < 4; b++) {
+                        dst[st * 32 + r * 4 + b] = c.q[st * 4 + b] & 15;
+                        dst[256 + st * 32 + r * 4 + b] = c.q[st * 4 + b] >> 4;
+                    }
+            }
+            dw[r] = c.dw, mw[r] = c.mw[0], mw[8 + r] = c.mw[1];
+            if (hs) {
+                for (int h = 0; h < 2; h++) {
+                    const uint32_t v = uint16_t(int16_t(c.sc[h]));
+                    sc[h * 8 + r] = int32_t(v | (v << 16));
+                }
+            }
+        }
+    }
+}
+
+// ---- activation rows -> panel -----------------------------------------------------------------------
+// Packs activation rows rows[0..nrows) (nrows <= 4; missing rows are zero) of format `at`, all chunks.
+void pack_act_panel(Type at, const uint8_t* const* rows, int nrows, int64_t nchunks, uint8_t* dst) {
+    for (int64_t j = 0; j < nchunks; j++, dst += kQActChunkBytes) {
+        int8_t* q = reinterpret_cast<int8_t*>(dst);
+        float* da = reinterpret_cast<float*>(dst + 128);
+        float* sa = da + 4;
+        for (int r = 0; r < kQActRows; r++) {
+            if (r >= nrows) {
+                std::memset(q + r * 32, 0, 32);
+                da[r] = sa[r] = sa[4 + r] = 0.0f;
+                continue;
+            }
+            if (at == Type::Q8_K) {
+                const block_q8_K& b = reinterpret_cast<const block_q8_K*>(rows[r])[j / 8];
+                const int s = int(j % 8);
+                std::memcpy(q + r * 32, b.qs + 32 * s, 32);
+                da[r] = b.d;
+                sa[r] = b.d * float(b.bsums[2 * s]);
+                sa[4 + r] = b.d * float(b.bsums[2 * s + 1]);
+            } else if (at == Type::Q8_1) {
+                const block_q8_1& b = reinterpret_cast<const block_q8_1*>(rows[r])[j];
+                std::memcpy(q + r * 32, b.qs, 32);
+                da[r] = h2f(b.d);
+                sa[r] = h2f(b.s);
+                sa[4 + r] = 0.0f;
+            } else {
+                const block_q8_0& b = reinterpret_cast<const block_q8_0*>(rows[r])[j];
+                std::memcpy(q + r * 32, b.qs, 32);
+                int s0 = 0, s1 = 0;
+                for (int i = 0; i < 16; i++) s0 += b.qs[i], s1 += b.qs[16 + i];
+                da[r] = h2f(b.d);
+                sa[r] = da[r] * float(s0);
+                sa[4 + r] = da[r] * float(s1);
+            }
+        }
+    }
+}
+
+// ---- the two paths ----------------------------------------------------------------------------------
+constexpr int64_t kKC = 32;   // chunks per k block (1024 k): one weight panel block stays in L1
+constexpr int64_t kNC = 128;  // activation rows per n block: kNC x kKC activations stay in L2
+
+struct Ctx {
+    const QMatMul& s;
+    Type at;
+    size_t arow;         // bytes of one quantized activation row
+    const uint8_t* act;  // quantized rows, [batch][n]
+    const uint8_t* row(int64_t batch, int64_t n) const { return act + size_t(batch * s.N + n) * arow; }
+    const char* a_mat(int64_t i2, int64_t i3) const {
+        return s.a + size_t(i2 / s.r2) * s.a_nb[2] + size_t(i3 / s.r3) * s.a_nb[3];
+    }
+    float* d_mat(int64_t i2, int64_t i3) const {
+        return reinterpret_cast<float*>(s.d + size_t(i2) * s.d_nb[2] + size_t(i3) * s.d_nb[3]);
+    }
+};
+
+void decode_path(const Ctx& c, int nth) {
+    const QMatMul& s = c.s;
+    const int64_t rows = s.b2 * s.b3 * s.M;
+    const size_t ldd = s.d_nb[1] / sizeof(float);
+    nth = int(std::max<int64_t>(1, std::min<int64_t>(nth, rows / 16 + 1)));
+#pragma omp parallel num_threads(nth)
+    {
+        const QDotFn dot = quant_dot_fn(s.ta);
+        const int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+        int64_t r0, r1;
+        split(tid, nt, rows, 16, &r0, &r1);
+        for (int64_t r = r0; r < r1;) {
+            const int64_t batch = r / s.M, m_begin = r % s.M, m_end = std::min(s.M, m_begin + (r1 - r));
+            const int64_t i2 = batch % s.b2, i3 = batch / s.b2;
+            const char* am = c.a_mat(i2, i3);
+            float* dm = c.d_mat(i2, i3);
+            for (int64_t m = m_begin; m < m_end; m++) {
+                const char* arow = am + size_t(m) * s.a_nb[1];
+                for (int64_t n = 0; n < s.N; n++) dm[n * ldd + m] = dot(s.K, arow, c.row(batch, n));
+            }
+            r += m_end - m_begin;
+        }
+    }
+}
+
+void prefill_path(const Ctx& c, int nth) {
+    const QMatMul& s = c.s;
+    const QKind kind = kind_of(s.ta);
+    const size_t cb = qpanel_chunk_bytes(kind);
+    const int64_t nchunks = s.K / kQChunk, nbatch = s.b2 * s.b3;
+    const int64_t npan_n = (s.N + kQActRows - 1) / kQActRows;
+    const size_t apanel_bytes = size_t(nchunks) * kQActChunkBytes;
+    thread_local Bytes abuf;
+    uint8_t* apack = abuf.get(size_t(nbatch * npan_n) * apanel_bytes);
+#pragma omp parallel for num_threads(nth) schedule(static)
+    for (int64_t t = 0; t < nbatch * npan_n; t++) {
+        const int64_t batch = t / npan_n, q = t % npan_n;
+        const uint8_t* rows[kQActRows];
+        const int nr = int(std::min<int64_t>(kQActRows, s.N - q * kQActRows));
+        for (int r = 0; r < nr; r++) rows[r] = c.row(batch, q * kQActRows + r);
+        pack_act_panel(c.at, rows, nr, nchunks, apack + size_t(t) * apanel_bytes);
+    }
+
+    // Tasks: (batch, m-range, n-range). Cutting n costs a second unpacking of the weights, cutting m nothing.
+    const int64_t per = nth / std::gcd<int64_t>(nbatch, nth);
+    const int64_t munits = (s.M + 15) / 16;
+    int64_t sm = std::min(per, munits);
+    while (per % sm) sm--;
+    const int64_t sn = per / sm;
+    const size_t ldd = s.d_nb[1] / sizeof(float);
+#pragma omp parallel for num_threads(nth) schedule(static)
+    for (int64_t t = 0; t < nbatch * per; t++) {
+        const QGemmFn gemm = quant_dot_table().gemm;
+        const int64_t batch = t / per, piece = t % per;
+        const int64_t i2 = batch % s.b2, i3 = batch / s.b2;
+        int64_t m0, m1, q0, q1;
+        split(piece / sn, sm, s.M, 16, &m0, &m1);
+        split(piece % sn, sn, npan_n, 1, &q0, &q1);
+        if (m0 >= m1 || q0 >= q1) continue;
+        const int64_t npan_m = (m1 - m0 + kQPanelRows - 1) / kQPanelRows;
+        thread_local Bytes wbuf;
+        uint8_t* wpack = wbuf.get(size_t(npan_m * kKC) * cb);
+        const char* am = c.a_mat(i2, i3);
+        float* dm = c.d_mat(i2, i3);
+        const uint8_t* ap = apack + size_t(batch * npan_n) * apanel_bytes;
+        for (int64_t c0 = 0; c0 < nchunks; c0 += kKC) {
+            const int64_t kc = std::min(kKC, nchunks - c0);
+            for (int64_t p = 0; p < npan_m; p++) {
+                const int64_t m = m0 + p * kQPanelRows;
+                unpack_panel(s.ta, kind, am + size_t(m) * s.a_nb[1], s.a_nb[1],
+                             int(std::min<int64_t>(kQPanelRows, m1 - m)), c0, kc, wpack + size_t(p * kc) * cb);
+            }
+            for (int64_t qb = q0; qb < q1; qb += kNC / kQActRows) {
+                const int64_t qe = std::min(q1, qb + kNC / kQActRows);
+                for (int64_t p = 0; p < npan_m; p++) {
+                    const int64_t m = m0 + p * kQPanelRows;
+                    const int mrows = int(std::min<int64_t>(kQPanelRows, m1 - m));
+                    const uint8_t* wp = wpack + size_t(p * kc) * cb;
+                    for (int64_t q = qb; q < qe; q++) {
+                        const int ncols = int(std::min<int64_t>(kQActRows, s.N - q * kQActRows));
+                        gemm(kind, kc, wp, ap + size_t(q) * apanel_bytes + size_t(c0) * kQActChunkBytes,
+                             dm + q * kQActRows * int64_t(ldd) + m, int64_t(ldd), mrows, ncols, c0 > 0);
+                    }
+                }
+            }
+        }
+    }
+}
+
+}  // namespace
+
+void mul_mat_quant(const QMatMul& s, int nth) {
+    const Type at = quant_act_type(s.ta);
+    const size_t arow = quant_row_size(at, s.K);
+    const int64_t nbatch = s.b2 * s.b3, nrows = nbatch * s.N;
+    thread_local Bytes qbuf;
+    uint8_t* act = qbuf.get(size_t(nrows) * arow);
+    const bool contiguous = s.b_nb[0] == sizeof(float);
+    const int qth = int(std::max<int64_t>(1, std::min<int64_t>(nth, nrows)));
+#pragma omp parallel num_threads(qth)
+    {
+        std::vector<float> gathered(contiguous ? 0 : size_t(s.K));
+#pragma omp for schedule(static)
+        for (int64_t r = 0; r < nrows; r++) {
+            const int64_t batch = r / s.N, n = r % s.N;
+            const char* brow = s.b + size_t(batch % s.b2) * s.b_nb[2] + size_t(batch / s.b2) * s.b_nb[3] +
+                               size_t(n) * s.b_nb[1];
+            const float* x = reinterpret_cast<const float*>(brow);
+            if (!contiguous) {
+                for (int64_t k = 0; k < s.K; k++)
+                    gathered[size_t(k)] = *reinterpret_cast<const float*>(brow + size_t(k) * s.b_nb[0]);
+                x = gathered.data();
+            }
+            quantize_act(at, x, act + size_t(r) * arow, s.K);
+        }
+    }
+    const Ctx c{s, at, arow, act};
+    if (s.N < kQGemmMinN) decode_path(c, nth);
+    else prefill_path(c, nth);
+}
+
+}  // namespace ggml::cpu

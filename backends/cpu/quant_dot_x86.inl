@@ -1,0 +1,471 @@
+// The x86 quantized kernels, written once and compiled twice: by quant_dot_avx2.cpp (QD_VNNI 0: u8 x s8
+// products with maddubs + madd) and by quant_dot_avx512.cpp (QD_VNNI 1: the same 256-bit code with the
+// u8 x s8 four-product sums done by AVX512-VNNI vpdpbusd where they need no int16 scale). Include only
+// from those two files, inside namespace ggml::cpu.
+//
+// Integer arithmetic is exact: activation codes are in [-127, 127], so |x| * sign(y, x) never overflows,
+// maddubs pair sums stay below 2^15 (weights <= 63 unsigned or |w| <= 127 against |a| <= 127) and int16
+// accumulators are flushed into int32 before they could wrap.
+namespace {
+
+inline float h2f(uint16_t h) { return _cvtsh_ss(h); }
+
+inline float hsum(__m256 v) {
+    __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    x = _mm_add_ps(x, _mm_movehl_ps(x, x));
+    x = _mm_add_ss(x, _mm_movehdup_ps(x));
+    return _mm_cvtss_f32(x);
+}
+inline int hsum_i32(__m256i v) {
+    __m128i x = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    x = _mm_add_epi32(x, _mm_shuffle_epi32(x, 0x4E));
+    x = _mm_add_epi32(x, _mm_shuffle_epi32(x, 0xB1));
+    return _mm_cvtsi128_si32(x);
+}
+inline float hmax(__m256 v) {
+    __m128 x = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    x = _mm_max_ps(x, _mm_movehl_ps(x, x));
+    x = _mm_max_ss(x, _mm_movehdup_ps(x));
+    return _mm_cvtss_f32(x);
+}
+
+inline __m256i loadu(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+
+// Sums of 4 consecutive u8 * s8 products, as 8 int32.
+inline __m256i dot_us(__m256i u, __m256i s) {
+#if QD_VNNI
+    return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s);
+#else
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
+#endif
+}
+// The same for s8 * s8 (y never -128).
+inline __m256i dot_ss(__m256i x, __m256i y) { return dot_us(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x)); }
+// Sums of pairs of u8 * s8 products times int16 scales (pairs) sc: int32.
+inline __m256i dot_us_scaled(__m256i u, __m256i s, __m256i sc) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), sc);
+}
+
+// 16 bytes of nibbles -> 32 codes (low nibbles, then high nibbles).
+inline __m256i nib32(const uint8_t* qs) {
+    const __m128i t = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(t, 4), t), _mm256_set1_epi8(15));
+}
+// 32 bits (little-endian at p) -> 32 bytes, 0x10 where the bit is set.
+inline __m256i bit5_32(const uint8_t* p) {
+    uint32_t h;
+    std::memcpy(&h, p, 4);
+    __m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32(int(h)),
+                                    _mm256_setr_epi64x(0, 0x0101010101010101, 0x0202020202020202, 0x0303030303030303));
+    const __m256i m = _mm256_set1_epi64x(int64_t(0x8040201008040201ULL));
+    v = _mm256_cmpeq_epi8(_mm256_and_si256(v, m), m);
+    return _mm256_and_si256(v, _mm256_set1_epi8(0x10));
+}
+// Bit `sh` of each of 32 bytes (sh < 8), moved to bit `to`.
+inline __m256i bit_of(__m256i v, int sh, int to) {
+    const __m256i b = _mm256_and_si256(_mm256_srli_epi16(v, sh), _mm256_set1_epi8(1));
+    return _mm256_slli_epi16(b, to);
+}
+// Two 16-element groups' int16 scales: s0 for the low 16 bytes, s1 for the high 16.
+inline __m256i scales2(int s0, int s1) {
+    return _mm256_set_m128i(_mm_set1_epi16(int16_t(s1)), _mm_set1_epi16(int16_t(s0)));
+}
+
+// ---- dot products --------------------------------------------------------------------------------
+float dot_q4_0(int64_t n, const void* w, const void* a) {
+    const block_q4_0* x = static_cast<const block_q4_0*>(w);
+    const block_q8_0* y = static_cast<const block_q8_0*>(a);
+    const int64_t nb = n / QK4_0;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    const __m256i eight = _mm256_set1_epi8(8);
+    int64_t ib = 0;
+    for (; ib + 1 < nb; ib += 2) {
+        const __m256i p0 = dot_ss(_mm256_sub_epi8(nib32(x[ib].qs), eight), loadu(y[ib].qs));
+        const __m256i p1 = dot_ss(_mm256_sub_epi8(nib32(x[ib + 1].qs), eight), loadu(y[ib + 1].qs));
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p0), _mm256_set1_ps(h2f(x[ib].d) * h2f(y[ib].d)), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p1), _mm256_set1_ps(h2f(x[ib + 1].d) * h2f(y[ib + 1].d)), acc1);
+    }
+    for (; ib < nb; ib++) {
+        const __m256i p0 = dot_ss(_mm256_sub_epi8(nib32(x[ib].qs), eight), loadu(y[ib].qs));
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p0), _mm256_set1_ps(h2f(x[ib].d) * h2f(y[ib].d)), acc0);
+    }
+    return hsum(_mm256_add_ps(acc0, acc1));
+}
+
+float dot_q4_1(int64_t n, const void* w, const void* a) {
+    const block_q4_1* x = static_cast<const block_q4_1*>(w);
+    const block_q8_1* y = static_cast<const block_q8_1*>(a);
+    __m256 acc = _mm256_setzero_ps();
+    float mins = 0.0f;
+    for (int64_t ib = 0; ib < n / QK4_1; ib++) {
+        const __m256i p = dot_us(nib32(x[ib].qs), loadu(y[ib].qs));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(h2f(x[ib].d) * h2f(y[ib].d)), acc);
+        mins += h2f(x[ib].m) * h2f(y[ib].s);
+    }
+    return hsum(acc) + mins;
+}
+
+float dot_q5_0(int64_t n, const void* w, const void* a) {
+    const block_q5_0* x = static_cast<const block_q5_0*>(w);
+    const block_q8_0* y = static_cast<const block_q8_0*>(a);
+    __m256 acc = _mm256_setzero_ps();
+    const __m256i sixteen = _mm256_set1_epi8(16);
+    for (int64_t ib = 0; ib < n / QK5_0; ib++) {
+        const __m256i q = _mm256_sub_epi8(_mm256_or_si256(nib32(x[ib].qs), bit5_32(x[ib].qh)), sixteen);
+        const __m256i p = dot_ss(q, loadu(y[ib].qs));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(h2f(x[ib].d) * h2f(y[ib].d)), acc);
+    }
+    return hsum(acc);
+}
+
+float dot_q5_1(int64_t n, const void* w, const void* a) {
+    const block_q5_1* x = static_cast<const block_q5_1*>(w);
+    const block_q8_1* y = static_cast<const block_q8_1*>(a);
+    __m256 acc = _mm256_setzero_ps();
+    float mins = 0.0f;
+    for (int64_t ib = 0; ib < n / QK5_1; ib++) {
+        const __m256i q = _mm256_or_si256(nib32(x[ib].qs), bit5_32(x[ib].qh));
+        const __m256i p = dot_us(q, loadu(y[ib].qs));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(h2f(x[ib].d) * h2f(y[ib].d)), acc);
+        mins += h2f(x[ib].m) * h2f(y[ib].s);
+    }
+    return hsum(acc) + mins;
+}
+
+float dot_q8_0(int64_t n, const void* w, const void* a) {
+    const block_q8_0* x = static_cast<const block_q8_0*>(w);
+    const block_q8_0* y = static_cast<const block_q8_0*>(a);
+    const int64_t nb = n / QK8_0;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int64_t ib = 0;
+    for (; ib + 1 < nb; ib += 2) {
+        const __m256i p0 = dot_ss(loadu(x[ib].qs), loadu(y[ib].qs));
+        const __m256i p1 = dot_ss(loadu(x[ib + 1].qs), loadu(y[ib + 1].qs));
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p0), _mm256_set1_ps(h2f(x[ib].d) * h2f(y[ib].d)), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p1), _mm256_set1_ps(h2f(x[ib + 1].d) * h2f(y[ib + 1].d)), acc1);
+    }
+    for (; ib < nb; ib++) {
+        const __m256i p0 = dot_ss(loadu(x[ib].qs), loadu(y[ib].qs));
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p0), _mm256_set1_ps(h2f(x[ib].d) * h2f(y[ib].d)), acc0);
+    }
+    return hsum(_mm256_add_ps(acc0, acc1));
+}
+
+float dot_q2_K(int64_t n, const void* w, const void* a) {
+    const block_q2_K* x = static_cast<const block_q2_K*>(w);
+    const block_q8_K* y = static_cast<const block_q8_K*>(a);
+    __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
+    const __m256i three = _mm256_set1_epi8(3);
+    for (int64_t ib = 0; ib < n / QK_K; ib++) {
+        const uint8_t* sc = x[ib].scales;
+        __m256i isum = _mm256_setzero_si256();
+        for (int h = 0; h < 2; h++) {
+            const __m256i q = loadu(x[ib].qs + 32 * h);
+            for (int s = 0; s < 4; s++) {
+                const int c = 4 * h + s;  // chunk of 32
+                const __m256i codes = _mm256_and_si256(_mm256_srli_epi16(q, 2 * s), three);
+                isum = _mm256_add_epi32(isum, dot_us_scaled(codes, loadu(y[ib].qs + 32 * c),
+                                                            scales2(sc[2 * c] & 15, sc[2 * c + 1] & 15)));
+            }
+        }
+        const __m128i s8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(sc));
+        const __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(s8, 4), _mm_set1_epi8(15)));
+        const __m256i imin = _mm256_madd_epi16(loadu(y[ib].bsums), mins);
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(y[ib].d * h2f(x[ib].d)), acc);
+        accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(imin), _mm256_set1_ps(y[ib].d * h2f(x[ib].dmin)), accm);
+    }
+    return hsum(_mm256_sub_ps(acc, accm));
+}
+
+float dot_q3_K(int64_t n, const void* w, const void* a) {
+    const block_q3_K* x = static_cast<const block_q3_K*>(w);
+    const block_q8_K* y = static_cast<const block_q8_K*>(a);
+    __m256 acc = _mm256_setzero_ps();
+    const __m256i three = _mm256_set1_epi8(3);
+    for (int64_t ib = 0; ib < n / QK_K; ib++) {
+        const uint8_t* s = x[ib].scales;
+        int16_t sc[16];
+        for (int g = 0; g < 16; g++) {
+            const int lo = g < 8 ? (s[g] & 15) : (s[g - 8] >> 4);
+            const int hi = (s[8 + g % 4] >> (2 * (g / 4))) & 3;
+            sc[g] = int16_t((lo | (hi << 4)) - 32);
+        }
+        const __m256i hm = loadu(x[ib].hmask);
+        __m256i isum = _mm256_setzero_si256();
+        for (int h = 0; h < 2; h++) {
+            const __m256i q = loadu(x[ib].qs + 32 * h);
+            for (int j = 0; j < 4; j++) {
+                const int c = 4 * h + j;
+                const __m256i codes =
+                    _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 2 * j), three), bit_of(hm, c, 2));
+                isum = _mm256_add_epi32(isum, dot_us_scaled(codes, loadu(y[ib].qs + 32 * c),
+                                                            scales2(sc[2 * c], sc[2 * c + 1])));
+            }
+        }
+        const __m256i off = _mm256_madd_epi16(loadu(y[ib].bsums), loadu(sc));  // codes are q + 4
+        isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(off, 2));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(y[ib].d * h2f(x[ib].d)), acc);
+    }
+    return hsum(acc);
+}
+
+inline void scales_k4(const uint8_t* s, int16_t* sc, int16_t* mn) {
+    for (int g = 0; g < 4; g++) {
+        sc[g] = int16_t(s[g] & 63);
+        mn[g] = int16_t(s[g + 4] & 63);
+        sc[g + 4] = int16_t((s[g + 8] & 15) | ((s[g] >> 6) << 4));
+        mn[g + 4] = int16_t((s[g + 8] >> 4) | ((s[g + 4] >> 6) << 4));
+    }
+}
+
+template <bool kFive, class Block>
+float dot_k45(int64_t n, const Block* x, const block_q8_K* y) {
+    __m256 acc = _mm256_setzero_ps();
+    float mins = 0.0f;
+    const __m256i m4 = _mm256_set1_epi8(15);
+    for (int64_t ib = 0; ib < n / QK_K; ib++) {
+        int16_t sc[8], mn[8];
+        scales_k4(x[ib].scales, sc, mn);
+        __m256i hb = _mm256_setzero_si256();
+        if constexpr (kFive) hb = loadu(x[ib].qh);
+        __m256i isum = _mm256_setzero_si256();
+        for (int p = 0; p < 4; p++) {
+            const __m256i q = loadu(x[ib].qs + 32 * p);
+            __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+            if constexpr (kFive) {
+                lo = _mm256_or_si256(lo, bit_of(hb, 2 * p, 4));
+                hi = _mm256_or_si256(hi, bit_of(hb, 2 * p + 1, 4));
+            }
+            isum = _mm256_add_epi32(isum, dot_us_scaled(lo, loadu(y[ib].qs + 64 * p), _mm256_set1_epi16(sc[2 * p])));
+            isum = _mm256_add_epi32(isum,
+                                    dot_us_scaled(hi, loadu(y[ib].qs + 64 * p + 32), _mm256_set1_epi16(sc[2 * p + 1])));
+        }
+        int imin = 0;
+        for (int g = 0; g < 8; g++) imin += mn[g] * (y[ib].bsums[2 * g] + y[ib].bsums[2 * g + 1]);
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(y[ib].d * h2f(x[ib].d)), acc);
+        mins += y[ib].d * h2f(x[ib].dmin) * float(imin);
+    }
+    return hsum(acc) - mins;
+}
+float dot_q4_K(int64_t n, const void* w, const void* a) {
+    return dot_k45<false>(n, static_cast<const block_q4_K*>(w), static_cast<const block_q8_K*>(a));
+}
+float dot_q5_K(int64_t n, const void* w, const void* a) {
+    return dot_k45<true>(n, static_cast<const block_q5_K*>(w), static_cast<const block_q8_K*>(a));
+}
+
+float dot_q6_K(int64_t n, const void* w, const void* a) {
+    const block_q6_K* x = static_cast<const block_q6_K*>(w);
+    const block_q8_K* y = static_cast<const block_q8_K*>(a);
+    __m256 acc = _mm256_setzero_ps();
+    const __m256i m4 = _mm256_set1_epi8(15), m2 = _mm256_set1_epi8(3);
+    for (int64_t ib = 0; ib < n / QK_K; ib++) {
+        const int8_t* sc = x[ib].scales;
+        __m256i isum = _mm256_setzero_si256();
+        for (int h = 0; h < 2; h++) {
+            const __m256i l0 = loadu(x[ib].ql + 64 * h), l1 = loadu(x[ib].ql + 64 * h + 32);
+            const __m256i qh = loadu(x[ib].qh + 32 * h);
+            const __m256i lows[4] = {_mm256_and_si256(l0, m4), _mm256_and_si256(l1, m4),
+                                     _mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),
+                                     _mm256_and_si256(_mm256_srli_epi16(l1, 4), m4)};
+            for (int j = 0; j < 4; j++) {
+                const int c = 4 * h + j;
+                const __m256i highs = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * j), m2), 4);
+                const __m256i codes = _mm256_or_si256(lows[j], highs);
+                isum = _mm256_add_epi32(isum, dot_us_scaled(codes, loadu(y[ib].qs + 32 * c),
+                                                            scales2(sc[2 * c], sc[2 * c + 1])));
+            }
+        }
+        const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sc)));
+        const __m256i off = _mm256_madd_epi16(loadu(y[ib].bsums), sc16);  // codes are q + 32
+        isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(off, 5));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(y[ib].d * h2f(x[ib].d)), acc);
+    }
+    return hsum(acc);
+}
+
+// ---- activation quantizers (bit-identical to the scalar ones) ---------------------------------------
+inline __m256 absf(__m256 v) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v); }
+inline __m256i round_i32(__m256 v) {
+    return _mm256_cvtps_epi32(_mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+// 32 floats -> 32 int8 codes at q (x * id rounded to nearest even); returns their int32 partial sums.
+inline __m256i quant32(const float* x, float id, int8_t* q) {
+    const __m256 vid = _mm256_set1_ps(id);
+    const __m256i i0 = round_i32(_mm256_mul_ps(_mm256_loadu_ps(x), vid));
+    const __m256i i1 = round_i32(_mm256_mul_ps(_mm256_loadu_ps(x + 8), vid));
+    const __m256i i2 = round_i32(_mm256_mul_ps(_mm256_loadu_ps(x + 16), vid));
+    const __m256i i3 = round_i32(_mm256_mul_ps(_mm256_loadu_ps(x + 24), vid));
+    const __m256i p01 = _mm256_packs_epi32(i0, i1), p23 = _mm256_packs_epi32(i2, i3);
+    const __m256i p = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(p01, p23), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(q), p);
+    return _mm256_add_epi32(_mm256_add_epi32(i0, i1), _mm256_add_epi32(i2, i3));
+}
+inline float amax32(const float* x) {
+    const __m256 m = _mm256_max_ps(_mm256_max_ps(absf(_mm256_loadu_ps(x)), absf(_mm256_loadu_ps(x + 8))),
+                                   _mm256_max_ps(absf(_mm256_loadu_ps(x + 16)), absf(_mm256_loadu_ps(x + 24))));
+    return hmax(m);
+}
+
+void act_q8_0(const float* x, void* yv, int64_t n) {
+    block_q8_0* y = static_cast<block_q8_0*>(yv);
+    for (int64_t ib = 0; ib < n / QK8_0; ib++, x += QK8_0) {
+        const float d = amax32(x) / 127.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
+        y[ib].d = fp32_to_fp16(d);
+        quant32(x, id, y[ib].qs);
+    }
+}
+
+void act_q8_1(const float* x, void* yv, int64_t n) {
+    block_q8_1* y = static_cast<block_q8_1*>(yv);
+    for (int64_t ib = 0; ib < n / QK8_1; ib++, x += QK8_1) {
+        const float d = amax32(x) / 127.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
+        const int sum = hsum_i32(quant32(x, id, y[ib].qs));
+        y[ib].d = fp32_to_fp16(d);
+        y[ib].s = fp32_to_fp16(fp16_to_fp32(y[ib].d) * float(sum));
+    }
+}
+
+void act_q8_K(const float* x, void* yv, int64_t n) {
+    block_q8_K* y = static_cast<block_q8_K*>(yv);
+    for (int64_t ib = 0; ib < n / QK_K; ib++, x += QK_K) {
+        float amax = 0.0f;
+        for (int c = 0; c < 8; c++) amax = std::max(amax, amax32(x + 32 * c));
+        const float d = amax / 127.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
+        y[ib].d = d;
+        for (int c = 0; c < 8; c++) quant32(x + 32 * c, id, y[ib].qs + 32 * c);
+        const __m256i ones = _mm256_set1_epi16(1);
+        for (int g = 0; g < 16; g += 2) {
+            // bsums of groups g and g + 1: 16 int8 each -> int16 pair sums -> int32.
+            const __m256i w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(y[ib].qs + 16 * g)));
+            const __m256i w1 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(y[ib].qs + 16 * g + 16)));
+            y[ib].bsums[g] = int16_t(hsum_i32(_mm256_madd_epi16(w0, ones)));
+            y[ib].bsums[g + 1] = int16_t(hsum_i32(_mm256_madd_epi16(w1, ones)));
+        }
+    }
+}
+
+// ---- the packed micro-kernel: 8 weight rows x 4 activation rows ----------------------------------------
+template <QKind kKind>
+void gemm_kernel(int64_t nchunks, const uint8_t* wp, const uint8_t* ap, float* c, int64_t ldc, int mrows, int ncols,
+                 bool accumulate) {
+    constexpr int kPlanes = kKind == QKind::U8 ? 2 : 1;
+    constexpr bool kHalf = kKind == QKind::H2 || kKind == QKind::H3 || kKind == QKind::H6;
+    constexpr int kSeg = (kKind == QKind::U4 || kKind == QKind::U8) ? 8 : kKind == QKind::H6 ? 2 : 4;
+    constexpr size_t kCB = kPlanes * 256 + 96 + (kHalf ? 64 : 0);
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    const __m256i ones = _mm256_set1_epi16(1), sixteens = _mm256_set1_epi16(16);
+    for (int64_t ch = 0; ch < nchunks; ch++, wp += kCB, ap += kQActChunkBytes) {
+        const float* da = reinterpret_cast<const float*>(ap + 128);
+        __m256i isum[4];
+        for (int j = 0; j < 4; j++) isum[j] = _mm256_setzero_si256();
+#if QD_VNNI
+        constexpr bool kDp = !kHalf;
+#else
+        constexpr bool kDp = false;
+#endif
+        if constexpr (kDp) {
+            // VNNI: int32 accumulation straight from u8 x s8 (no int16 stage, no saturation).
+            __m256i hi[4];
+            for (int j = 0; j < 4; j++) hi[j] = _mm256_setzero_si256();
+#pragma GCC unroll 8
+            for (int st = 0; st < 8; st++) {
+                const __m256i w0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(wp + st * 32));
+                __m256i w1 = _mm256_setzero_si256();
+                if constexpr (kPlanes == 2) w1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(wp + 256 + st * 32));
+#pragma GCC unroll 4
+                for (int j = 0; j < 4; j++) {
+                    int32_t a4;
+                    std::memcpy(&a4, ap + j * 32 + st * 4, 4);
+                    const __m256i av = _mm256_set1_epi32(a4);
+                    isum[j] = _mm256_dpbusd_epi32(isum[j], w0, av);
+                    if constexpr (kPlanes == 2) hi[j] = _mm256_dpbusd_epi32(hi[j], w1, av);
+                }
+            }
+            if constexpr (kPlanes == 2)
+                for (int j = 0; j < 4; j++) isum[j] = _mm256_add_epi32(isum[j], _mm256_slli_epi32(hi[j], 4));
+        } else {
+            (void)sixteens;
+#pragma GCC unroll 2
+            for (int p = 0; p < kPlanes; p++) {
+                const uint8_t* q = wp + p * 256;
+                const __m256i* scv = reinterpret_cast<const __m256i*>(wp + kPlanes * 256 + 96);
+                __m256i s16[4];
+                for (int j = 0; j < 4; j++) s16[j] = _mm256_setzero_si256();
+#pragma GCC unroll 8
+                for (int st = 0; st < 8; st++) {
+                    const __m256i w = _mm256_load_si256(reinterpret_cast<const __m256i*>(q + st * 32));
+#pragma GCC unroll 4
+                    for (int j = 0; j < 4; j++) {
+                        int32_t a4;
+                        std::memcpy(&a4, ap + j * 32 + st * 4, 4);
+                        s16[j] = _mm256_add_epi16(s16[j], _mm256_maddubs_epi16(w, _mm256_set1_epi32(a4)));
+                    }
+                    if ((st + 1) % kSeg == 0) {
+                        __m256i scale;
+                        if constexpr (kHalf) scale = _mm256_load_si256(scv + st / 4);
+                        else scale = p == 0 ? ones : sixteens;
+                        for (int j = 0; j < 4; j++) {
+                            isum[j] = _mm256_add_epi32(isum[j], _mm256_madd_epi16(s16[j], scale));
+                            s16[j] = _mm256_setzero_si256();
+                        }
+                    }
+                }
+            }
+        }
+        const float* dwp = reinterpret_cast<const float*>(wp + kPlanes * 256);
+        const __m256 dw = _mm256_load_ps(dwp), mw0 = _mm256_load_ps(dwp + 8), mw1 = _mm256_load_ps(dwp + 16);
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++) {
+            acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[j]), _mm256_mul_ps(dw, _mm256_broadcast_ss(da + j)), acc[j]);
+            acc[j] = _mm256_fmadd_ps(mw0, _mm256_broadcast_ss(da + 4 + j), acc[j]);
+            acc[j] = _mm256_fmadd_ps(mw1, _mm256_broadcast_ss(da + 8 + j), acc[j]);
+        }
+    }
+    if (mrows == kQPanelRows) {
+        for (int j = 0; j < ncols; j++) {
+            __m256 v = acc[j];
+            if (accumulate) v = _mm256_add_ps(v, _mm256_loadu_ps(c + j * ldc));
+            _mm256_storeu_ps(c + j * ldc, v);
+        }
+    } else {
+        alignas(32) float t[8];
+        for (int j = 0; j < ncols; j++) {
+            _mm256_store_ps(t, acc[j]);
+            for (int i = 0; i < mrows; i++) c[j * ldc + i] = accumulate ? c[j * ldc + i] + t[i] : t[i];
+        }
+    }
+}
+
+void gemm(QKind kind, int64_t nchunks, const uint8_t* wp, const uint8_t* ap, float* c, int64_t ldc, int mrows,
+          int ncols, bool accumulate) {
+    switch (kind) {
+        case QKind::U4: gemm_kernel<QKind::U4>(nchunks, wp, ap, c, ldc, mrows, ncols, accumulate); break;
+        case QKind::U5: gemm_kernel<QKind::U5>(nchunks, wp, ap, c, ldc, mrows, ncols, accumulate); break;
+        case QKind::U8: gemm_kernel<QKind::U8>(nchunks, wp, ap, c, ldc, mrows, ncols, accumulate); break;
+        case QKind::H2: gemm_kernel<QKind::H2>(nchunks, wp, ap, c, ldc, mrows, ncols, accumulate); break;
+        case QKind::H3: gemm_kernel<QKind::H3>(nchunks, wp, ap, c, ldc, mrows, ncols, accumulate); break;
+        default: gemm_kernel<QKind::H6>(nchunks, wp, ap, c, ldc, mrows, ncols, accumulate); break;
+    }
+}
+
+QuantDotTable make_table() {
+    QuantDotTable t;
+    t.dot[int(Type::Q4_0)] = dot_q4_0;
+    t.dot[int(Type::Q4_1)] = dot_q4_1;
+    t.dot[int(Type::Q5_0)] = dot_q5_0;
+    t.dot[int(Type::Q5_1)] = dot_q5_1;
+    t.dot[int(Type::Q8_0)] = dot_q8_0;
+    t.dot[int(Type::Q2_K)] = dot_q2_K;
+    t.dot[int(Type::Q3_K)] = dot_q3_K;
+    t.dot[int(Type::Q4_K)] = dot_q4_K;
+    t.dot[int(Type::Q5_K)] = dot_q5_K;
+    t.dot[int(Type::Q6_K)] = dot_q6_K;
+    t.act_q8_0 = act_q8_0;
+    t.act_q8_1 = act_q8_1;
+    t.act_q8_K = act_q8_K;
+    t.gemm = gemm;
+    return t;
+}
+
+}  // namespace

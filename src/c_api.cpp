@@ -1,0 +1,178 @@
+// The C API: thin wrappers that turn exceptions into status codes and a per-thread message.
+#include <cstring>
+#include <new>
+#include <stdexcept>
+#include <string>
+
+#include "ggml/gguf.h"
+#include "giraffe.h"
+#include "model.h"
+#include "sampler.h"
+#include "session.h"
+
+struct giraffe_model {
+    std::unique_ptr<giraffe::Model> m;
+};
+struct giraffe_session {
+    giraffe_model* model;
+    std::unique_ptr<giraffe::Session> s;
+};
+struct giraffe_sampler {
+    giraffe::Sampler s;
+};
+
+namespace {
+
+thread_local std::string g_error;
+
+template <class F>
+giraffe_status guard(F&& f) {
+    try {
+        g_error.clear();
+        f();
+        return GIRAFFE_OK;
+    } catch (const ggml::GgufError& e) {
+        g_error = e.what();
+        return std::strstr(e.what(), "cannot open") ? GIRAFFE_ERR_IO : GIRAFFE_ERR_FORMAT;
+    } catch (const std::length_error& e) {
+        g_error = e.what();
+        return GIRAFFE_ERR_CONTEXT_FULL;
+    } catch (const std::invalid_argument& e) {
+        g_error = e.what();
+        return GIRAFFE_ERR_INVALID_ARGUMENT;
+    } catch (const std::out_of_range& e) {
+        g_error = e.what();
+        return GIRAFFE_ERR_INVALID_ARGUMENT;
+    } catch (const std::bad_alloc&) {
+        g_error = "out of memory";
+        return GIRAFFE_ERR_OUT_OF_MEMORY;
+    } catch (const std::runtime_error& e) {
+        g_error = e.what();
+        return GIRAFFE_ERR_FORMAT;
+    } catch (const std::exception& e) {
+        g_error = e.what();
+        return GIRAFFE_ERR_INTERNAL;
+    } catch (...) {
+        g_error = "unknown error";
+        return GIRAFFE_ERR_INTERNAL;
+    }
+}
+
+void need(const void* p, const char* what) {
+    if (!p) throw std::invalid_argument(std::string(what) + " is NULL");
+}
+
+}  // namespace
+
+extern "C" {
+
+const char* giraffe_last_error(void) { return g_error.c_str(); }
+
+giraffe_status giraffe_model_load(const char* path, int n_threads, giraffe_model** out) {
+    return guard([&] {
+        need(path, "path");
+        need(out, "out");
+        *out = nullptr;
+        giraffe::Model::Options o;
+        o.n_threads = n_threads;
+        auto m = giraffe::Model::load(path, o);
+        *out = new giraffe_model{std::move(m)};
+    });
+}
+
+void giraffe_model_free(giraffe_model* model) { delete model; }
+int32_t giraffe_model_n_vocab(const giraffe_model* m) { return m ? m->m->hparams().n_vocab : 0; }
+int32_t giraffe_model_n_ctx_train(const giraffe_model* m) { return m ? m->m->hparams().n_ctx_train : 0; }
+int32_t giraffe_token_bos(const giraffe_model* m) { return m ? m->m->tokenizer().bos() : -1; }
+int32_t giraffe_token_eos(const giraffe_model* m) { return m ? m->m->tokenizer().eos() : -1; }
+int giraffe_token_is_eog(const giraffe_model* m, int32_t t) { return m && m->m->tokenizer().is_eog(t) ? 1 : 0; }
+
+giraffe_status giraffe_tokenize(const giraffe_model* model, const char* text, size_t len, int add_bos,
+                                int parse_special, int32_t* tokens, size_t capacity, size_t* n_tokens) {
+    return guard([&] {
+        need(model, "model");
+        need(n_tokens, "n_tokens");
+        if (len) need(text, "text");
+        const auto ids = model->m->tokenizer().tokenize(std::string(text ? text : "", len), add_bos != 0, parse_special != 0);
+        *n_tokens = ids.size();
+        if (ids.size() > capacity) throw std::invalid_argument("token buffer too small: " + std::to_string(ids.size()) + " needed");
+        if (!ids.empty()) std::memcpy(tokens, ids.data(), ids.size() * sizeof(int32_t));
+    });
+}
+
+giraffe_status giraffe_token_to_piece(const giraffe_model* model, int32_t token, char* buf, size_t capacity, size_t* len) {
+    return guard([&] {
+        need(model, "model");
+        need(len, "len");
+        if (token < 0 || token >= int32_t(model->m->tokenizer().n_vocab()))
+            throw std::out_of_range("token id " + std::to_string(token) + " is outside the vocabulary");
+        const std::string p = model->m->tokenizer().token_to_piece(token);
+        *len = p.size();
+        if (p.size() + 1 > capacity) throw std::invalid_argument("piece buffer too small");
+        std::memcpy(buf, p.c_str(), p.size() + 1);
+    });
+}
+
+giraffe_status giraffe_session_create(giraffe_model* model, int32_t n_ctx, int32_t n_ubatch, giraffe_session** out) {
+    return guard([&] {
+        need(model, "model");
+        need(out, "out");
+        *out = nullptr;
+        giraffe::SessionParams p;
+        p.n_ctx = n_ctx;
+        if (n_ubatch > 0) p.n_ubatch = n_ubatch;
+        auto s = std::make_unique<giraffe::Session>(*model->m, p);
+        *out = new giraffe_session{model, std::move(s)};
+    });
+}
+
+void giraffe_session_free(giraffe_session* s) { delete s; }
+
+giraffe_status giraffe_decode(giraffe_session* s, const int32_t* tokens, size_t n) {
+    return guard([&] {
+        need(s, "session");
+        need(tokens, "tokens");
+        s->s->decode(std::vector<int32_t>(tokens, tokens + n));
+    });
+}
+
+const float* giraffe_logits(const giraffe_session* s) {
+    if (!s || s->s->n_outputs() == 0) return nullptr;
+    return s->s->logits();
+}
+
+int32_t giraffe_session_n_past(const giraffe_session* s) { return s ? s->s->n_past() : 0; }
+void giraffe_session_clear(giraffe_session* s) {
+    if (s) s->s->clear();
+}
+
+giraffe_status giraffe_sampler_create(float temp, int32_t top_k, float top_p, float min_p, float repeat_penalty,
+                                      uint32_t seed, giraffe_sampler** out) {
+    return guard([&] {
+        need(out, "out");
+        giraffe::SamplerParams p;
+        p.temp = temp;
+        p.top_k = top_k;
+        p.top_p = top_p;
+        p.min_p = min_p;
+        p.repeat_penalty = repeat_penalty;
+        p.seed = seed;
+        *out = new giraffe_sampler{giraffe::Sampler(p)};
+    });
+}
+
+void giraffe_sampler_free(giraffe_sampler* s) { delete s; }
+
+giraffe_status giraffe_sample(giraffe_sampler* sampler, const giraffe_session* s, int32_t* token) {
+    return guard([&] {
+        need(sampler, "sampler");
+        need(s, "session");
+        need(token, "token");
+        const float* l = giraffe_logits(s);
+        if (!l) throw std::invalid_argument("no logits: decode first");
+        *token = sampler->s.sample(l, s->model->m->hparams().n_vocab);
+        sampler->s.accept(*token);
+    });
+}
+
+}  // extern "C"

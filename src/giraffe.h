@@ -1,0 +1,71 @@
+/* giraffe C API: load a GGUF model, run a session, tokenize, decode, sample, detokenize.
+ * Opaque handles, plain C types; every call that can fail returns a giraffe_status and leaves a message
+ * for giraffe_last_error() (per thread). Nothing throws across this API. */
+#ifndef GIRAFFE_H
+#define GIRAFFE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    GIRAFFE_OK = 0,
+    GIRAFFE_ERR_INVALID_ARGUMENT = 1, /* a null handle, a bad size, a token outside the vocabulary */
+    GIRAFFE_ERR_IO = 2,               /* the file cannot be opened or read */
+    GIRAFFE_ERR_FORMAT = 3,           /* not a valid GGUF, unknown architecture, missing key or tensor */
+    GIRAFFE_ERR_CONTEXT_FULL = 4,     /* the tokens do not fit in the session's context */
+    GIRAFFE_ERR_OUT_OF_MEMORY = 5,
+    GIRAFFE_ERR_INTERNAL = 6
+} giraffe_status;
+
+typedef struct giraffe_model giraffe_model;
+typedef struct giraffe_session giraffe_session;
+typedef struct giraffe_sampler giraffe_sampler;
+
+/* The message of the last failed call on this thread ("" if none). */
+const char* giraffe_last_error(void);
+
+/* n_threads: 0 for all cores. */
+giraffe_status giraffe_model_load(const char* path, int n_threads, giraffe_model** out);
+void giraffe_model_free(giraffe_model* model);
+int32_t giraffe_model_n_vocab(const giraffe_model* model);
+int32_t giraffe_model_n_ctx_train(const giraffe_model* model);
+int32_t giraffe_token_bos(const giraffe_model* model);
+int32_t giraffe_token_eos(const giraffe_model* model);
+/* Non-zero for tokens that end generation (end of sequence, end of turn). */
+int giraffe_token_is_eog(const giraffe_model* model, int32_t token);
+
+/* Tokenizes text (len bytes). Writes up to capacity ids and sets *n_tokens to the number produced; a
+ * capacity too small returns GIRAFFE_ERR_INVALID_ARGUMENT with *n_tokens set to the number needed. */
+giraffe_status giraffe_tokenize(const giraffe_model* model, const char* text, size_t len, int add_bos,
+                                int parse_special, int32_t* tokens, size_t capacity, size_t* n_tokens);
+/* The text of one token, NUL-terminated into buf; *len gets its length (without NUL). A token's bytes may
+ * be part of a UTF-8 character: concatenate pieces before displaying them. */
+giraffe_status giraffe_token_to_piece(const giraffe_model* model, int32_t token, char* buf, size_t capacity,
+                                      size_t* len);
+
+/* n_ctx: 0 for the model's default; n_ubatch: 0 for 512. */
+giraffe_status giraffe_session_create(giraffe_model* model, int32_t n_ctx, int32_t n_ubatch, giraffe_session** out);
+void giraffe_session_free(giraffe_session* session);
+/* Appends tokens; afterwards giraffe_logits() gives the last token's logits. */
+giraffe_status giraffe_decode(giraffe_session* session, const int32_t* tokens, size_t n_tokens);
+/* n_vocab floats, valid until the next decode; NULL before the first decode. */
+const float* giraffe_logits(const giraffe_session* session);
+int32_t giraffe_session_n_past(const giraffe_session* session);
+void giraffe_session_clear(giraffe_session* session);
+
+/* temp <= 0: greedy. top_k <= 0, top_p >= 1, min_p <= 0 turn those filters off. */
+giraffe_status giraffe_sampler_create(float temp, int32_t top_k, float top_p, float min_p, float repeat_penalty,
+                                      uint32_t seed, giraffe_sampler** out);
+void giraffe_sampler_free(giraffe_sampler* sampler);
+/* Samples from the session's current logits and remembers the token for the repetition penalty. */
+giraffe_status giraffe_sample(giraffe_sampler* sampler, const giraffe_session* session, int32_t* token);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GIRAFFE_H */

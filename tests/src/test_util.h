@@ -1,0 +1,55 @@
+// Helpers for runtime tests: temporary directories, running the Python references, reading their output.
+#pragma once
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+class TempDir {
+public:
+    TempDir() {
+        char tmpl[] = "/tmp/giraffe-test-XXXXXX";
+        path_ = mkdtemp(tmpl);
+    }
+    ~TempDir() { std::system(("rm -rf '" + path_ + "'").c_str()); }
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+// Runs a script of the repository with the test Python; fails the test (naming `make setup`) when the
+// Python is missing, and when the script fails.
+inline void run_python(const std::string& script, const std::string& args) {
+    const std::string py = GIRAFFE_PYTHON;
+    if (access(py.c_str(), X_OK) != 0) FAIL("no test Python at " << py << ": run `make setup`");
+    const std::string cmd = py + " " + GIRAFFE_SOURCE_DIR + "/" + script + " " + args;
+    INFO(cmd);
+    REQUIRE(std::system(cmd.c_str()) == 0);
+}
+
+inline std::vector<float> read_floats(const std::string& path) {
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    REQUIRE(in.good());
+    std::vector<float> v(size_t(in.tellg()) / 4);
+    in.seekg(0);
+    in.read(reinterpret_cast<char*>(v.data()), long(v.size() * 4));
+    return v;
+}
+
+// Runs a command line, returning its exit status and capturing stdout+stderr.
+inline int run_capture(const std::string& cmd, std::string& out) {
+    out.clear();
+    FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+    if (!p) return -1;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    const int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
