@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all setup build test bench clean sanitize
+.PHONY: all setup build test bench clean sanitize demo model
 
 all: build
 
@@ -25,6 +25,15 @@ sanitize: setup
 	cmake --build $(BUILD)-asan -j $(JOBS) --target test_gguf test_ops test_core
 	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		ctest --output-on-failure -R "test_(gguf|ops|core)"
+
+# The newcomer's first command: set up, build, fetch Gemma 3 270M, and let it continue a prompt.
+DEMO_PROMPT ?= The three most important things to know about giraffes are
+demo: build
+	@model=$$(bash models/fetch-default.sh) && \
+	$(BUILD)/examples/giraffe run -m "$$model" -p "$(DEMO_PROMPT)" -n 96 --temp 0.7 --seed 42
+
+model: setup
+	@bash models/fetch-default.sh
 
 bench: build
 	$(BUILD)/examples/bench-ops

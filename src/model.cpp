@@ -12,11 +12,12 @@ std::unique_ptr<Model> Model::load(const std::string& path, const Options& opts)
     std::unique_ptr<Model> m(new Model());
     m->file_ = std::make_unique<ggml::GgufFile>(ggml::GgufFile::open(path));
     const ggml::GgufFile& f = *m->file_;
+    if (!opts.vocab_only) {
+        m->hp_.arch = f.get_str("general.architecture");
+        m->arch_ = &find_architecture(m->hp_.arch, path);
+    }
     m->tok_ = Tokenizer::from_gguf(f);
     if (opts.vocab_only) return m;
-
-    m->hp_.arch = f.get_str("general.architecture");
-    m->arch_ = &find_architecture(m->hp_.arch, path);
     read_common_hparams(f, m->hp_);
     m->arch_->load_hparams(f, m->hp_);
     m->hp_.n_vocab = m->tok_->n_vocab();

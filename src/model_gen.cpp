@@ -76,7 +76,8 @@ std::vector<Spec> tensor_specs(const ModelShape& s) {
     return v;
 }
 
-// A SentencePiece-style vocabulary: control tokens, the 256 byte tokens, then pieces "▁w<i>".
+// A SentencePiece-style vocabulary: control tokens, the 256 byte tokens, '▁', the letters, then pieces
+// "▁w<i>".
 void add_vocab(ggml::GgufWriter& w, int n_vocab) {
     if (n_vocab < 300) throw std::invalid_argument("random models need a vocabulary of at least 300 tokens");
     std::vector<std::string> tokens;
@@ -92,6 +93,7 @@ void add_vocab(ggml::GgufWriter& w, int n_vocab) {
     add("</s>", 0, 3);
     static const char* hex = "0123456789ABCDEF";
     for (int b = 0; b < 256; b++) add(std::string("<0x") + hex[b >> 4] + hex[b & 15] + ">", 0, 6);
+    add("\xe2\x96\x81", -0.5f, 1);  // the SentencePiece space
     static const char* letters = "abcdefghijklmnopqrstuvwxyz";
     for (int i = 0; i < 26 && int(tokens.size()) < n_vocab; i++) add(std::string(1, letters[i]), -1.0f - float(i), 1);
     for (int i = 0; int(tokens.size()) < n_vocab; i++) add("\xe2\x96\x81w" + std::to_string(i), -100.0f - float(i), 1);

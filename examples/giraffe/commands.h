@@ -11,5 +11,6 @@ int cmd_perplexity(const Args& a);
 int cmd_bench(const Args& a);
 int cmd_info(const Args& a);
 int cmd_gen_model(const Args& a);
+int cmd_quantize(const Args& a);
 
 }  // namespace cli

@@ -21,6 +21,7 @@ const Command kCommands[] = {
     {"perplexity", cli::cmd_perplexity, "perplexity of a text file: -m MODEL -f FILE -c N"},
     {"bench", cli::cmd_bench, "prompt and generation speed: -m MODEL [-p 512] [-n 128] [-d DEPTH] [-r REPS] [--json]"},
     {"info", cli::cmd_info, "describe a model and the memory it needs: -m MODEL [-c N] [--tensors]"},
+    {"quantize", cli::cmd_quantize, "quantize a model: IN.gguf OUT.gguf TYPE (Q4_0, Q8_0, Q6_K, Q4_K_M, ...) [-t N]"},
     {"gen-model", cli::cmd_gen_model, "write a random-weight model: -o OUT.gguf [--preset tinyllama] [arch/shape options]"},
 };
 

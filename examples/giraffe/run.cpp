@@ -88,6 +88,7 @@ int cmd_run(const Args& a) {
     const int made = generate(*l.session, tok, sampler, a.n_predict, nullptr);
     const double t2 = now_ms();
     std::printf("\n");
+    std::fflush(stdout);
     std::fprintf(stderr, "load %.0f ms | prompt %zu tokens, %.1f tokens/s | generation %d tokens, %.1f tokens/s\n",
                  l.load_ms, ids.size(), double(ids.size()) * 1000.0 / (t1 - t0), made,
                  made > 1 ? double(made - 1) * 1000.0 / (t2 - t1) : 0.0);
