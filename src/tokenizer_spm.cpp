@@ -53,7 +53,9 @@ void Tokenizer::tokenize_spm(const std::string& raw, bool at_start, std::vector<
     static const char kSpace[] = "\xE2\x96\x81";
     std::string s;
     s.reserve(raw.size() + raw.size() / 4 + 3);
-    if (add_space_prefix_ && at_start) s += kSpace;
+    // The prefix goes before the text at the very start of the input (not after a special token), and not
+    // when that text already starts with a space (transformers' Metaspace "first" scheme).
+    if (add_space_prefix_ && at_start && !raw.empty() && raw[0] != ' ') s += kSpace;
     for (char c : raw) {
         if (c == ' ')
             s += kSpace;

@@ -400,6 +400,9 @@ void gemm_kernel(int64_t nchunks, const uint8_t* wp, const uint8_t* ap, float* c
                         int32_t a4;
                         std::memcpy(&a4, ap + j * 32 + st * 4, 4);
                         s16[j] = _mm256_add_epi16(s16[j], _mm256_maddubs_epi16(w, _mm256_set1_epi32(a4)));
+                        // Keeps the accumulation a chain: without it GCC reassociates the 8 adds into a
+                        // tree, keeping all 32 products live at once and spilling them.
+                        __asm__("" : "+x"(s16[j]));
                     }
                     if ((st + 1) % kSeg == 0) {
                         __m256i scale;

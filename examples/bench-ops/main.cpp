@@ -1,6 +1,9 @@
 // bench-ops: op micro-benchmarks for the CPU backend. mul_mat GFLOPS for F32 / F16 / BF16 weights at LLM
-// shapes (prefill and decode), OpenBLAS sgemm on the same problem for scale, and memory-read bandwidth.
-//   bench-ops [-t threads] [-r reps] [--json]
+// shapes (prefill and decode), OpenBLAS sgemm on the same problem for scale, memory-read bandwidth, and
+// quantized weights: matrix x vector as weight GB/s (% of the read bandwidth; the weights rotate through
+// copies larger than the last-level cache, so every call streams them from memory) and matrix x matrix
+// (N = 512) as int8 GOPS (2 M N K / s).
+//   bench-ops [-t threads] [-r reps] [--json] [--quant-only]
 #include <omp.h>
 
 #include <algorithm>
@@ -15,6 +18,7 @@
 
 #include "backends/cpu/features.h"
 #include "backends/cpu/ops/ops.h"
+#include "ggml/quants.h"
 #include "ggml/tensor.h"
 #include "ggml/type.h"
 
@@ -31,6 +35,7 @@ struct Options {
     int threads = 0;
     int reps = 5;
     bool json = false;
+    bool quant_only = false;
 };
 
 struct AlignedBuf {
@@ -107,7 +112,7 @@ struct MatMul {
         af32.resize(size_t(M * K));
         fill_random(af32.data(), af32.size(), 1);
         if (type == ggml::Type::F32) std::memcpy(a->data, af32.data(), af32.size() * 4);
-        else ggml::type_traits(type).from_float(af32.data(), a->data, int64_t(af32.size()));
+        else ggml::quantize_rows(type, af32.data(), a->data, M, K, 0);
         if (type != ggml::Type::F32) ggml::type_traits(type).to_float(a->data, af32.data(), int64_t(af32.size()));
         fill_random(static_cast<float*>(b->data), size_t(N * K), 2);
         d->op = ggml::Op::MulMat;
@@ -152,7 +157,7 @@ void bench_mul_mat(const Options& o, ggml::Type type, int64_t M, int64_t N, int6
     report(o, "mul_mat", ggml::type_name(type), M, N, K, s, flops, bytes);
 }
 
-void bench_bandwidth(const Options& o) {
+double bench_bandwidth(const Options& o) {
     const size_t n = (size_t(1) << 30) / sizeof(float);
     AlignedBuf buf(n * sizeof(float));
     float* p = static_cast<float*>(buf.p);
@@ -181,6 +186,42 @@ void bench_bandwidth(const Options& o) {
     } else {
         std::printf("mem_read   1 GiB f32 sum  mean %.1f GB/s  best %.1f GB/s\n", gb / s.mean_s, gb / s.best_s);
     }
+    return gb / s.best_s;
+}
+
+// Quantized weights, matrix x vector: `copies` copies of the weights (together > 2x the last-level cache)
+// are used in turn, so each call reads its weights from memory as a decode step does.
+void bench_quant_decode(const Options& o, ggml::Type type, int64_t M, int64_t K, double read_gbs) {
+    MatMul mm(type, M, 1, K);
+    const size_t wbytes = mm.a->nbytes();
+    const int copies = int(std::max<size_t>(2, (size_t(96) << 20) / wbytes + 1));
+    std::vector<AlignedBuf*> bufs;
+    for (int c = 0; c < copies; c++) {
+        bufs.push_back(new AlignedBuf(wbytes));
+        std::memcpy(bufs.back()->p, mm.a->data, wbytes);
+    }
+    int next = 0;
+    const Stats s = time_it(std::max(o.reps, 20), [&] {
+        mm.a->data = bufs[size_t(next)]->p;
+        next = (next + 1) % copies;
+        mm.run(o.threads);
+    });
+    for (AlignedBuf* b : bufs) delete b;
+    const double gbs_mean = double(wbytes) / s.mean_s * 1e-9, gbs_best = double(wbytes) / s.best_s * 1e-9;
+    char ej[200], et[200];
+    std::snprintf(ej, sizeof ej, ",\"read_gbs\":%.2f,\"pct_of_read_mean\":%.1f,\"pct_of_read_best\":%.1f", read_gbs,
+                  100.0 * gbs_mean / read_gbs, 100.0 * gbs_best / read_gbs);
+    std::snprintf(et, sizeof et, "  = %.0f%% of read bandwidth (best %.0f%%)", 100.0 * gbs_mean / read_gbs,
+                  100.0 * gbs_best / read_gbs);
+    report(o, "mul_mat_q", ggml::type_name(type), M, 1, K, s, 2.0 * double(M) * double(K), double(wbytes), ej, et);
+}
+
+// Quantized weights, matrix x matrix: int8 GOPS (the GFLOPS columns count the 2 M N K integer ops).
+void bench_quant_prefill(const Options& o, ggml::Type type, int64_t M, int64_t N, int64_t K) {
+    MatMul mm(type, M, N, K);
+    const Stats s = time_it(o.reps, [&] { mm.run(o.threads); });
+    report(o, "mul_mat_q", ggml::type_name(type), M, N, K, s, 2.0 * double(M) * double(N) * double(K), 0, "",
+           "  (int8 GOPS)");
 }
 
 }  // namespace
@@ -192,8 +233,9 @@ int main(int argc, char** argv) {
         if (a == "-t" && i + 1 < argc) o.threads = std::atoi(argv[++i]);
         else if (a == "-r" && i + 1 < argc) o.reps = std::max(1, std::atoi(argv[++i]));
         else if (a == "--json") o.json = true;
+        else if (a == "--quant-only") o.quant_only = true;
         else {
-            std::fprintf(stderr, "usage: %s [-t threads] [-r reps] [--json]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [-t threads] [-r reps] [--json] [--quant-only]\n", argv[0]);
             return a == "-h" || a == "--help" ? 0 : 1;
         }
     }
@@ -209,9 +251,16 @@ int main(int argc, char** argv) {
         int64_t M, N, K;
     };
     const Shape shapes[] = {{2048, 512, 2048}, {5632, 512, 2048}, {2048, 512, 5632}, {5632, 1, 2048}, {2048, 1, 2048}};
-    for (ggml::Type t : {ggml::Type::F32, ggml::Type::F16, ggml::Type::BF16})
-        for (const Shape& s : shapes)
-            bench_mul_mat(o, t, s.M, s.N, s.K, t == ggml::Type::F32 && s.M == 2048 && s.N == 512 && s.K == 2048);
-    bench_bandwidth(o);
+    if (!o.quant_only)
+        for (ggml::Type t : {ggml::Type::F32, ggml::Type::F16, ggml::Type::BF16})
+            for (const Shape& s : shapes)
+                bench_mul_mat(o, t, s.M, s.N, s.K, t == ggml::Type::F32 && s.M == 2048 && s.N == 512 && s.K == 2048);
+    const double read_gbs = bench_bandwidth(o);
+    using ggml::Type;
+    for (Type t : {Type::Q4_0, Type::Q4_K, Type::Q6_K, Type::Q8_0})
+        for (const Shape& s : {Shape{5632, 1, 2048}, Shape{2048, 1, 5632}}) bench_quant_decode(o, t, s.M, s.K, read_gbs);
+    for (Type t : {Type::Q4_0, Type::Q4_K, Type::Q8_0, Type::Q5_0, Type::Q6_K})
+        for (const Shape& s : {Shape{2048, 512, 2048}, Shape{5632, 512, 2048}, Shape{2048, 512, 5632}})
+            bench_quant_prefill(o, t, s.M, s.N, s.K);
     return 0;
 }

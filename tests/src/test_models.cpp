@@ -91,8 +91,9 @@ TEST_CASE("architectures match the numpy reference", "[models]") {
             const std::string path = dir.path() + "/" + c.arch + "_" + ggml::type_name(c.type) + ".gguf";
             write_random_model(path, tiny(c.arch, c.type));
             const std::vector<float> ref = reference_logits(path, toks);
-            // Micro-batches of 5 (the sliding ring wraps: 8 + 5 cells for 29 tokens) and one of 512.
-            for (int ub : {512, 5}) {
+            // One micro-batch, micro-batches of 5 (the sliding ring wraps: 8 + 5 cells for 29 tokens), and
+            // token by token as in generation.
+            for (int ub : {512, 5, 1}) {
                 const std::vector<float> got = giraffe_logits(path, toks, ub, ggml::Type::F32);
                 REQUIRE(got.size() == ref.size());
                 const double err = rel_err(got, ref);
