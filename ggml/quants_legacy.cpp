@@ -29,161 +29,184 @@ uint16_t to_half_sat(float v) {
     if (v < -kHalfMax) v = -kHalfMax;
     return fp32_to_fp16(v);
 }
-float half_round(float v) { return fp16_to_fp32(to_half_sat(v)); }
 
-int clampi(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
+// The f16-representable value nearest to v (saturated), as a float. Normal halves are rounded in place
+// (round to nearest even on the 13 dropped mantissa bits); subnormals, huge values and NaN take the
+// exact conversion.
+inline float half_round(float v) {
+    const float a = std::fabs(v);
+    if (a >= 6.103515625e-05f && a < kHalfMax) {
+        uint32_t u;
+        std::memcpy(&u, &v, 4);
+        u += 0x0FFFu + ((u >> 13) & 1u);
+        u &= ~0x1FFFu;
+        float r;
+        std::memcpy(&r, &u, 4);
+        return r;
+    }
+    return fp16_to_fp32(to_half_sat(v));
+}
 
-// Nearest integer (ties away from zero), clamped; safe for any finite or infinite float.
-int round_clamp(float v, int lo, int hi) {
-    if (!(v > float(lo))) return lo;  // also catches NaN
-    if (v >= float(hi)) return hi;
-    return clampi(int(std::lround(v)), lo, hi);
+// Nearest integer (ties to even) of a float already clamped to a small range (|v| < 2^22), without
+// branches or library calls so that the loops below vectorise: adding and removing 1.5 * 2^23 leaves
+// the rounded value (FP contraction and reassociation are off in this file).
+constexpr float kRoundMagic = 12582912.0f;
+inline float round_small(float v) { return (v + kRoundMagic) - kRoundMagic; }
+// Clamp to [lo, hi]; a NaN becomes lo.
+inline float clampf(float v, float lo, float hi) {
+    v = v > lo ? v : lo;
+    return v < hi ? v : hi;
+}
+
+// The evaluation kernels work on 32 elements in 8 independent lanes (plain arrays, no branches) so the
+// compiler turns them into SIMD code; codes are kept as floats (exact small integers).
+constexpr int kLanes = 8;
+inline float lane_sum(const float* v) {
+    return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
 }
 
 // ---- symmetric scale search: y = d * q, q in [qlo, qhi] ----------------------------------------------
 //
-// Tries scales d = max / t for a grid of t (t < 0: the largest-magnitude element maps to the negative
-// end, which is the wider one for the 4/5-bit formats), each followed by one least-squares refit of d
-// for the codes it produced. Every candidate is scored with its f16-rounded d and the per-element
-// optimal (nearest, clamped) codes for that d, so the best candidate is never worse than the plain
-// "d = max / qlo" (or "d = amax / qhi") choice, which is in the grid.
-struct SymResult {
-    float d;  // f16-representable
-    int q[32];
-};
-
-float sym_error(const float* x, int n, float d, int qlo, int qhi, int* q) {
-    float err = 0.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
-    for (int i = 0; i < n; i++) {
-        q[i] = d != 0.0f ? round_clamp(x[i] * id, qlo, qhi) : 0;
-        const float e = x[i] - d * float(q[i]);
-        err += e * e;
+// For scale d: nearest clamped codes L, the squared error of d * L (exactly as dequantized), and the
+// sums for the least-squares scale of those codes (sum x L, sum L^2).
+float sym_pass(const float* x, float d, float qlo, float qhi, float* L, float* sxl, float* sll) {
+    const float id = 1.0f / d;
+    float e[kLanes] = {}, a[kLanes] = {}, b[kLanes] = {};
+    for (int i = 0; i < 32; i += kLanes) {
+        for (int j = 0; j < kLanes; j++) {
+            const float v = round_small(clampf(x[i + j] * id, qlo, qhi));
+            L[i + j] = v;
+            const float r = x[i + j] - d * v;
+            e[j] += r * r;
+            a[j] += x[i + j] * v;
+            b[j] += v * v;
+        }
     }
-    return err;
+    *sxl = lane_sum(a);
+    *sll = lane_sum(b);
+    return lane_sum(e);
 }
 
-void quant_sym(const float* x, int n, int qlo, int qhi, bool neg_end, SymResult* r) {
+// Scale search for one 32-element block. Each starting scale (f16-rounded) is scored with its nearest
+// codes, then refitted by least squares for those codes (f16-rounded again) up to `refits` times while
+// that changes it; the best-scoring (d, codes) wins. The plain choice (max-abs element onto the end of
+// the code range) is the first start, so the result is never worse than it. Starts are d = vmax / t
+// for t in ts (vmax: the largest-magnitude element, with its sign).
+struct SymSearch {
+    float qlo, qhi;
+    const float* ts;
+    int nts, refits;
+};
+
+float quant_sym(const float* x, const SymSearch& s, float* Lout) {
     float amax = 0.0f, vmax = 0.0f;
-    for (int i = 0; i < n; i++) {
-        if (std::fabs(x[i]) > amax) {
-            amax = std::fabs(x[i]);
+    for (int i = 0; i < 32; i++) {
+        const float a = std::fabs(x[i]);
+        if (a > amax) {
+            amax = a;
             vmax = x[i];
         }
     }
-    r->d = 0.0f;
-    for (int i = 0; i < n; i++) r->q[i] = 0;
-    if (amax == 0.0f) return;
-
-    int tmp[32];
-    float best = INFINITY;
-    auto consider = [&](float d) {
-        d = half_round(d);
-        if (d == 0.0f || !std::isfinite(d)) return;
-        const float err = sym_error(x, n, d, qlo, qhi, tmp);
-        if (err < best) {
-            best = err;
-            r->d = d;
-            std::memcpy(r->q, tmp, sizeof(int) * size_t(n));
-        }
-        // least-squares d for these codes, then re-rounded codes
-        double sxq = 0.0, sqq = 0.0;
-        for (int i = 0; i < n; i++) {
-            sxq += double(x[i]) * tmp[i];
-            sqq += double(tmp[i]) * tmp[i];
-        }
-        if (sqq > 0.0) {
-            const float d2 = half_round(float(sxq / sqq));
-            if (d2 != 0.0f && std::isfinite(d2) && d2 != d) {
-                const float err2 = sym_error(x, n, d2, qlo, qhi, tmp);
-                if (err2 < best) {
-                    best = err2;
-                    r->d = d2;
-                    std::memcpy(r->q, tmp, sizeof(int) * size_t(n));
-                }
+    for (int i = 0; i < 32; i++) Lout[i] = 0.0f;
+    if (!(amax > 0.0f)) return 0.0f;  // all zeros (or NaN)
+    float buf[2][32];
+    int cur = 0;
+    float best = INFINITY, bestd = 0.0f;
+    const float* bestL = nullptr;
+    for (int k = 0; k < s.nts; k++) {
+        float d = half_round(vmax / s.ts[k]);
+        for (int it = 0; it <= s.refits; it++) {
+            if (d == 0.0f || !std::isfinite(d)) break;
+            float sxl, sll;
+            const float err = sym_pass(x, d, s.qlo, s.qhi, buf[cur], &sxl, &sll);
+            if (err < best) {
+                best = err;
+                bestd = d;
+                bestL = buf[cur];
+                cur ^= 1;
             }
+            if (it == s.refits || !(sll > 0.0f)) break;
+            const float d2 = half_round(sxl / sll);
+            if (d2 == d) break;
+            d = d2;
         }
-    };
-    if (neg_end) {
-        // largest magnitude -> qlo (exactly, for t = qlo), and a grid of slightly smaller/larger t
-        const float t0 = float(-qlo);
-        for (int k = -6; k <= 2; k++) consider(vmax / -(t0 + 0.125f * float(k) * (t0 / 8.0f)));
-        // also the positive orientation: largest magnitude -> qhi
-        consider(vmax / float(qhi));
-    } else {
-        const float t0 = float(qhi);
-        for (int k = -4; k <= 1; k++) consider(amax / (t0 + 0.125f * float(k) * (t0 / 8.0f)));
     }
+    if (!bestL) return 0.0f;
+    std::memcpy(Lout, bestL, sizeof(float) * 32);
+    return bestd;
 }
 
 // ---- asymmetric search: y = d * q + m, q in [0, qmax] -------------------------------------------------
-struct AsymResult {
-    float d, m;  // f16-representable
-    int q[32];
-};
-
-float asym_error(const float* x, int n, float d, float m, int qmax, int* q) {
-    float err = 0.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
-    for (int i = 0; i < n; i++) {
-        q[i] = d != 0.0f ? round_clamp((x[i] - m) * id, 0, qmax) : 0;
-        const float e = x[i] - (d * float(q[i]) + m);
-        err += e * e;
+float asym_pass(const float* x, float d, float m, float qmax, float* L, float* sl, float* sll, float* sxl) {
+    const float id = 1.0f / d;
+    float e[kLanes] = {}, a[kLanes] = {}, b[kLanes] = {}, c[kLanes] = {};
+    for (int i = 0; i < 32; i += kLanes) {
+        for (int j = 0; j < kLanes; j++) {
+            const float v = round_small(clampf((x[i + j] - m) * id, 0.0f, qmax));
+            L[i + j] = v;
+            const float p = d * v;
+            const float r = x[i + j] - (p + m);
+            e[j] += r * r;
+            a[j] += v;
+            b[j] += v * v;
+            c[j] += x[i + j] * v;
+        }
     }
-    return err;
+    *sl = lane_sum(a);
+    *sll = lane_sum(b);
+    *sxl = lane_sum(c);
+    return lane_sum(e);
 }
 
-void quant_asym(const float* x, int n, int qmax, AsymResult* r) {
-    float vmin = x[0], vmax = x[0];
-    for (int i = 1; i < n; i++) {
+// Starts d = (max - min) / t, m = min for t in ts, each followed by up to `refits` least-squares refits
+// of (d, m) for its codes (f16-rounded). The plain min/max choice is the first start.
+struct AsymSearch {
+    float qmax;
+    const float* ts;
+    int nts, refits;
+};
+
+void quant_asym(const float* x, const AsymSearch& s, float* d_out, float* m_out, float* Lout) {
+    float vmin = x[0], vmax = x[0], sx = 0.0f;
+    for (int i = 0; i < 32; i++) {
         vmin = std::fmin(vmin, x[i]);
         vmax = std::fmax(vmax, x[i]);
+        sx += x[i];
     }
-    for (int i = 0; i < n; i++) r->q[i] = 0;
-    r->d = 0.0f;
-    r->m = half_round(vmin);
+    for (int i = 0; i < 32; i++) Lout[i] = 0.0f;
+    *d_out = 0.0f;
+    *m_out = half_round(vmin);
     if (!(vmax > vmin)) return;
-
-    int tmp[32];
+    float buf[2][32];
+    int cur = 0;
     float best = INFINITY;
-    auto score = [&](float d, float m) {
-        if (!std::isfinite(d) || !std::isfinite(m) || d <= 0.0f) return;
-        const float err = asym_error(x, n, d, m, qmax, tmp);
-        if (err < best) {
-            best = err;
-            r->d = d;
-            r->m = m;
-            std::memcpy(r->q, tmp, sizeof(int) * size_t(n));
-        }
-    };
-    auto consider = [&](float d, float m) {
-        d = half_round(d);
-        m = half_round(m);
-        if (d <= 0.0f) return;
-        score(d, m);
-        // two rounds of least-squares refit of (d, m) for the current codes
-        for (int it = 0; it < 2; it++) {
-            asym_error(x, n, d, m, qmax, tmp);
-            double sx = 0, sq = 0, sqq = 0, sxq = 0;
-            for (int i = 0; i < n; i++) {
-                sx += x[i];
-                sq += tmp[i];
-                sqq += double(tmp[i]) * tmp[i];
-                sxq += double(x[i]) * tmp[i];
+    const float* bestL = nullptr;
+    const float range = vmax - vmin;
+    for (int k = 0; k < s.nts; k++) {
+        float d = half_round(range / s.ts[k]), m = half_round(vmin);
+        for (int it = 0; it <= s.refits; it++) {
+            if (!(d > 0.0f) || !std::isfinite(d) || !std::isfinite(m)) break;
+            float sl, sll, sxl;
+            const float err = asym_pass(x, d, m, s.qmax, buf[cur], &sl, &sll, &sxl);
+            if (err < best) {
+                best = err;
+                *d_out = d;
+                *m_out = m;
+                bestL = buf[cur];
+                cur ^= 1;
             }
-            const double det = double(n) * sqq - sq * sq;
-            if (det <= 0.0) return;
-            const double dd = (double(n) * sxq - sx * sq) / det;
-            const double mm = (sx - dd * sq) / double(n);
-            const float d2 = half_round(float(dd)), m2 = half_round(float(mm));
-            if (d2 <= 0.0f || (d2 == d && m2 == m)) return;
+            if (it == s.refits) break;
+            // integer sums of codes are exact in float (|sl| < 2^10, 32 * sll < 2^20)
+            const float det = 32.0f * sll - sl * sl;
+            if (!(det > 0.0f)) break;
+            const float dd = (32.0f * sxl - sx * sl) / det;
+            const float d2 = half_round(dd), m2 = half_round((sx - dd * sl) / 32.0f);
+            if (d2 == d && m2 == m) break;
             d = d2;
             m = m2;
-            score(d, m);
         }
-    };
-    const float range = vmax - vmin;
-    for (int k = -5; k <= 1; k++) consider(range / (float(qmax) + 0.125f * float(k) * float(qmax) / 8.0f), vmin);
+    }
+    if (bestL) std::memcpy(Lout, bestL, sizeof(float) * 32);
 }
 
 template <typename T>
@@ -265,35 +288,50 @@ void dequantize_row_q8_1(const void* blocks, float* y, int64_t n) {
 // ---- quantization -----------------------------------------------------------------------------------
 
 namespace {
+// Search settings. Symmetric 4/5-bit: the largest-magnitude element maps near the wider (negative) end
+// of the range (t slightly below and at |qlo|), or to qhi. Q8_0: max-abs onto 127 and a little beyond.
+constexpr float kTs_q4_0[] = {-8.0f, -7.5f, -7.75f, 7.0f};
+constexpr float kTs_q5_0[] = {-16.0f, -15.0f, -15.5f, 15.0f};
+constexpr float kTs_q8_0[] = {127.0f, 123.0f};
+constexpr float kTs_q4_1[] = {15.0f, 14.0f};
+constexpr float kTs_q5_1[] = {31.0f, 29.0f};
+
 void pack_nibbles(const int* q, uint8_t* qs) {
     for (int j = 0; j < 16; j++) qs[j] = uint8_t((q[j] & 0x0F) | ((q[j + 16] & 0x0F) << 4));
 }
 void pack_high_bits(const int* q, uint8_t* qh) {
-    for (int j = 0; j < 4; j++) qh[j] = 0;
-    for (int i = 0; i < 32; i++) qh[i >> 3] = uint8_t(qh[i >> 3] | (((q[i] >> 4) & 1) << (i & 7)));
+    uint32_t h = 0;
+    for (int i = 0; i < 32; i++) h |= uint32_t((q[i] >> 4) & 1) << i;
+    for (int j = 0; j < 4; j++) qh[j] = uint8_t(h >> (8 * j));
+}
+// Codes as stored: float code + offset (the codes are exact small integers in range).
+void codes_to_int(const float* L, int offset, int* q) {
+    for (int i = 0; i < 32; i++) q[i] = int(L[i]) + offset;
 }
 }  // namespace
 
 void quantize_row_q4_0(const float* x, void* blocks, int64_t n) {
     block_q4_0* b = as_blocks<block_q4_0>(blocks);
-    SymResult r;
+    const SymSearch s{-8.0f, 7.0f, kTs_q4_0, int(sizeof(kTs_q4_0) / sizeof(float)), 2};
+    float L[32];
+    int q[32];
     for (int64_t ib = 0; ib < n / QK4_0; ib++, x += QK4_0) {
-        quant_sym(x, 32, -8, 7, true, &r);
-        int q[32];
-        for (int i = 0; i < 32; i++) q[i] = r.q[i] + 8;
-        b[ib].d = fp32_to_fp16(r.d);
+        const float d = quant_sym(x, s, L);
+        codes_to_int(L, 8, q);
+        b[ib].d = fp32_to_fp16(d);
         pack_nibbles(q, b[ib].qs);
     }
 }
 
 void quantize_row_q5_0(const float* x, void* blocks, int64_t n) {
     block_q5_0* b = as_blocks<block_q5_0>(blocks);
-    SymResult r;
+    const SymSearch s{-16.0f, 15.0f, kTs_q5_0, int(sizeof(kTs_q5_0) / sizeof(float)), 2};
+    float L[32];
+    int q[32];
     for (int64_t ib = 0; ib < n / QK5_0; ib++, x += QK5_0) {
-        quant_sym(x, 32, -16, 15, true, &r);
-        int q[32];
-        for (int i = 0; i < 32; i++) q[i] = r.q[i] + 16;
-        b[ib].d = fp32_to_fp16(r.d);
+        const float d = quant_sym(x, s, L);
+        codes_to_int(L, 16, q);
+        b[ib].d = fp32_to_fp16(d);
         pack_nibbles(q, b[ib].qs);
         pack_high_bits(q, b[ib].qh);
     }
@@ -301,35 +339,42 @@ void quantize_row_q5_0(const float* x, void* blocks, int64_t n) {
 
 void quantize_row_q4_1(const float* x, void* blocks, int64_t n) {
     block_q4_1* b = as_blocks<block_q4_1>(blocks);
-    AsymResult r;
+    const AsymSearch s{15.0f, kTs_q4_1, int(sizeof(kTs_q4_1) / sizeof(float)), 2};
+    float L[32], d, m;
+    int q[32];
     for (int64_t ib = 0; ib < n / QK4_1; ib++, x += QK4_1) {
-        quant_asym(x, 32, 15, &r);
-        b[ib].d = fp32_to_fp16(r.d);
-        b[ib].m = fp32_to_fp16(r.m);
-        pack_nibbles(r.q, b[ib].qs);
+        quant_asym(x, s, &d, &m, L);
+        codes_to_int(L, 0, q);
+        b[ib].d = fp32_to_fp16(d);
+        b[ib].m = fp32_to_fp16(m);
+        pack_nibbles(q, b[ib].qs);
     }
 }
 
 void quantize_row_q5_1(const float* x, void* blocks, int64_t n) {
     block_q5_1* b = as_blocks<block_q5_1>(blocks);
-    AsymResult r;
+    const AsymSearch s{31.0f, kTs_q5_1, int(sizeof(kTs_q5_1) / sizeof(float)), 2};
+    float L[32], d, m;
+    int q[32];
     for (int64_t ib = 0; ib < n / QK5_1; ib++, x += QK5_1) {
-        quant_asym(x, 32, 31, &r);
-        b[ib].d = fp32_to_fp16(r.d);
-        b[ib].m = fp32_to_fp16(r.m);
-        pack_nibbles(r.q, b[ib].qs);
-        pack_high_bits(r.q, b[ib].qh);
+        quant_asym(x, s, &d, &m, L);
+        codes_to_int(L, 0, q);
+        b[ib].d = fp32_to_fp16(d);
+        b[ib].m = fp32_to_fp16(m);
+        pack_nibbles(q, b[ib].qs);
+        pack_high_bits(q, b[ib].qh);
     }
 }
 
 void quantize_row_q8_0(const float* x, void* blocks, int64_t n) {
     // codes restricted to [-127, 127] (symmetric; -128 would break sign-based SIMD dot products)
     block_q8_0* b = as_blocks<block_q8_0>(blocks);
-    SymResult r;
+    const SymSearch s{-127.0f, 127.0f, kTs_q8_0, int(sizeof(kTs_q8_0) / sizeof(float)), 1};
+    float L[32];
     for (int64_t ib = 0; ib < n / QK8_0; ib++, x += QK8_0) {
-        quant_sym(x, 32, -127, 127, false, &r);
-        b[ib].d = fp32_to_fp16(r.d);
-        for (int i = 0; i < 32; i++) b[ib].qs[i] = int8_t(r.q[i]);
+        const float d = quant_sym(x, s, L);
+        b[ib].d = fp32_to_fp16(d);
+        for (int i = 0; i < 32; i++) b[ib].qs[i] = int8_t(L[i]);
     }
 }
 
@@ -337,17 +382,22 @@ void quantize_row_q8_1(const float* x, void* blocks, int64_t n) {
     block_q8_1* b = as_blocks<block_q8_1>(blocks);
     for (int64_t ib = 0; ib < n / QK8_1; ib++, x += QK8_1) {
         float amax = 0.0f;
-        for (int i = 0; i < 32; i++) amax = std::fmax(amax, std::fabs(x[i]));
+        for (int i = 0; i < 32; i++) {
+            const float a = std::fabs(x[i]);
+            amax = a > amax ? a : amax;  // NaN is skipped
+        }
         const float d = half_round(amax / 127.0f);
         const float id = d != 0.0f ? 1.0f / d : 0.0f;
-        int sum = 0;
-        for (int i = 0; i < 32; i++) {
-            const int q = round_clamp(x[i] * id, -127, 127);
-            b[ib].qs[i] = int8_t(q);
-            sum += q;
+        float sum[kLanes] = {};
+        for (int i = 0; i < 32; i += kLanes) {
+            for (int j = 0; j < kLanes; j++) {
+                const float v = round_small(clampf(x[i + j] * id, -127.0f, 127.0f));
+                b[ib].qs[i + j] = int8_t(v);
+                sum[j] += v;
+            }
         }
         b[ib].d = fp32_to_fp16(d);
-        b[ib].s = to_half_sat(d * float(sum));
+        b[ib].s = to_half_sat(d * lane_sum(sum));
     }
 }
 

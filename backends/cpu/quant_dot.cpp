@@ -276,8 +276,12 @@ void gemm_scalar(QKind kind, int64_t nchunks, const uint8_t* wp, const uint8_t* 
                 const int isum = hs ? half[0] * int16_t(sc[r] & 0xFFFF) + half[1] * int16_t(sc[8 + r] & 0xFFFF)
                                     : half[0] + half[1];
                 float v = std::fma(float(isum), dw[r] * da[j], acc[j][r]);
-                v = std::fma(mw[r], sa[j], v);
-                acc[j][r] = std::fma(mw[8 + r], sa[4 + j], v);
+                if (hs) {
+                    v = std::fma(mw[r], sa[j], v);
+                    acc[j][r] = std::fma(mw[8 + r], sa[4 + j], v);
+                } else {
+                    acc[j][r] = std::fma(mw[r], sa[8 + j], v);  // both halves share the min
+                }
             }
         }
     }

@@ -50,8 +50,9 @@ enum class QKind : int {
 // float mw[2][8] (min term of each half chunk), and for the H kinds int32 sc[2][8] (the int16 scale of row
 // r in both halves of lane r). chunk bytes = qpanel_chunk_bytes(kind).
 size_t qpanel_chunk_bytes(QKind kind);
-// Activation panel, per chunk: int8 codes [4 rows][32], float da[4], float sa[2][4] (half-chunk terms).
-constexpr size_t kQActChunkBytes = 4 * 32 + 4 * 4 + 8 * 4;
+// Activation panel, per chunk: int8 codes [4 rows][32], float da[4], float sa[2][4] (half-chunk terms),
+// float sa0 + sa1 [4] (the whole chunk's term, for kinds whose two halves share one min).
+constexpr size_t kQActChunkBytes = 4 * 32 + 4 * 4 + 8 * 4 + 4 * 4;
 
 // c[j*ldc + i] (+)= sum over nchunks chunks of the 8x4 products, for i < mrows, j < ncols; `accumulate`
 // false overwrites c.

@@ -233,7 +233,7 @@ void pack_act_panel(Type at, const uint8_t* const* rows, int nrows, int64_t nchu
         for (int r = 0; r < kQActRows; r++) {
             if (r >= nrows) {
                 std::memset(q + r * 32, 0, 32);
-                da[r] = sa[r] = sa[4 + r] = 0.0f;
+                da[r] = sa[r] = sa[4 + r] = sa[8 + r] = 0.0f;
                 continue;
             }
             if (at == Type::Q8_K) {
@@ -257,7 +257,10 @@ void pack_act_panel(Type at, const uint8_t* const* rows, int nrows, int64_t nchu
                 da[r] = h2f(b.d);
                 sa[r] = da[r] * float(s0);
                 sa[4 + r] = da[r] * float(s1);
+                sa[8 + r] = da[r] * float(s0 + s1);
+                continue;
             }
+            sa[8 + r] = sa[r] + sa[4 + r];
         }
     }
 }

@@ -417,12 +417,17 @@ void gemm_kernel(int64_t nchunks, const uint8_t* wp, const uint8_t* ap, float* c
             }
         }
         const float* dwp = reinterpret_cast<const float*>(wp + kPlanes * 256);
-        const __m256 dw = _mm256_load_ps(dwp), mw0 = _mm256_load_ps(dwp + 8), mw1 = _mm256_load_ps(dwp + 16);
+        const __m256 dw = _mm256_load_ps(dwp), mw0 = _mm256_load_ps(dwp + 8);
+        const __m256 mw1 = kHalf ? _mm256_load_ps(dwp + 16) : mw0;
 #pragma GCC unroll 4
         for (int j = 0; j < 4; j++) {
             acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[j]), _mm256_mul_ps(dw, _mm256_broadcast_ss(da + j)), acc[j]);
-            acc[j] = _mm256_fmadd_ps(mw0, _mm256_broadcast_ss(da + 4 + j), acc[j]);
-            acc[j] = _mm256_fmadd_ps(mw1, _mm256_broadcast_ss(da + 8 + j), acc[j]);
+            if constexpr (kHalf) {
+                acc[j] = _mm256_fmadd_ps(mw0, _mm256_broadcast_ss(da + 4 + j), acc[j]);
+                acc[j] = _mm256_fmadd_ps(mw1, _mm256_broadcast_ss(da + 8 + j), acc[j]);
+            } else {
+                acc[j] = _mm256_fmadd_ps(mw0, _mm256_broadcast_ss(da + 12 + j), acc[j]);  // mw0 == mw1
+            }
         }
     }
     if (mrows == kQPanelRows) {

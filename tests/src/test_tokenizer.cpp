@@ -35,13 +35,21 @@ std::string read_file(const std::string& path) {
     return ss.str();
 }
 
+// A scratch directory for this process, removed at exit.
+struct TempDir {
+    fs::path path;
+    TempDir() : path(fs::temp_directory_path() / ("giraffe_test_tokenizer_" + std::to_string(::getpid()))) {
+        fs::create_directories(path);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
 fs::path temp_dir() {
-    static const fs::path dir = [] {
-        fs::path d = fs::temp_directory_path() / ("giraffe_test_tokenizer_" + std::to_string(::getpid()));
-        fs::create_directories(d);
-        return d;
-    }();
-    return dir;
+    static const TempDir dir;
+    return dir.path;
 }
 
 std::string json_string(const std::string& s) {
