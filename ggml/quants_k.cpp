@@ -41,13 +41,123 @@ uint16_t to_half_sat(float v) {
     if (v < -kHalfMax) v = -kHalfMax;
     return fp32_to_fp16(v);
 }
-float half_round(float v) { return fp16_to_fp32(to_half_sat(v)); }
 
-int clampi(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
+// The f16-representable value nearest to v (saturated), as a float. Normal halves are rounded in place
+// (round to nearest even on the 13 dropped mantissa bits); subnormals, huge values and NaN take the
+// exact conversion.
+inline float half_round(float v) {
+    const float a = std::fabs(v);
+    if (a >= 6.103515625e-05f && a < kHalfMax) {
+        uint32_t u;
+        std::memcpy(&u, &v, 4);
+        u += 0x0FFFu + ((u >> 13) & 1u);
+        u &= ~0x1FFFu;
+        float r;
+        std::memcpy(&r, &u, 4);
+        return r;
+    }
+    return fp16_to_fp32(to_half_sat(v));
+}
+
+// Nearest integer in [lo, hi] (a NaN gives lo); scalar, for the few integer scales per group.
 int round_clamp(float v, int lo, int hi) {
     if (!(v > float(lo))) return lo;
     if (v >= float(hi)) return hi;
-    return clampi(int(std::lround(v)), lo, hi);
+    const int r = int(std::lround(v));
+    return r < lo ? lo : (r > hi ? hi : r);
+}
+
+// ---- vector kernels ----
+//
+// The per-group evaluations run on 4-float vectors (GCC/Clang generic vector extension: SSE2 on x86-64,
+// NEON on ARM), without branches or library calls. Codes are kept as floats (exact small integers).
+typedef float f4 __attribute__((vector_size(16)));
+inline f4 ld4(const float* p) {
+    f4 v;
+    std::memcpy(&v, p, sizeof(v));
+    return v;
+}
+inline void st4(float* p, f4 v) { std::memcpy(p, &v, sizeof(v)); }
+inline f4 bc4(float a) { return f4{a, a, a, a}; }
+// Clamp to [lo, hi]; a NaN becomes lo.
+inline f4 clamp4(f4 v, f4 lo, f4 hi) {
+    v = v > lo ? v : lo;
+    return v < hi ? v : hi;
+}
+// Nearest integer (ties to even) of values already clamped to a small range (|v| < 2^22): adding and
+// removing 1.5 * 2^23 leaves the rounded value (FP contraction and reassociation are off here).
+inline f4 round4(f4 v) {
+    const f4 magic = bc4(12582912.0f);
+    return (v + magic) - magic;
+}
+inline float hsum4(f4 v) { return (v[0] + v[2]) + (v[1] + v[3]); }
+
+// Sums of one group's codes L for the least-squares fits.
+struct CodeSums {
+    float sl, sll, sxl;  // sum L, sum L^2, sum x L
+};
+
+// "Scale + min" group y = S * L - M, L in [0, nmax]: nearest clamped codes, squared error evaluated
+// exactly as dequantization does (p = S * L, then p - M), and the code sums.
+template <int N>
+float min_pass(const float* x, float S, float M, float nmax, float* L, CodeSums* cs) {
+    const f4 iS = bc4(1.0f / S), vS = bc4(S), vM = bc4(M), lo = bc4(0.0f), hi = bc4(nmax);
+    f4 e = lo, a = lo, b = lo, c = lo;
+    for (int i = 0; i < N; i += 4) {
+        const f4 xv = ld4(x + i);
+        const f4 v = round4(clamp4((xv + vM) * iS, lo, hi));
+        st4(L + i, v);
+        const f4 p = vS * v;
+        const f4 r = xv - (p - vM);
+        e += r * r;
+        a += v;
+        b += v * v;
+        c += xv * v;
+    }
+    cs->sl = hsum4(a);
+    cs->sll = hsum4(b);
+    cs->sxl = hsum4(c);
+    return hsum4(e);
+}
+
+// Symmetric group y = S * L, L in [qlo, qhi].
+template <int N>
+float sym_pass(const float* x, float S, float qlo, float qhi, float* L, CodeSums* cs) {
+    const f4 iS = bc4(1.0f / S), vS = bc4(S), lo = bc4(qlo), hi = bc4(qhi);
+    f4 e = bc4(0.0f), b = e, c = e;
+    for (int i = 0; i < N; i += 4) {
+        const f4 xv = ld4(x + i);
+        const f4 v = round4(clamp4(xv * iS, lo, hi));
+        st4(L + i, v);
+        const f4 r = xv - vS * v;
+        e += r * r;
+        b += v * v;
+        c += xv * v;
+    }
+    cs->sl = 0.0f;
+    cs->sll = hsum4(b);
+    cs->sxl = hsum4(c);
+    return hsum4(e);
+}
+
+// min, max and sum of a group (NaN elements are skipped unless the first vector holds them).
+template <int N>
+void group_stats(const float* x, float* vmin, float* vmax, float* sum) {
+    f4 mx = ld4(x), mn = mx, sv = mx;
+    for (int i = 4; i < N; i += 4) {
+        const f4 v = ld4(x + i);
+        mx = v > mx ? v : mx;
+        mn = v < mn ? v : mn;
+        sv += v;
+    }
+    float hi = mx[0], lo = mn[0];
+    for (int j = 1; j < 4; j++) {
+        hi = mx[j] > hi ? mx[j] : hi;
+        lo = mn[j] < lo ? mn[j] : lo;
+    }
+    *vmin = lo;
+    *vmax = hi;
+    *sum = hsum4(sv);
 }
 
 // ================================ "scale + min" formats: Q2_K, Q4_K, Q5_K ================================
@@ -56,137 +166,137 @@ int round_clamp(float v, int lo, int hi) {
 
 struct MinFormat {
     int ngroups, glen, nmax, scmax;  // scmax: largest integer scale/min (15 or 63)
+    const float* ts;                 // group search: starting scales (max - min) / t
+    int nts, refits;                 // and least-squares refits of the best one
+    int super_iters;                 // rounds of super-block (d, dmin) refits
+    bool full_nbhd;                  // integer (scale, min) search: 3 x 3 neighbourhood or the 5-point cross
 };
 
-// Nearest codes for (S, M) and the squared error, evaluated exactly as dequantization does.
-float group_error_min(const float* x, int n, float S, float M, int nmax, int* q) {
-    float err = 0.0f;
-    const float iS = S > 0.0f ? 1.0f / S : 0.0f;
-    for (int i = 0; i < n; i++) {
-        q[i] = S > 0.0f ? round_clamp((x[i] + M) * iS, 0, nmax) : 0;
-        const float p = S * float(q[i]);
-        const float e = x[i] - (p - M);
-        err += e * e;
+// Least-squares (S, M) of a group for fixed codes: x ~ S * L - M with M >= 0 (when the free fit wants
+// a negative min, the min is 0 and S alone is fitted).
+bool refit_min(float n, float sx, const CodeSums& c, float* S, float* M) {
+    const float det = n * c.sll - c.sl * c.sl;  // exact: integer sums below 2^24
+    float s, b;
+    if (det > 0.0f) {
+        s = (n * c.sxl - sx * c.sl) / det;
+        b = (sx - s * c.sl) / n;
+        if (b > 0.0f) {
+            b = 0.0f;
+            s = c.sxl / c.sll;
+        }
+    } else {
+        return false;
     }
-    return err;
+    if (!(s > 0.0f) || !std::isfinite(s) || !std::isfinite(b)) return false;
+    *S = s;
+    *M = -b;
+    return true;
 }
 
-// Search (S, M) for one group: a grid of scales around the min/max one, each followed by a few
-// least-squares refits of (S, offset) for its codes (offset = -M clamped to <= 0).
-void search_group_min(const float* x, int n, int nmax, float* S_out, float* M_out) {
-    float vmin = 0.0f, vmax = x[0];
-    for (int i = 0; i < n; i++) {
-        vmin = std::fmin(vmin, x[i]);
-        vmax = std::fmax(vmax, x[i]);
-    }
+// Search (S, M) for one group (unrounded targets for the super-block fit): starts S = range / t with
+// M = -min (min taken <= 0), the best refitted by least squares while that helps.
+template <int N>
+void search_group_min(const float* x, const MinFormat& f, float* S_out, float* M_out) {
+    float vmin, vmax, sx;
+    group_stats<N>(x, &vmin, &vmax, &sx);
+    vmin = vmin < 0.0f ? vmin : 0.0f;
     *S_out = 0.0f;
-    *M_out = -vmin;
-    if (!(vmax > vmin)) return;
-    int q[32];
-    float best = INFINITY;
-    auto score = [&](float S, float M) {
-        const float e = group_error_min(x, n, S, M, nmax, q);
-        if (e < best) {
-            best = e;
-            *S_out = S;
-            *M_out = M;
-        }
-        return e;
+    *M_out = std::isfinite(vmin) ? -vmin : 0.0f;
+    if (!(vmax > vmin) || !std::isfinite(vmax - vmin)) {
+        if (vmax > vmin) *S_out = std::isfinite(vmax) ? kHalfMax : 0.0f;  // overflowing range
+        return;
+    }
+    const float nmax = float(f.nmax), range = vmax - vmin;
+    float L[N], best = INFINITY;
+    CodeSums bc{0.0f, 0.0f, 0.0f};
+    auto eval = [&](float S, float M) {
+        CodeSums c;
+        const float e = min_pass<N>(x, S, M, nmax, L, &c);
+        if (!(e < best)) return false;
+        best = e;
+        *S_out = S;
+        *M_out = M;
+        bc = c;
+        return true;
     };
-    const float range = vmax - vmin;
-    for (int k = -8; k <= 2; k++) {
-        float S = range / (float(nmax) + 0.1f * float(k) * float(nmax) / 3.0f);
-        float M = -vmin;
-        if (!(S > 0.0f)) continue;
-        score(S, M);
-        for (int it = 0; it < 3; it++) {
-            group_error_min(x, n, S, M, nmax, q);
-            double sx = 0, sq = 0, sqq = 0, sxq = 0;
-            for (int i = 0; i < n; i++) {
-                sx += x[i];
-                sq += q[i];
-                sqq += double(q[i]) * q[i];
-                sxq += double(x[i]) * q[i];
-            }
-            const double det = double(n) * sqq - sq * sq;
-            double s, b;
-            if (det > 0.0) {
-                s = (double(n) * sxq - sx * sq) / det;
-                b = (sx - s * sq) / double(n);
-            } else {
-                break;
-            }
-            if (b > 0.0) {  // the format cannot add a positive offset: refit the scale alone
-                b = 0.0;
-                s = sqq > 0.0 ? sxq / sqq : 0.0;
-            }
-            if (!(s > 0.0)) break;
-            S = float(s);
-            M = float(-b);
-            score(S, M);
-        }
+    for (int k = 0; k < f.nts; k++) eval(range / f.ts[k], -vmin);
+    for (int it = 0; it < f.refits; it++) {
+        float S, M;
+        if (!refit_min(float(N), sx, bc, &S, &M) || !eval(S, M)) break;
     }
 }
 
 struct MinResult {
     float d, dmin;
     int sc[16], mn[16];
-    int q[QK_K];
+    float q[QK_K];  // codes (exact integers)
     float err;
 };
 
-// Given per-group targets (S_g, M_g), choose f16 d/dmin and integer scales/mins, refining d/dmin by
-// least squares over the whole super-block and the integers by a +-1 neighbourhood search.
-void fit_super_min(const float* x, const MinFormat& f, const float* S, const float* M, MinResult* best) {
+// Given per-group targets (S_g, M_g), choose f16 d/dmin and integer scales/mins (nearest, and their
+// +-1 neighbours, scored exactly), then refit (d, dmin) by least squares over the whole super-block for
+// those integers and codes, a few rounds while that changes them.
+template <int N>
+void fit_super_min(const float* x, const MinFormat& f, const float* S, const float* M, const float* gsum,
+                   MinResult* best) {
     float smax = 0.0f, mmax = 0.0f;
     for (int g = 0; g < f.ngroups; g++) {
-        smax = std::fmax(smax, S[g]);
-        mmax = std::fmax(mmax, M[g]);
+        smax = S[g] > smax ? S[g] : smax;
+        mmax = M[g] > mmax ? M[g] : mmax;
     }
     float d = smax / float(f.scmax), dmin = mmax / float(f.scmax);
     MinResult cur;
-    int qt[32];
-    for (int iter = 0; iter < 4; iter++) {
+    const float nmax = float(f.nmax);
+    for (int iter = 0; iter < f.super_iters; iter++) {
         const float dh = half_round(d), dmh = half_round(dmin);
-        if (!std::isfinite(dh) || !std::isfinite(dmh) || dh < 0.0f || dmh < 0.0f) break;
+        if (!std::isfinite(dh) || !std::isfinite(dmh) || !(dh >= 0.0f) || !(dmh >= 0.0f)) break;
         cur.d = dh;
         cur.dmin = dmh;
         cur.err = 0.0f;
+        double aa = 0, ab = 0, bb = 0, xa = 0, xb = 0;
         for (int g = 0; g < f.ngroups; g++) {
-            const float* xg = x + g * f.glen;
+            const float* xg = x + g * N;
             const int rs = dh > 0.0f ? round_clamp(S[g] / dh, 0, f.scmax) : 0;
             const int rm = dmh > 0.0f ? round_clamp(M[g] / dmh, 0, f.scmax) : 0;
+            float buf[2][N];
+            int cb = 0;
             float gbest = INFINITY;
-            for (int a = rs - 1; a <= rs + 1; a++) {
-                if (a < 0 || a > f.scmax || (dh == 0.0f && a != 0)) continue;
-                for (int b = rm - 1; b <= rm + 1; b++) {
-                    if (b < 0 || b > f.scmax || (dmh == 0.0f && b != 0)) continue;
-                    const float Sg = dh * float(a), Mg = dmh * float(b);
-                    const float e = group_error_min(xg, f.glen, Sg, Mg, f.nmax, qt);
+            CodeSums gc{0.0f, 0.0f, 0.0f};
+            const float* gL = nullptr;
+            const int a_lo = dh > 0.0f ? (rs > 0 ? rs - 1 : 0) : 0, a_hi = dh > 0.0f ? (rs < f.scmax ? rs + 1 : rs) : 0;
+            const int b_lo = dmh > 0.0f ? (rm > 0 ? rm - 1 : 0) : 0, b_hi = dmh > 0.0f ? (rm < f.scmax ? rm + 1 : rm) : 0;
+            for (int a = a_lo; a <= a_hi; a++) {
+                for (int b = b_lo; b <= b_hi; b++) {
+                    if (!f.full_nbhd && a != rs && b != rm) continue;  // axis neighbours only
+                    CodeSums c;
+                    const float e = min_pass<N>(xg, dh * float(a), dmh * float(b), nmax, buf[cb], &c);
                     if (e < gbest) {
                         gbest = e;
                         cur.sc[g] = a;
                         cur.mn[g] = b;
-                        std::memcpy(cur.q + g * f.glen, qt, sizeof(int) * size_t(f.glen));
+                        gc = c;
+                        gL = buf[cb];
+                        cb ^= 1;
                     }
                 }
             }
-            cur.err += gbest;
-        }
-        if (cur.err < best->err) *best = cur;
-        // least squares for (d, dmin) with the integers and codes fixed: x ~ d * (sc q) - dmin * mn
-        double aa = 0, ab = 0, bb = 0, xa = 0, xb = 0;
-        for (int g = 0; g < f.ngroups; g++) {
-            for (int i = 0; i < f.glen; i++) {
-                const double a = double(cur.sc[g]) * cur.q[g * f.glen + i], b = -double(cur.mn[g]);
-                const double xv = x[g * f.glen + i];
-                aa += a * a;
-                ab += a * b;
-                bb += b * b;
-                xa += xv * a;
-                xb += xv * b;
+            if (!gL) {  // non-finite data: give up on this start
+                cur.err = INFINITY;
+                break;
             }
+            std::memcpy(cur.q + g * N, gL, sizeof(float) * N);
+            cur.err += gbest;
+            // x ~ d * (sc L) - dmin * mn: normal-equation sums from the group's code sums
+            const double sa = cur.sc[g], sb = cur.mn[g];
+            aa += sa * sa * gc.sll;
+            ab -= sa * sb * gc.sl;
+            bb += sb * sb * double(N);
+            xa += sa * gc.sxl;
+            xb -= sb * gsum[g];
         }
+        if (!(cur.err < INFINITY)) break;
+        if (cur.err < best->err) *best = cur;
+        if (iter + 1 == f.super_iters) break;
         const double det = aa * bb - ab * ab;
         double nd, nm;
         if (bb == 0.0) {
@@ -206,92 +316,65 @@ void fit_super_min(const float* x, const MinFormat& f, const float* S, const flo
     }
 }
 
+template <int N>
 void quantize_super_min(const float* x, const MinFormat& f, MinResult* r) {
-    float S[16], M[16];
+    float S[16], M[16], gsum[16];
     r->err = INFINITY;
-    // start 1: searched group parameters
-    for (int g = 0; g < f.ngroups; g++) search_group_min(x + g * f.glen, f.glen, f.nmax, &S[g], &M[g]);
-    fit_super_min(x, f, S, M, r);
-    // start 2: plain min/max group parameters (keeps the result no worse than the plain quantizer)
     for (int g = 0; g < f.ngroups; g++) {
-        const float* xg = x + g * f.glen;
-        float vmin = 0.0f, vmax = xg[0];
-        for (int i = 0; i < f.glen; i++) {
-            vmin = std::fmin(vmin, xg[i]);
-            vmax = std::fmax(vmax, xg[i]);
-        }
-        S[g] = (vmax - vmin) / float(f.nmax);
-        M[g] = -vmin;
+        float lo, hi;
+        group_stats<N>(x + g * N, &lo, &hi, &gsum[g]);
+        search_group_min<N>(x + g * N, f, &S[g], &M[g]);
     }
-    fit_super_min(x, f, S, M, r);
+    fit_super_min<N>(x, f, S, M, gsum, r);
     if (!(r->err < INFINITY)) {  // nothing representable (e.g. NaN input): all zeros
         r->d = r->dmin = 0.0f;
         for (int g = 0; g < 16; g++) r->sc[g] = r->mn[g] = 0;
-        for (int i = 0; i < QK_K; i++) r->q[i] = 0;
+        for (int i = 0; i < QK_K; i++) r->q[i] = 0.0f;
     }
 }
 
 // ================================ symmetric formats: Q3_K, Q6_K ================================
 //
-// Model per group: y = S * q, q in [qlo, qhi]; integer group scales in [slo, shi] times an f16 d.
+// Model per group (16 groups of 16): y = S * q, q in [qlo, qhi]; integer group scales in [slo, shi]
+// times an f16 d.
 
 struct SymFormat {
     int qlo, qhi, slo, shi;
+    const float* ts;  // group search: starting scales vmax / t (vmax: largest-magnitude element)
+    int nts, refits;
+    int super_iters;
 };
 
-float group_error_sym(const float* x, int n, float S, int qlo, int qhi, int* q) {
-    float err = 0.0f;
-    const float iS = S != 0.0f ? 1.0f / S : 0.0f;
-    for (int i = 0; i < n; i++) {
-        q[i] = S != 0.0f ? round_clamp(x[i] * iS, qlo, qhi) : 0;
-        const float e = x[i] - S * float(q[i]);
-        err += e * e;
-    }
-    return err;
-}
-
-// Signed group scale: the largest-magnitude element maps near qlo (the wider side), searched over a
-// grid with a least-squares refit per candidate.
-float search_group_sym(const float* x, int n, int qlo, int qhi) {
-    float amax = 0.0f, vmax = 0.0f;
-    for (int i = 0; i < n; i++) {
-        if (std::fabs(x[i]) > amax) {
-            amax = std::fabs(x[i]);
-            vmax = x[i];
-        }
-    }
-    if (amax == 0.0f) return 0.0f;
-    int q[16];
-    float best = INFINITY, bestS = vmax / float(qlo);
-    auto consider = [&](float S) {
-        for (int it = 0; it < 3; it++) {
-            if (!(std::fabs(S) > 0.0f) || !std::isfinite(S)) return;
-            const float e = group_error_sym(x, n, S, qlo, qhi, q);
-            if (e < best) {
-                best = e;
-                bestS = S;
-            }
-            double sxq = 0, sqq = 0;
-            for (int i = 0; i < n; i++) {
-                sxq += double(x[i]) * q[i];
-                sqq += double(q[i]) * q[i];
-            }
-            if (sqq == 0.0) return;
-            const float S2 = float(sxq / sqq);
-            if (S2 == S) return;
-            S = S2;
-        }
+// Signed group scale (unrounded target): starts vmax / t, the best refitted by least squares while
+// that helps.
+float search_group_sym(const float* x, const SymFormat& f) {
+    float lo, hi, sx;
+    group_stats<16>(x, &lo, &hi, &sx);
+    const float vmax = -lo > hi ? lo : hi;
+    if (!(std::fabs(vmax) > 0.0f)) return 0.0f;
+    const float qlo = float(f.qlo), qhi = float(f.qhi);
+    float L[16], best = INFINITY, bestS = vmax / qlo;
+    CodeSums bc{0.0f, 0.0f, 0.0f};
+    auto eval = [&](float S) {
+        if (!(std::fabs(S) > 0.0f) || !std::isfinite(S)) return false;
+        CodeSums c;
+        const float e = sym_pass<16>(x, S, qlo, qhi, L, &c);
+        if (!(e < best)) return false;
+        best = e;
+        bestS = S;
+        bc = c;
+        return true;
     };
-    const float t0 = float(-qlo);
-    for (int k = -8; k <= 2; k++) consider(vmax / -(t0 + 0.1f * float(k) * t0 / 4.0f));
-    consider(vmax / float(qhi));
+    for (int k = 0; k < f.nts; k++) eval(vmax / f.ts[k]);
+    for (int it = 0; it < f.refits && bc.sll > 0.0f; it++)
+        if (!eval(bc.sxl / bc.sll)) break;
     return bestS;
 }
 
 struct SymKResult {
     float d;
     int sc[16];
-    int q[QK_K];
+    float q[QK_K];
     float err;
 };
 
@@ -305,35 +388,46 @@ void fit_super_sym(const float* x, const SymFormat& f, const float* S, SymKResul
     }
     float d = amax > 0.0f ? smax / float(f.slo) : 0.0f;
     SymKResult cur;
-    int qt[16];
-    for (int iter = 0; iter < 4; iter++) {
+    const float qlo = float(f.qlo), qhi = float(f.qhi);
+    for (int iter = 0; iter < f.super_iters; iter++) {
         const float dh = half_round(d);
         if (!std::isfinite(dh)) break;
         cur.d = dh;
         cur.err = 0.0f;
+        double aa = 0, xa = 0;
         for (int g = 0; g < 16; g++) {
             const float* xg = x + g * 16;
             const int r = dh != 0.0f ? round_clamp(S[g] / dh, f.slo, f.shi) : 0;
+            float buf[2][16];
+            int cb = 0;
             float gbest = INFINITY;
-            for (int a = r - 1; a <= r + 1; a++) {
-                if (a < f.slo || a > f.shi || (dh == 0.0f && a != 0)) continue;
-                const float e = group_error_sym(xg, 16, dh * float(a), f.qlo, f.qhi, qt);
+            CodeSums gc{0.0f, 0.0f, 0.0f};
+            const float* gL = nullptr;
+            const int a_lo = dh != 0.0f ? (r > f.slo ? r - 1 : r) : 0, a_hi = dh != 0.0f ? (r < f.shi ? r + 1 : r) : 0;
+            for (int a = a_lo; a <= a_hi; a++) {
+                CodeSums c;
+                const float e = sym_pass<16>(xg, dh * float(a), qlo, qhi, buf[cb], &c);
                 if (e < gbest) {
                     gbest = e;
                     cur.sc[g] = a;
-                    std::memcpy(cur.q + g * 16, qt, sizeof(qt));
+                    gc = c;
+                    gL = buf[cb];
+                    cb ^= 1;
                 }
             }
+            if (!gL) {
+                cur.err = INFINITY;
+                break;
+            }
+            std::memcpy(cur.q + g * 16, gL, sizeof(float) * 16);
             cur.err += gbest;
+            const double sa = cur.sc[g];
+            aa += sa * sa * gc.sll;
+            xa += sa * gc.sxl;
         }
+        if (!(cur.err < INFINITY)) break;
         if (cur.err < best->err) *best = cur;
-        double aa = 0, xa = 0;
-        for (int i = 0; i < QK_K; i++) {
-            const double a = double(cur.sc[i / 16]) * cur.q[i];
-            aa += a * a;
-            xa += double(x[i]) * a;
-        }
-        if (aa == 0.0) break;
+        if (iter + 1 == f.super_iters || aa == 0.0) break;
         const double nd = xa / aa;
         if (half_round(float(nd)) == dh) break;
         d = float(nd);
@@ -343,23 +437,12 @@ void fit_super_sym(const float* x, const SymFormat& f, const float* S, SymKResul
 void quantize_super_sym(const float* x, const SymFormat& f, SymKResult* r) {
     float S[16];
     r->err = INFINITY;
-    for (int g = 0; g < 16; g++) S[g] = search_group_sym(x + g * 16, 16, f.qlo, f.qhi);
-    fit_super_sym(x, f, S, r);
-    for (int g = 0; g < 16; g++) {  // plain max-abs start
-        float amax = 0.0f, vmax = 0.0f;
-        for (int i = 0; i < 16; i++) {
-            if (std::fabs(x[g * 16 + i]) > amax) {
-                amax = std::fabs(x[g * 16 + i]);
-                vmax = x[g * 16 + i];
-            }
-        }
-        S[g] = vmax / float(f.qlo);
-    }
+    for (int g = 0; g < 16; g++) S[g] = search_group_sym(x + g * 16, f);
     fit_super_sym(x, f, S, r);
     if (!(r->err < INFINITY)) {
         r->d = 0.0f;
         for (int g = 0; g < 16; g++) r->sc[g] = 0;
-        for (int i = 0; i < QK_K; i++) r->q[i] = 0;
+        for (int i = 0; i < QK_K; i++) r->q[i] = 0.0f;
     }
 }
 
@@ -474,24 +557,34 @@ void dequantize_row_q8_K(const void* blocks, float* y, int64_t n) {
 
 // ====================================== quantization ======================================
 
+namespace {
+// Group search starts. Scale + min: (max - min) / t around the number of code steps. Symmetric: the
+// largest-magnitude element onto (or a little inside) the wider negative end, or onto qhi.
+constexpr float kTs_q2_K[] = {3.0f, 2.7f, 2.85f, 3.15f};
+constexpr float kTs_q4_K[] = {15.0f, 13.75f, 14.25f, 14.75f};
+constexpr float kTs_q5_K[] = {31.0f, 28.5f, 29.5f, 30.5f};
+constexpr float kTs_q3_K[] = {-4.0f, -3.6f, -3.8f, 3.0f};
+constexpr float kTs_q6_K[] = {-32.0f, -30.0f, -31.0f, 31.0f};
+}  // namespace
+
 void quantize_row_q2_K(const float* x, void* blocks, int64_t n) {
     block_q2_K* b = static_cast<block_q2_K*>(blocks);
-    const MinFormat f{16, 16, 3, 15};
+    const MinFormat f{16, 16, 3, 15, kTs_q2_K, int(sizeof(kTs_q2_K) / sizeof(float)), 2, 2, false};
     MinResult r;
     for (int64_t ib = 0; ib < n / QK_K; ib++, x += QK_K) {
-        quantize_super_min(x, f, &r);
+        quantize_super_min<16>(x, f, &r);
         b[ib].d = fp32_to_fp16(r.d);
         b[ib].dmin = fp32_to_fp16(r.dmin);
         for (int g = 0; g < 16; g++) b[ib].scales[g] = uint8_t(r.sc[g] | (r.mn[g] << 4));
         std::memset(b[ib].qs, 0, sizeof(b[ib].qs));
         for (int e = 0; e < QK_K; e++)
-            b[ib].qs[(e / 128) * 32 + e % 32] |= uint8_t(r.q[e] << (2 * ((e / 32) % 4)));
+            b[ib].qs[(e / 128) * 32 + e % 32] |= uint8_t(int(r.q[e]) << (2 * ((e / 32) % 4)));
     }
 }
 
 void quantize_row_q3_K(const float* x, void* blocks, int64_t n) {
     block_q3_K* b = static_cast<block_q3_K*>(blocks);
-    const SymFormat f{-4, 3, -32, 31};
+    const SymFormat f{-4, 3, -32, 31, kTs_q3_K, int(sizeof(kTs_q3_K) / sizeof(float)), 2, 3};
     SymKResult r;
     for (int64_t ib = 0; ib < n / QK_K; ib++, x += QK_K) {
         quantize_super_sym(x, f, &r);
@@ -506,7 +599,7 @@ void quantize_row_q3_K(const float* x, void* blocks, int64_t n) {
         std::memset(b[ib].qs, 0, sizeof(b[ib].qs));
         std::memset(b[ib].hmask, 0, sizeof(b[ib].hmask));
         for (int e = 0; e < QK_K; e++) {
-            const int u = r.q[e] + 4;
+            const int u = int(r.q[e]) + 4;
             b[ib].qs[(e / 128) * 32 + e % 32] |= uint8_t((u & 3) << (2 * ((e / 32) % 4)));
             b[ib].hmask[e % 32] |= uint8_t((u >> 2) << (e / 32));
         }
@@ -514,40 +607,41 @@ void quantize_row_q3_K(const float* x, void* blocks, int64_t n) {
 }
 
 namespace {
-void set_high_bits(block_q4_K&, const int*) {}
-void set_high_bits(block_q5_K& b, const int* q) {
+void set_high_bits(block_q4_K&, const float*) {}
+void set_high_bits(block_q5_K& b, const float* q) {
     std::memset(b.qh, 0, sizeof(b.qh));
-    for (int e = 0; e < QK_K; e++) b.qh[e % 32] = uint8_t(b.qh[e % 32] | (((q[e] >> 4) & 1) << (e / 32)));
+    for (int e = 0; e < QK_K; e++) b.qh[e % 32] = uint8_t(b.qh[e % 32] | (((int(q[e]) >> 4) & 1) << (e / 32)));
 }
 
 template <typename Block>
-void quantize_row_k45(const float* x, Block* b, int64_t n, int nmax) {
-    const MinFormat f{8, 32, nmax, 63};
+void quantize_row_k45(const float* x, Block* b, int64_t n, const MinFormat& f) {
     MinResult r;
     for (int64_t ib = 0; ib < n / QK_K; ib++, x += QK_K) {
-        quantize_super_min(x, f, &r);
+        quantize_super_min<32>(x, f, &r);
         b[ib].d = fp32_to_fp16(r.d);
         b[ib].dmin = fp32_to_fp16(r.dmin);
         pack_scales_k4(r.sc, r.mn, b[ib].scales);
         std::memset(b[ib].qs, 0, sizeof(b[ib].qs));
         for (int e = 0; e < QK_K; e++)
-            b[ib].qs[(e / 64) * 32 + e % 32] |= uint8_t((r.q[e] & 15) << (4 * ((e / 32) % 2)));
+            b[ib].qs[(e / 64) * 32 + e % 32] |= uint8_t((int(r.q[e]) & 15) << (4 * ((e / 32) % 2)));
         set_high_bits(b[ib], r.q);
     }
 }
 }  // namespace
 
 void quantize_row_q4_K(const float* x, void* blocks, int64_t n) {
-    quantize_row_k45(x, static_cast<block_q4_K*>(blocks), n, 15);
+    const MinFormat f{8, 32, 15, 63, kTs_q4_K, int(sizeof(kTs_q4_K) / sizeof(float)), 2, 2, false};
+    quantize_row_k45(x, static_cast<block_q4_K*>(blocks), n, f);
 }
 
 void quantize_row_q5_K(const float* x, void* blocks, int64_t n) {
-    quantize_row_k45(x, static_cast<block_q5_K*>(blocks), n, 31);
+    const MinFormat f{8, 32, 31, 63, kTs_q5_K, int(sizeof(kTs_q5_K) / sizeof(float)), 2, 2, false};
+    quantize_row_k45(x, static_cast<block_q5_K*>(blocks), n, f);
 }
 
 void quantize_row_q6_K(const float* x, void* blocks, int64_t n) {
     block_q6_K* b = static_cast<block_q6_K*>(blocks);
-    const SymFormat f{-32, 31, -128, 127};
+    const SymFormat f{-32, 31, -128, 127, kTs_q6_K, int(sizeof(kTs_q6_K) / sizeof(float)), 2, 3};
     SymKResult r;
     for (int64_t ib = 0; ib < n / QK_K; ib++, x += QK_K) {
         quantize_super_sym(x, f, &r);
@@ -556,7 +650,7 @@ void quantize_row_q6_K(const float* x, void* blocks, int64_t n) {
         std::memset(b[ib].ql, 0, sizeof(b[ib].ql));
         std::memset(b[ib].qh, 0, sizeof(b[ib].qh));
         for (int e = 0; e < QK_K; e++) {
-            const int u = r.q[e] + 32;
+            const int u = int(r.q[e]) + 32;
             b[ib].ql[(e / 128) * 64 + e % 64] |= uint8_t((u & 15) << (4 * ((e / 64) % 2)));
             b[ib].qh[(e / 128) * 32 + e % 32] |= uint8_t((u >> 4) << (2 * ((e / 32) % 4)));
         }

@@ -47,44 +47,49 @@ inline float half_round(float v) {
     return fp16_to_fp32(to_half_sat(v));
 }
 
-// Nearest integer (ties to even) of a float already clamped to a small range (|v| < 2^22), without
-// branches or library calls so that the loops below vectorise: adding and removing 1.5 * 2^23 leaves
-// the rounded value (FP contraction and reassociation are off in this file).
-constexpr float kRoundMagic = 12582912.0f;
-inline float round_small(float v) { return (v + kRoundMagic) - kRoundMagic; }
+// The evaluation kernels run on 4-float vectors (GCC/Clang generic vector extension: SSE2 on x86-64,
+// NEON on ARM, wider where the target allows), without branches or library calls. Codes are kept as
+// floats (exact small integers).
+typedef float f4 __attribute__((vector_size(16)));
+inline f4 ld4(const float* p) {
+    f4 v;
+    std::memcpy(&v, p, sizeof(v));
+    return v;
+}
+inline void st4(float* p, f4 v) { std::memcpy(p, &v, sizeof(v)); }
+inline f4 bc4(float a) { return f4{a, a, a, a}; }
 // Clamp to [lo, hi]; a NaN becomes lo.
-inline float clampf(float v, float lo, float hi) {
+inline f4 clamp4(f4 v, f4 lo, f4 hi) {
     v = v > lo ? v : lo;
     return v < hi ? v : hi;
 }
-
-// The evaluation kernels work on 32 elements in 8 independent lanes (plain arrays, no branches) so the
-// compiler turns them into SIMD code; codes are kept as floats (exact small integers).
-constexpr int kLanes = 8;
-inline float lane_sum(const float* v) {
-    return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+// Nearest integer (ties to even) of values already clamped to a small range (|v| < 2^22): adding and
+// removing 1.5 * 2^23 leaves the rounded value (FP contraction and reassociation are off here).
+inline f4 round4(f4 v) {
+    const f4 magic = bc4(12582912.0f);
+    return (v + magic) - magic;
 }
+inline float hsum4(f4 v) { return (v[0] + v[2]) + (v[1] + v[3]); }
 
 // ---- symmetric scale search: y = d * q, q in [qlo, qhi] ----------------------------------------------
 //
 // For scale d: nearest clamped codes L, the squared error of d * L (exactly as dequantized), and the
 // sums for the least-squares scale of those codes (sum x L, sum L^2).
 float sym_pass(const float* x, float d, float qlo, float qhi, float* L, float* sxl, float* sll) {
-    const float id = 1.0f / d;
-    float e[kLanes] = {}, a[kLanes] = {}, b[kLanes] = {};
-    for (int i = 0; i < 32; i += kLanes) {
-        for (int j = 0; j < kLanes; j++) {
-            const float v = round_small(clampf(x[i + j] * id, qlo, qhi));
-            L[i + j] = v;
-            const float r = x[i + j] - d * v;
-            e[j] += r * r;
-            a[j] += x[i + j] * v;
-            b[j] += v * v;
-        }
+    const f4 id = bc4(1.0f / d), vd = bc4(d), lo = bc4(qlo), hi = bc4(qhi);
+    f4 e = bc4(0.0f), a = e, b = e;
+    for (int i = 0; i < 32; i += 4) {
+        const f4 xv = ld4(x + i);
+        const f4 v = round4(clamp4(xv * id, lo, hi));
+        st4(L + i, v);
+        const f4 r = xv - vd * v;
+        e += r * r;
+        a += xv * v;
+        b += v * v;
     }
-    *sxl = lane_sum(a);
-    *sll = lane_sum(b);
-    return lane_sum(e);
+    *sxl = hsum4(a);
+    *sll = hsum4(b);
+    return hsum4(e);
 }
 
 // Scale search for one 32-element block. Each starting scale (f16-rounded) is scored with its nearest
@@ -99,37 +104,44 @@ struct SymSearch {
 };
 
 float quant_sym(const float* x, const SymSearch& s, float* Lout) {
-    float amax = 0.0f, vmax = 0.0f;
-    for (int i = 0; i < 32; i++) {
-        const float a = std::fabs(x[i]);
-        if (a > amax) {
-            amax = a;
-            vmax = x[i];
-        }
+    // largest-magnitude element with its sign (NaN is skipped)
+    f4 mx = ld4(x), mn = mx;
+    for (int i = 4; i < 32; i += 4) {
+        const f4 v = ld4(x + i);
+        mx = v > mx ? v : mx;
+        mn = v < mn ? v : mn;
     }
+    float hi = mx[0], lo = mn[0];
+    for (int j = 1; j < 4; j++) {
+        hi = mx[j] > hi ? mx[j] : hi;
+        lo = mn[j] < lo ? mn[j] : lo;
+    }
+    const float vmax = -lo > hi ? lo : hi, amax = std::fabs(vmax);
     for (int i = 0; i < 32; i++) Lout[i] = 0.0f;
     if (!(amax > 0.0f)) return 0.0f;  // all zeros (or NaN)
     float buf[2][32];
     int cur = 0;
     float best = INFINITY, bestd = 0.0f;
     const float* bestL = nullptr;
-    for (int k = 0; k < s.nts; k++) {
-        float d = half_round(vmax / s.ts[k]);
-        for (int it = 0; it <= s.refits; it++) {
-            if (d == 0.0f || !std::isfinite(d)) break;
-            float sxl, sll;
-            const float err = sym_pass(x, d, s.qlo, s.qhi, buf[cur], &sxl, &sll);
-            if (err < best) {
-                best = err;
-                bestd = d;
-                bestL = buf[cur];
-                cur ^= 1;
-            }
-            if (it == s.refits || !(sll > 0.0f)) break;
-            const float d2 = half_round(sxl / sll);
-            if (d2 == d) break;
-            d = d2;
-        }
+    float bsxl = 0.0f, bsll = 0.0f;
+    auto eval = [&](float d) {
+        if (d == 0.0f || !std::isfinite(d)) return false;
+        float sxl, sll;
+        const float err = sym_pass(x, d, s.qlo, s.qhi, buf[cur], &sxl, &sll);
+        if (!(err < best)) return false;
+        best = err;
+        bestd = d;
+        bestL = buf[cur];
+        bsxl = sxl;
+        bsll = sll;
+        cur ^= 1;
+        return true;
+    };
+    for (int k = 0; k < s.nts; k++) eval(half_round(vmax / s.ts[k]));
+    // least-squares refits of the best scale for its codes, while they help
+    for (int it = 0; it < s.refits && bestL && bsll > 0.0f; it++) {
+        const float d2 = half_round(bsxl / bsll);
+        if (d2 == bestd || !eval(d2)) break;
     }
     if (!bestL) return 0.0f;
     std::memcpy(Lout, bestL, sizeof(float) * 32);
@@ -138,24 +150,23 @@ float quant_sym(const float* x, const SymSearch& s, float* Lout) {
 
 // ---- asymmetric search: y = d * q + m, q in [0, qmax] -------------------------------------------------
 float asym_pass(const float* x, float d, float m, float qmax, float* L, float* sl, float* sll, float* sxl) {
-    const float id = 1.0f / d;
-    float e[kLanes] = {}, a[kLanes] = {}, b[kLanes] = {}, c[kLanes] = {};
-    for (int i = 0; i < 32; i += kLanes) {
-        for (int j = 0; j < kLanes; j++) {
-            const float v = round_small(clampf((x[i + j] - m) * id, 0.0f, qmax));
-            L[i + j] = v;
-            const float p = d * v;
-            const float r = x[i + j] - (p + m);
-            e[j] += r * r;
-            a[j] += v;
-            b[j] += v * v;
-            c[j] += x[i + j] * v;
-        }
+    const f4 id = bc4(1.0f / d), vd = bc4(d), vm = bc4(m), lo = bc4(0.0f), hi = bc4(qmax);
+    f4 e = lo, a = lo, b = lo, c = lo;
+    for (int i = 0; i < 32; i += 4) {
+        const f4 xv = ld4(x + i);
+        const f4 v = round4(clamp4((xv - vm) * id, lo, hi));
+        st4(L + i, v);
+        const f4 p = vd * v;
+        const f4 r = xv - (p + vm);
+        e += r * r;
+        a += v;
+        b += v * v;
+        c += xv * v;
     }
-    *sl = lane_sum(a);
-    *sll = lane_sum(b);
-    *sxl = lane_sum(c);
-    return lane_sum(e);
+    *sl = hsum4(a);
+    *sll = hsum4(b);
+    *sxl = hsum4(c);
+    return hsum4(e);
 }
 
 // Starts d = (max - min) / t, m = min for t in ts, each followed by up to `refits` least-squares refits
@@ -164,47 +175,73 @@ struct AsymSearch {
     float qmax;
     const float* ts;
     int nts, refits;
+    bool start_refit;  // one refit right after each start
 };
 
 void quant_asym(const float* x, const AsymSearch& s, float* d_out, float* m_out, float* Lout) {
-    float vmin = x[0], vmax = x[0], sx = 0.0f;
-    for (int i = 0; i < 32; i++) {
-        vmin = std::fmin(vmin, x[i]);
-        vmax = std::fmax(vmax, x[i]);
-        sx += x[i];
+    f4 mx = ld4(x), mn = mx, sv = mx;
+    for (int i = 4; i < 32; i += 4) {
+        const f4 v = ld4(x + i);
+        mx = v > mx ? v : mx;
+        mn = v < mn ? v : mn;
+        sv += v;
     }
+    float vmax = mx[0], vmin = mn[0];
+    for (int j = 1; j < 4; j++) {
+        vmax = mx[j] > vmax ? mx[j] : vmax;
+        vmin = mn[j] < vmin ? mn[j] : vmin;
+    }
+    const float sx = hsum4(sv);
     for (int i = 0; i < 32; i++) Lout[i] = 0.0f;
     *d_out = 0.0f;
-    *m_out = half_round(vmin);
+    *m_out = std::isfinite(vmin) ? half_round(vmin) : 0.0f;
     if (!(vmax > vmin)) return;
     float buf[2][32];
     int cur = 0;
     float best = INFINITY;
     const float* bestL = nullptr;
     const float range = vmax - vmin;
-    for (int k = 0; k < s.nts; k++) {
-        float d = half_round(range / s.ts[k]), m = half_round(vmin);
-        for (int it = 0; it <= s.refits; it++) {
-            if (!(d > 0.0f) || !std::isfinite(d) || !std::isfinite(m)) break;
-            float sl, sll, sxl;
-            const float err = asym_pass(x, d, m, s.qmax, buf[cur], &sl, &sll, &sxl);
-            if (err < best) {
-                best = err;
-                *d_out = d;
-                *m_out = m;
-                bestL = buf[cur];
-                cur ^= 1;
-            }
-            if (it == s.refits) break;
-            // integer sums of codes are exact in float (|sl| < 2^10, 32 * sll < 2^20)
-            const float det = 32.0f * sll - sl * sl;
-            if (!(det > 0.0f)) break;
-            const float dd = (32.0f * sxl - sx * sl) / det;
-            const float d2 = half_round(dd), m2 = half_round((sx - dd * sl) / 32.0f);
-            if (d2 == d && m2 == m) break;
-            d = d2;
-            m = m2;
+    float bsl = 0.0f, bsll = 0.0f, bsxl = 0.0f;
+    // scores (d, m); returns false when it is not usable. On return sl/sll/sxl hold its code sums.
+    auto eval = [&](float d, float m, float* sl, float* sll, float* sxl) {
+        if (!(d > 0.0f) || !std::isfinite(d) || !std::isfinite(m)) return false;
+        const float err = asym_pass(x, d, m, s.qmax, buf[cur], sl, sll, sxl);
+        if (err < best) {
+            best = err;
+            *d_out = d;
+            *m_out = m;
+            bestL = buf[cur];
+            bsl = *sl;
+            bsll = *sll;
+            bsxl = *sxl;
+            cur ^= 1;
         }
+        return true;
+    };
+    // least-squares (d, m) for codes with the given sums (integer sums of codes are exact in float:
+    // |sl| < 2^10, 32 * sll < 2^20)
+    auto refit = [&](float sl, float sll, float sxl, float* d2, float* m2) {
+        const float det = 32.0f * sll - sl * sl;
+        if (!(det > 0.0f)) return false;
+        const float dd = (32.0f * sxl - sx * sl) / det;
+        *d2 = half_round(dd);
+        *m2 = half_round((sx - dd * sl) / 32.0f);
+        return true;
+    };
+    const float m0 = half_round(vmin);
+    for (int k = 0; k < s.nts; k++) {
+        const float d = half_round(range / s.ts[k]);
+        float sl, sll, sxl, d2, m2;
+        if (!eval(d, m0, &sl, &sll, &sxl)) continue;
+        if (s.start_refit && refit(sl, sll, sxl, &d2, &m2) && (d2 != d || m2 != m0))
+            eval(d2, m2, &sl, &sll, &sxl);
+    }
+    // further refits of the best (d, m) for its codes, while they help
+    for (int it = 0; it < s.refits && bestL; it++) {
+        const float prev = best;
+        float d2, m2, sl, sll, sxl;
+        if (!refit(bsl, bsll, bsxl, &d2, &m2) || (d2 == *d_out && m2 == *m_out)) break;
+        if (!eval(d2, m2, &sl, &sll, &sxl) || !(best < prev)) break;
     }
     if (bestL) std::memcpy(Lout, bestL, sizeof(float) * 32);
 }
@@ -290,11 +327,11 @@ void dequantize_row_q8_1(const void* blocks, float* y, int64_t n) {
 namespace {
 // Search settings. Symmetric 4/5-bit: the largest-magnitude element maps near the wider (negative) end
 // of the range (t slightly below and at |qlo|), or to qhi. Q8_0: max-abs onto 127 and a little beyond.
-constexpr float kTs_q4_0[] = {-8.0f, -7.5f, -7.75f, 7.0f};
-constexpr float kTs_q5_0[] = {-16.0f, -15.0f, -15.5f, 15.0f};
-constexpr float kTs_q8_0[] = {127.0f, 123.0f};
-constexpr float kTs_q4_1[] = {15.0f, 14.0f};
-constexpr float kTs_q5_1[] = {31.0f, 29.0f};
+constexpr float kTs_q4_0[] = {-8.0f, -7.25f, -7.375f, -7.5f, -7.625f, -7.75f, -7.875f, -8.125f, -8.25f, 7.0f};
+constexpr float kTs_q5_0[] = {-16.0f, -14.5f, -14.75f, -15.0f, -15.25f, -15.5f, -15.75f, -16.25f, -16.5f, 15.0f};
+constexpr float kTs_q8_0[] = {127.0f, 123.0f, 125.0f};
+constexpr float kTs_q4_1[] = {15.0f, 14.0625f, 14.25f, 14.4375f, 14.625f, 14.8125f, 15.1875f};
+constexpr float kTs_q5_1[] = {31.0f, 29.0625f, 29.4375f, 29.8125f, 30.1875f, 30.5625f, 31.375f};
 
 void pack_nibbles(const int* q, uint8_t* qs) {
     for (int j = 0; j < 16; j++) qs[j] = uint8_t((q[j] & 0x0F) | ((q[j + 16] & 0x0F) << 4));
@@ -339,7 +376,7 @@ void quantize_row_q5_0(const float* x, void* blocks, int64_t n) {
 
 void quantize_row_q4_1(const float* x, void* blocks, int64_t n) {
     block_q4_1* b = as_blocks<block_q4_1>(blocks);
-    const AsymSearch s{15.0f, kTs_q4_1, int(sizeof(kTs_q4_1) / sizeof(float)), 2};
+    const AsymSearch s{15.0f, kTs_q4_1, int(sizeof(kTs_q4_1) / sizeof(float)), 3, false};
     float L[32], d, m;
     int q[32];
     for (int64_t ib = 0; ib < n / QK4_1; ib++, x += QK4_1) {
@@ -353,7 +390,7 @@ void quantize_row_q4_1(const float* x, void* blocks, int64_t n) {
 
 void quantize_row_q5_1(const float* x, void* blocks, int64_t n) {
     block_q5_1* b = as_blocks<block_q5_1>(blocks);
-    const AsymSearch s{31.0f, kTs_q5_1, int(sizeof(kTs_q5_1) / sizeof(float)), 2};
+    const AsymSearch s{31.0f, kTs_q5_1, int(sizeof(kTs_q5_1) / sizeof(float)), 3, false};
     float L[32], d, m;
     int q[32];
     for (int64_t ib = 0; ib < n / QK5_1; ib++, x += QK5_1) {
@@ -388,16 +425,15 @@ void quantize_row_q8_1(const float* x, void* blocks, int64_t n) {
         }
         const float d = half_round(amax / 127.0f);
         const float id = d != 0.0f ? 1.0f / d : 0.0f;
-        float sum[kLanes] = {};
-        for (int i = 0; i < 32; i += kLanes) {
-            for (int j = 0; j < kLanes; j++) {
-                const float v = round_small(clampf(x[i + j] * id, -127.0f, 127.0f));
-                b[ib].qs[i + j] = int8_t(v);
-                sum[j] += v;
-            }
+        const f4 vid = bc4(id), lo = bc4(-127.0f), hi = bc4(127.0f);
+        f4 sum = bc4(0.0f);
+        for (int i = 0; i < 32; i += 4) {
+            const f4 v = round4(clamp4(ld4(x + i) * vid, lo, hi));
+            sum += v;
+            for (int j = 0; j < 4; j++) b[ib].qs[i + j] = int8_t(v[j]);
         }
         b[ib].d = fp32_to_fp16(d);
-        b[ib].s = to_half_sat(d * lane_sum(sum));
+        b[ib].s = to_half_sat(d * hsum4(sum));
     }
 }
 

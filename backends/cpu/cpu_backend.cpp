@@ -6,6 +6,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "backends/cpu/gemm.h"
 #include "backends/cpu/ops/ops.h"
 
 namespace ggml {
@@ -63,7 +64,7 @@ public:
         case Op::GetRows:
             return type_traits(a->type).to_float != nullptr;
         case Op::MulMat:
-            return is_float(a->type);
+            return cpu::gemm_supports_type(a->type);
         default:
             return true;  // the remaining ops are f32-only and their builders check that
         }

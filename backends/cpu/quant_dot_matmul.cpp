@@ -268,6 +268,7 @@ void pack_act_panel(Type at, const uint8_t* const* rows, int nrows, int64_t nchu
 // ---- the two paths ----------------------------------------------------------------------------------
 constexpr int64_t kKC = 32;   // chunks per k block (1024 k): one weight panel block stays in L1
 constexpr int64_t kNC = 128;  // activation rows per n block: kNC x kKC activations stay in L2
+constexpr int64_t kMB = 128;  // weight rows per task
 
 struct Ctx {
     const QMatMul& s;
@@ -283,27 +284,28 @@ struct Ctx {
     }
 };
 
+// Few b rows: tasks of kDecodeRows weight rows (one batch each), handed out dynamically so a thread that
+// loses its core to another process does not hold the others back; each weight row is read once and
+// dotted with all N activation rows.
+constexpr int64_t kDecodeRows = 64;
+
 void decode_path(const Ctx& c, int nth) {
     const QMatMul& s = c.s;
-    const int64_t rows = s.b2 * s.b3 * s.M;
+    const int64_t per_batch = (s.M + kDecodeRows - 1) / kDecodeRows;
+    const int64_t tasks = s.b2 * s.b3 * per_batch;
     const size_t ldd = s.d_nb[1] / sizeof(float);
-    nth = int(std::max<int64_t>(1, std::min<int64_t>(nth, rows / 16 + 1)));
-#pragma omp parallel num_threads(nth)
-    {
+    nth = int(std::max<int64_t>(1, std::min<int64_t>(nth, tasks)));
+#pragma omp parallel for num_threads(nth) schedule(dynamic, 1)
+    for (int64_t t = 0; t < tasks; t++) {
         const QDotFn dot = quant_dot_fn(s.ta);
-        const int tid = omp_get_thread_num(), nt = omp_get_num_threads();
-        int64_t r0, r1;
-        split(tid, nt, rows, 16, &r0, &r1);
-        for (int64_t r = r0; r < r1;) {
-            const int64_t batch = r / s.M, m_begin = r % s.M, m_end = std::min(s.M, m_begin + (r1 - r));
-            const int64_t i2 = batch % s.b2, i3 = batch / s.b2;
-            const char* am = c.a_mat(i2, i3);
-            float* dm = c.d_mat(i2, i3);
-            for (int64_t m = m_begin; m < m_end; m++) {
-                const char* arow = am + size_t(m) * s.a_nb[1];
-                for (int64_t n = 0; n < s.N; n++) dm[n * ldd + m] = dot(s.K, arow, c.row(batch, n));
-            }
-            r += m_end - m_begin;
+        const int64_t batch = t / per_batch, m0 = (t % per_batch) * kDecodeRows;
+        const int64_t m1 = std::min(s.M, m0 + kDecodeRows);
+        const int64_t i2 = batch % s.b2, i3 = batch / s.b2;
+        const char* am = c.a_mat(i2, i3);
+        float* dm = c.d_mat(i2, i3);
+        for (int64_t m = m0; m < m1; m++) {
+            const char* arow = am + size_t(m) * s.a_nb[1];
+            for (int64_t n = 0; n < s.N; n++) dm[n * ldd + m] = dot(s.K, arow, c.row(batch, n));
         }
     }
 }
@@ -326,20 +328,23 @@ void prefill_path(const Ctx& c, int nth) {
         pack_act_panel(c.at, rows, nr, nchunks, apack + size_t(t) * apanel_bytes);
     }
 
-    // Tasks: (batch, m-range, n-range). Cutting n costs a second unpacking of the weights, cutting m nothing.
-    const int64_t per = nth / std::gcd<int64_t>(nbatch, nth);
-    const int64_t munits = (s.M + 15) / 16;
-    int64_t sm = std::min(per, munits);
-    while (per % sm) sm--;
-    const int64_t sn = per / sm;
+    // Tasks: (batch, m-block, n-range), handed out dynamically (a thread that loses its core does not
+    // hold the others back). m-blocks of up to kMB rows; cutting n costs another unpacking of the weights,
+    // so n is cut only when there are too few m-blocks to keep every thread busy.
+    int64_t mb = kMB;
+    while (mb > 16 && nbatch * ((s.M + mb - 1) / mb) < 4 * nth) mb /= 2;
+    const int64_t per_m = (s.M + mb - 1) / mb;
+    int64_t sn = 1;
+    while (nbatch * per_m * sn < 2 * nth && sn * 2 <= npan_n) sn *= 2;
+    const int64_t per = per_m * sn;
     const size_t ldd = s.d_nb[1] / sizeof(float);
-#pragma omp parallel for num_threads(nth) schedule(static)
+#pragma omp parallel for num_threads(nth) schedule(dynamic, 1)
     for (int64_t t = 0; t < nbatch * per; t++) {
         const QGemmFn gemm = quant_dot_table().gemm;
         const int64_t batch = t / per, piece = t % per;
         const int64_t i2 = batch % s.b2, i3 = batch / s.b2;
-        int64_t m0, m1, q0, q1;
-        split(piece / sn, sm, s.M, 16, &m0, &m1);
+        const int64_t m0 = (piece / sn) * mb, m1 = std::min(s.M, m0 + mb);
+        int64_t q0, q1;
         split(piece % sn, sn, npan_n, 1, &q0, &q1);
         if (m0 >= m1 || q0 >= q1) continue;
         const int64_t npan_m = (m1 - m0 + kQPanelRows - 1) / kQPanelRows;

@@ -4,7 +4,9 @@ Reads a GGUF model with PyPI's gguf package (dequantizing with gguf.quants), run
 sequence through the transformer in float64 numpy (causal attention, sliding windows where the layer
 has one), and writes the logits of every position as float32.
 
-    python forward.py MODEL.gguf TOKENS_FILE(i32 raw) OUT_FILE(f32 raw, [n_tokens, n_vocab])
+    python forward.py MODEL.gguf TOKENS_FILE(i32 raw) OUT_FILE(f32 raw, [n_tokens, n_vocab]) [LAST_N]
+
+With LAST_N, only the logits of the last LAST_N positions are computed and written.
 """
 import math
 import sys
@@ -85,7 +87,7 @@ def silu(x):
     return x / (1.0 + np.exp(-x))
 
 
-def forward(path, tokens):
+def forward(path, tokens, last_n=None):
     r = GGUFReader(path)
     arch = field(r, "general.architecture")
     a = arch + "."
@@ -143,6 +145,8 @@ def forward(path, tokens):
             h = rms_norm(x, W[p + "ffn_norm.weight"], eps)
             f = silu(h @ W[p + "ffn_gate.weight"].T) * (h @ W[p + "ffn_up.weight"].T)
             x = x + f @ W[p + "ffn_down.weight"].T
+    if last_n:
+        x = x[-last_n:]
     x = rms_norm(x, W["output_norm.weight"], eps)
     out_w = W.get("output.weight", W["token_embd.weight"])
     return x @ out_w.T
@@ -150,8 +154,9 @@ def forward(path, tokens):
 
 def main():
     path, tok_path, out_path = sys.argv[1:4]
+    last_n = int(sys.argv[4]) if len(sys.argv) > 4 else None
     tokens = np.fromfile(tok_path, dtype=np.int32)
-    logits = forward(path, tokens)
+    logits = forward(path, tokens, last_n)
     logits.astype(np.float32).tofile(out_path)
 
 
