@@ -29,7 +29,7 @@ ModelShape tiny(const std::string& arch, ggml::Type type) {
     s.n_head_kv = 2;
     s.n_ff = k_quant ? 256 : 96;
     s.n_ctx = 256;
-    s.head_dim = arch == "gemma3" ? 32 : 0;
+    s.head_dim = arch == "gemma3" ? (k_quant ? 64 : 32) : 0;
     s.sliding_window = arch == "gemma3" ? 8 : 0;
     s.rope_base = arch == "gemma3" ? 1000000.0f : 10000.0f;
     s.norm_eps = 1e-6f;
