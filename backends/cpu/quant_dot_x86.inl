@@ -48,8 +48,10 @@ inline __m256i dot_us_scaled(__m256i u, __m256i s, __m256i sc) {
 
 // 16 bytes of nibbles -> 32 codes (low nibbles, then high nibbles).
 inline __m256i nib32(const uint8_t* qs) {
-    const __m128i t = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
-    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(t, 4), t), _mm256_set1_epi8(15));
+    // the 16 bytes in both halves; the high half shifted right by 4 (64-bit shifts: the bits crossing
+    // into a byte from its neighbour are masked off).
+    const __m256i t = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs)));
+    return _mm256_and_si256(_mm256_srlv_epi64(t, _mm256_setr_epi64x(0, 0, 4, 4)), _mm256_set1_epi8(15));
 }
 // 32 bits (little-endian at p) -> 32 bytes, 0x10 where the bit is set.
 inline __m256i bit5_32(const uint8_t* p) {
@@ -209,23 +211,25 @@ float dot_q3_K(int64_t n, const void* w, const void* a) {
     return hsum(acc);
 }
 
-inline void scales_k4(const uint8_t* s, int16_t* sc, int16_t* mn) {
-    for (int g = 0; g < 4; g++) {
-        sc[g] = int16_t(s[g] & 63);
-        mn[g] = int16_t(s[g + 4] & 63);
-        sc[g + 4] = int16_t((s[g + 8] & 15) | ((s[g] >> 6) << 4));
-        mn[g + 4] = int16_t((s[g + 8] >> 4) | ((s[g + 4] >> 6) << 4));
-    }
+// The 8 scales and 8 mins of a Q4_K / Q5_K super-block as bytes (sc in sm[0..7], mn in sm[8..15]),
+// straight from the packed 12 bytes with 32-bit word operations.
+inline __m128i scales_mins_k4(const uint8_t* s) {
+    uint32_t u[3];
+    std::memcpy(u, s, 12);
+    const uint32_t sc_lo = u[0] & 0x3f3f3f3f, mn_lo = u[1] & 0x3f3f3f3f;
+    const uint32_t sc_hi = (u[2] & 0x0f0f0f0f) | (((u[0] >> 6) & 0x03030303) << 4);
+    const uint32_t mn_hi = ((u[2] >> 4) & 0x0f0f0f0f) | (((u[1] >> 6) & 0x03030303) << 4);
+    return _mm_setr_epi32(int(sc_lo), int(sc_hi), int(mn_lo), int(mn_hi));
 }
 
 template <bool kFive, class Block>
 float dot_k45(int64_t n, const Block* x, const block_q8_K* y) {
-    __m256 acc = _mm256_setzero_ps();
-    float mins = 0.0f;
-    const __m256i m4 = _mm256_set1_epi8(15);
+    __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
+    const __m256i m4 = _mm256_set1_epi8(15), ones = _mm256_set1_epi16(1);
     for (int64_t ib = 0; ib < n / QK_K; ib++) {
-        int16_t sc[8], mn[8];
-        scales_k4(x[ib].scales, sc, mn);
+        const __m128i sm = scales_mins_k4(x[ib].scales);
+        // int16 scales of groups 0..7 in both 128-bit halves; group g's scale spread by a byte shuffle.
+        const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));
         __m256i hb = _mm256_setzero_si256();
         if constexpr (kFive) hb = loadu(x[ib].qh);
         __m256i isum = _mm256_setzero_si256();
@@ -236,16 +240,19 @@ float dot_k45(int64_t n, const Block* x, const block_q8_K* y) {
                 lo = _mm256_or_si256(lo, bit_of(hb, 2 * p, 4));
                 hi = _mm256_or_si256(hi, bit_of(hb, 2 * p + 1, 4));
             }
-            isum = _mm256_add_epi32(isum, dot_us_scaled(lo, loadu(y[ib].qs + 64 * p), _mm256_set1_epi16(sc[2 * p])));
-            isum = _mm256_add_epi32(isum,
-                                    dot_us_scaled(hi, loadu(y[ib].qs + 64 * p + 32), _mm256_set1_epi16(sc[2 * p + 1])));
+            const __m256i s_lo = _mm256_shuffle_epi8(sc16, _mm256_set1_epi16(int16_t(0x0100 * (4 * p + 1) + 4 * p)));
+            const __m256i s_hi = _mm256_shuffle_epi8(sc16, _mm256_set1_epi16(int16_t(0x0100 * (4 * p + 3) + 4 * p + 2)));
+            isum = _mm256_add_epi32(isum, dot_us_scaled(lo, loadu(y[ib].qs + 64 * p), s_lo));
+            isum = _mm256_add_epi32(isum, dot_us_scaled(hi, loadu(y[ib].qs + 64 * p + 32), s_hi));
         }
-        int imin = 0;
-        for (int g = 0; g < 8; g++) imin += mn[g] * (y[ib].bsums[2 * g] + y[ib].bsums[2 * g + 1]);
+        // mins: group g pairs with bsums 2g, 2g+1 -> int32 lane g = bsums[2g] + bsums[2g+1].
+        const __m256i bs = _mm256_madd_epi16(loadu(y[ib].bsums), ones);
+        const __m256i mn = _mm256_cvtepu8_epi32(_mm_srli_si128(sm, 8));
+        const __m256i imin = _mm256_mullo_epi32(bs, mn);
         acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(y[ib].d * h2f(x[ib].d)), acc);
-        mins += y[ib].d * h2f(x[ib].dmin) * float(imin);
+        accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(imin), _mm256_set1_ps(y[ib].d * h2f(x[ib].dmin)), accm);
     }
-    return hsum(acc) - mins;
+    return hsum(_mm256_sub_ps(acc, accm));
 }
 float dot_q4_K(int64_t n, const void* w, const void* a) {
     return dot_k45<false>(n, static_cast<const block_q4_K*>(w), static_cast<const block_q8_K*>(a));

@@ -142,8 +142,9 @@ TEST_CASE("gemma3 270M: perplexity on GPL-3", "[gemma][perplexity]") {
     REQUIRE(std::regex_search(out, m, std::regex("PPL = ([0-9.]+) \\+/- ([0-9.]+)")));
     const double ppl = std::stod(m[1]);
     INFO(out);
-    // Measured when this test was written: see kMeasuredPpl; the bound leaves room for kernel changes.
-    const double kMeasuredPpl = 0;
+    // Measured when this test was written (14 chunks of 512, AVX2): PPL = 13.9084 +/- 0.649. The bound
+    // leaves 2% for kernel changes (a wrong graph moves it by far more).
+    const double kMeasuredPpl = 13.9084;
     REQUIRE(ppl > 1.0);
     REQUIRE(ppl < kMeasuredPpl * 1.02);
 }
