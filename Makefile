@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all setup build test bench clean sanitize demo model
+.PHONY: all setup build test bench bench-llm clean sanitize demo model
 
 all: build
 
@@ -37,6 +37,21 @@ model: setup
 
 bench: build
 	$(BUILD)/examples/bench-ops
+
+# Whole-model speed on the TinyLlama-1.1B-shaped random model, written and quantized by giraffe itself
+# into $(BENCH_DIR) (about 4 GB the first time).
+BENCH_DIR ?= .cache/bench
+BENCH_TYPES ?= Q4_0 Q4_K_M Q8_0
+BENCH_FLAGS ?= -t $(JOBS) -p 512 -n 128 -r 3
+bench-llm: build
+	@mkdir -p $(BENCH_DIR)
+	@test -f $(BENCH_DIR)/tinyllama-f16.gguf || \
+		$(BUILD)/examples/giraffe gen-model --preset tinyllama --type f16 -o $(BENCH_DIR)/tinyllama-f16.gguf
+	@for q in $(BENCH_TYPES); do \
+		test -f $(BENCH_DIR)/tinyllama-$$q.gguf || \
+			$(BUILD)/examples/giraffe quantize $(BENCH_DIR)/tinyllama-f16.gguf $(BENCH_DIR)/tinyllama-$$q.gguf $$q 2>/dev/null; \
+		echo "== tinyllama $$q"; $(BUILD)/examples/giraffe bench -m $(BENCH_DIR)/tinyllama-$$q.gguf $(BENCH_FLAGS); \
+	done
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan

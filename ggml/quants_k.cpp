@@ -67,6 +67,12 @@ int round_clamp(float v, int lo, int hi) {
     return r < lo ? lo : (r > hi ? hi : r);
 }
 
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
 // ---- vector kernels ----
 //
 // The per-group evaluations run on 4-float vectors (GCC/Clang generic vector extension: SSE2 on x86-64,
@@ -100,7 +106,7 @@ struct CodeSums {
 // "Scale + min" group y = S * L - M, L in [0, nmax]: nearest clamped codes, squared error evaluated
 // exactly as dequantization does (p = S * L, then p - M), and the code sums.
 template <int N>
-float min_pass(const float* x, float S, float M, float nmax, float* L, CodeSums* cs) {
+ALWAYS_INLINE float min_pass(const float* x, float S, float M, float nmax, float* L, CodeSums* cs) {
     const f4 iS = bc4(1.0f / S), vS = bc4(S), vM = bc4(M), lo = bc4(0.0f), hi = bc4(nmax);
     f4 e = lo, a = lo, b = lo, c = lo;
     for (int i = 0; i < N; i += 4) {
@@ -120,9 +126,66 @@ float min_pass(const float* x, float S, float M, float nmax, float* L, CodeSums*
     return hsum4(e);
 }
 
+// Squared errors of a group for the 3 x 3 candidates (S_a, M_b), errors only (selection; the winner is
+// evaluated exactly by min_pass). err[3 * a + b].
+template <int N>
+ALWAYS_INLINE void min_errs9(const float* x, const float* S, const float* M, float nmax, float* err) {
+    const f4 lo = bc4(0.0f), hi = bc4(nmax);
+    f4 iS[3], vS[3], vM[3], acc[9];
+    for (int k = 0; k < 3; k++) {
+        iS[k] = bc4(S[k] > 0.0f ? 1.0f / S[k] : 0.0f);
+        vS[k] = bc4(S[k]);
+        vM[k] = bc4(M[k]);
+    }
+    for (int k = 0; k < 9; k++) acc[k] = lo;
+    for (int i = 0; i < N; i += 4) {
+        const f4 xv = ld4(x + i);
+        for (int b = 0; b < 3; b++) {
+            const f4 xm = xv + vM[b];
+            for (int a = 0; a < 3; a++) {
+                const f4 v = round4(clamp4(xm * iS[a], lo, hi));
+                const f4 r = xm - vS[a] * v;
+                acc[3 * a + b] += r * r;
+            }
+        }
+    }
+    for (int k = 0; k < 9; k++) err[k] = hsum4(acc[k]);
+}
+
+// Errors and code sums of a group for K candidates (S_k, M_k) at once (no codes stored).
+template <int N, int K>
+ALWAYS_INLINE void min_multi(const float* x, const float* S, const float* M, float nmax, float* err, CodeSums* cs) {
+    const f4 lo = bc4(0.0f), hi = bc4(nmax);
+    f4 iS[K], vS[K], vM[K], e[K], a[K], b[K], c[K];
+    for (int k = 0; k < K; k++) {
+        iS[k] = bc4(1.0f / S[k]);
+        vS[k] = bc4(S[k]);
+        vM[k] = bc4(M[k]);
+        e[k] = a[k] = b[k] = c[k] = lo;
+    }
+    for (int i = 0; i < N; i += 4) {
+        const f4 xv = ld4(x + i);
+        for (int k = 0; k < K; k++) {
+            const f4 xm = xv + vM[k];
+            const f4 v = round4(clamp4(xm * iS[k], lo, hi));
+            const f4 r = xm - vS[k] * v;
+            e[k] += r * r;
+            a[k] += v;
+            b[k] += v * v;
+            c[k] += xv * v;
+        }
+    }
+    for (int k = 0; k < K; k++) {
+        err[k] = hsum4(e[k]);
+        cs[k].sl = hsum4(a[k]);
+        cs[k].sll = hsum4(b[k]);
+        cs[k].sxl = hsum4(c[k]);
+    }
+}
+
 // Symmetric group y = S * L, L in [qlo, qhi].
 template <int N>
-float sym_pass(const float* x, float S, float qlo, float qhi, float* L, CodeSums* cs) {
+ALWAYS_INLINE float sym_pass(const float* x, float S, float qlo, float qhi, float* L, CodeSums* cs) {
     const f4 iS = bc4(1.0f / S), vS = bc4(S), lo = bc4(qlo), hi = bc4(qhi);
     f4 e = bc4(0.0f), b = e, c = e;
     for (int i = 0; i < N; i += 4) {
@@ -138,6 +201,34 @@ float sym_pass(const float* x, float S, float qlo, float qhi, float* L, CodeSums
     cs->sll = hsum4(b);
     cs->sxl = hsum4(c);
     return hsum4(e);
+}
+
+// Errors and code sums (sum L^2, sum x L) of a symmetric group for K candidate scales at once.
+template <int N, int K>
+ALWAYS_INLINE void sym_multi(const float* x, const float* S, float qlo, float qhi, float* err, CodeSums* cs) {
+    const f4 lo = bc4(qlo), hi = bc4(qhi);
+    f4 iS[K], vS[K], e[K], b[K], c[K];
+    for (int k = 0; k < K; k++) {
+        iS[k] = bc4(S[k] != 0.0f ? 1.0f / S[k] : 0.0f);
+        vS[k] = bc4(S[k]);
+        e[k] = b[k] = c[k] = bc4(0.0f);
+    }
+    for (int i = 0; i < N; i += 4) {
+        const f4 xv = ld4(x + i);
+        for (int k = 0; k < K; k++) {
+            const f4 v = round4(clamp4(xv * iS[k], lo, hi));
+            const f4 r = xv - vS[k] * v;
+            e[k] += r * r;
+            b[k] += v * v;
+            c[k] += xv * v;
+        }
+    }
+    for (int k = 0; k < K; k++) {
+        err[k] = hsum4(e[k]);
+        cs[k].sl = 0.0f;
+        cs[k].sll = hsum4(b[k]);
+        cs[k].sxl = hsum4(c[k]);
+    }
 }
 
 // min, max and sum of a group (NaN elements are skipped unless the first vector holds them).
@@ -164,12 +255,14 @@ void group_stats(const float* x, float* vmin, float* vmax, float* sum) {
 //
 // Model per group: y = S * q - M, q in [0, nmax], S >= 0, M >= 0 (the format subtracts the min).
 
+constexpr int kGroupStarts = 6;  // group search starts (the t tables below hold this many)
+
 struct MinFormat {
     int ngroups, glen, nmax, scmax;  // scmax: largest integer scale/min (15 or 63)
-    const float* ts;                 // group search: starting scales (max - min) / t
-    int nts, refits;                 // and least-squares refits of the best one
-    int super_iters;                 // rounds of super-block (d, dmin) refits
-    bool full_nbhd;                  // integer (scale, min) search: 3 x 3 neighbourhood or the 5-point cross
+    const float* ts;                 // group search: kGroupStarts starting scales (max - min) / t,
+    bool start_refit;                // one least-squares refit of every start,
+    int refits;                      // then refits of the best one while they help
+    int super_iters;                 // rounds of super-block (d, dmin) fits
 };
 
 // Least-squares (S, M) of a group for fixed codes: x ~ S * L - M with M >= 0 (when the free fit wants
@@ -207,22 +300,43 @@ void search_group_min(const float* x, const MinFormat& f, float* S_out, float* M
         return;
     }
     const float nmax = float(f.nmax), range = vmax - vmin;
-    float L[N], best = INFINITY;
+    // all starts at once, then one least-squares refit of each, then refits of the best
+    constexpr int K = kGroupStarts;
+    float S[K], M[K], err[K];
+    CodeSums cs[K];
+    for (int k = 0; k < K; k++) {
+        S[k] = range / f.ts[k];
+        M[k] = -vmin;
+    }
+    min_multi<N, K>(x, S, M, nmax, err, cs);
+    float best = INFINITY;
     CodeSums bc{0.0f, 0.0f, 0.0f};
-    auto eval = [&](float S, float M) {
-        CodeSums c;
-        const float e = min_pass<N>(x, S, M, nmax, L, &c);
+    auto take = [&](float e, float Sk, float Mk, const CodeSums& c) {
         if (!(e < best)) return false;
         best = e;
-        *S_out = S;
-        *M_out = M;
+        *S_out = Sk;
+        *M_out = Mk;
         bc = c;
         return true;
     };
-    for (int k = 0; k < f.nts; k++) eval(range / f.ts[k], -vmin);
+    for (int k = 0; k < K; k++) take(err[k], S[k], M[k], cs[k]);
+    if (f.start_refit) {
+        float S1[K], M1[K];
+        for (int k = 0; k < K; k++) {
+            if (!refit_min(float(N), sx, cs[k], &S1[k], &M1[k])) {
+                S1[k] = S[k];
+                M1[k] = M[k];
+            }
+        }
+        min_multi<N, K>(x, S1, M1, nmax, err, cs);
+        for (int k = 0; k < K; k++) take(err[k], S1[k], M1[k], cs[k]);
+    }
     for (int it = 0; it < f.refits; it++) {
-        float S, M;
-        if (!refit_min(float(N), sx, bc, &S, &M) || !eval(S, M)) break;
+        float S1, M1, e1;
+        CodeSums c1;
+        if (!refit_min(float(N), sx, bc, &S1, &M1)) break;
+        min_multi<N, 1>(x, &S1, &M1, nmax, &e1, &c1);
+        if (!take(e1, S1, M1, c1)) break;
     }
 }
 
@@ -258,33 +372,26 @@ void fit_super_min(const float* x, const MinFormat& f, const float* S, const flo
             const float* xg = x + g * N;
             const int rs = dh > 0.0f ? round_clamp(S[g] / dh, 0, f.scmax) : 0;
             const int rm = dmh > 0.0f ? round_clamp(M[g] / dmh, 0, f.scmax) : 0;
-            float buf[2][N];
-            int cb = 0;
-            float gbest = INFINITY;
-            CodeSums gc{0.0f, 0.0f, 0.0f};
-            const float* gL = nullptr;
-            const int a_lo = dh > 0.0f ? (rs > 0 ? rs - 1 : 0) : 0, a_hi = dh > 0.0f ? (rs < f.scmax ? rs + 1 : rs) : 0;
-            const int b_lo = dmh > 0.0f ? (rm > 0 ? rm - 1 : 0) : 0, b_hi = dmh > 0.0f ? (rm < f.scmax ? rm + 1 : rm) : 0;
-            for (int a = a_lo; a <= a_hi; a++) {
-                for (int b = b_lo; b <= b_hi; b++) {
-                    if (!f.full_nbhd && a != rs && b != rm) continue;  // axis neighbours only
-                    CodeSums c;
-                    const float e = min_pass<N>(xg, dh * float(a), dmh * float(b), nmax, buf[cb], &c);
-                    if (e < gbest) {
-                        gbest = e;
-                        cur.sc[g] = a;
-                        cur.mn[g] = b;
-                        gc = c;
-                        gL = buf[cb];
-                        cb ^= 1;
-                    }
-                }
+            int av[3], bv[3];
+            float Sa[3], Mb[3], e9[9];
+            for (int k = 0; k < 3; k++) {
+                av[k] = dh > 0.0f ? (rs + k - 1 < 0 ? 0 : (rs + k - 1 > f.scmax ? f.scmax : rs + k - 1)) : 0;
+                bv[k] = dmh > 0.0f ? (rm + k - 1 < 0 ? 0 : (rm + k - 1 > f.scmax ? f.scmax : rm + k - 1)) : 0;
+                Sa[k] = dh * float(av[k]);
+                Mb[k] = dmh * float(bv[k]);
             }
-            if (!gL) {  // non-finite data: give up on this start
+            min_errs9<N>(xg, Sa, Mb, nmax, e9);
+            int kb = 4;
+            for (int k = 0; k < 9; k++)
+                if (e9[k] < e9[kb]) kb = k;
+            cur.sc[g] = av[kb / 3];
+            cur.mn[g] = bv[kb % 3];
+            CodeSums gc;
+            const float gbest = min_pass<N>(xg, Sa[kb / 3], Mb[kb % 3], nmax, cur.q + g * N, &gc);
+            if (!(gbest < INFINITY)) {  // non-finite data: give up on this start
                 cur.err = INFINITY;
                 break;
             }
-            std::memcpy(cur.q + g * N, gL, sizeof(float) * N);
             cur.err += gbest;
             // x ~ d * (sc L) - dmin * mn: normal-equation sums from the group's code sums
             const double sa = cur.sc[g], sb = cur.mn[g];
@@ -338,11 +445,14 @@ void quantize_super_min(const float* x, const MinFormat& f, MinResult* r) {
 // Model per group (16 groups of 16): y = S * q, q in [qlo, qhi]; integer group scales in [slo, shi]
 // times an f16 d.
 
+constexpr int kSymStarts = 8;  // group search starts (the t tables below hold this many)
+
 struct SymFormat {
     int qlo, qhi, slo, shi;
-    const float* ts;  // group search: starting scales vmax / t (vmax: largest-magnitude element)
-    int nts, refits;
-    int super_iters;
+    const float* ts;   // group search: kSymStarts starting scales vmax / t (vmax: largest-magnitude
+    bool start_refit;  // element, signed), one least-squares refit of every start,
+    int refits;        // then refits of the best one while they help
+    int super_iters;   // rounds of super-block d fits
 };
 
 // Signed group scale (unrounded target): starts vmax / t, the best refitted by least squares while
@@ -353,21 +463,39 @@ float search_group_sym(const float* x, const SymFormat& f) {
     const float vmax = -lo > hi ? lo : hi;
     if (!(std::fabs(vmax) > 0.0f)) return 0.0f;
     const float qlo = float(f.qlo), qhi = float(f.qhi);
-    float L[16], best = INFINITY, bestS = vmax / qlo;
+    // all starts at once, then one least-squares refit of each, then refits of the best
+    constexpr int K = kSymStarts;
+    float S[K], err[K];
+    CodeSums cs[K];
+    for (int k = 0; k < K; k++) S[k] = vmax / f.ts[k];
+    sym_multi<16, K>(x, S, qlo, qhi, err, cs);
+    float best = INFINITY, bestS = S[0];
     CodeSums bc{0.0f, 0.0f, 0.0f};
-    auto eval = [&](float S) {
-        if (!(std::fabs(S) > 0.0f) || !std::isfinite(S)) return false;
-        CodeSums c;
-        const float e = sym_pass<16>(x, S, qlo, qhi, L, &c);
+    auto take = [&](float e, float Sk, const CodeSums& c) {
         if (!(e < best)) return false;
         best = e;
-        bestS = S;
+        bestS = Sk;
         bc = c;
         return true;
     };
-    for (int k = 0; k < f.nts; k++) eval(vmax / f.ts[k]);
-    for (int it = 0; it < f.refits && bc.sll > 0.0f; it++)
-        if (!eval(bc.sxl / bc.sll)) break;
+    for (int k = 0; k < K; k++) take(err[k], S[k], cs[k]);
+    if (f.start_refit) {
+        float S1[K];
+        for (int k = 0; k < K; k++) {
+            S1[k] = cs[k].sll > 0.0f ? cs[k].sxl / cs[k].sll : S[k];
+            if (!std::isfinite(S1[k])) S1[k] = S[k];
+        }
+        sym_multi<16, K>(x, S1, qlo, qhi, err, cs);
+        for (int k = 0; k < K; k++) take(err[k], S1[k], cs[k]);
+    }
+    for (int it = 0; it < f.refits && bc.sll > 0.0f; it++) {
+        const float S1 = bc.sxl / bc.sll;
+        if (!std::isfinite(S1)) break;
+        float e1;
+        CodeSums c1;
+        sym_multi<16, 1>(x, &S1, qlo, qhi, &e1, &c1);
+        if (!take(e1, S1, c1)) break;
+    }
     return bestS;
 }
 
@@ -398,28 +526,24 @@ void fit_super_sym(const float* x, const SymFormat& f, const float* S, SymKResul
         for (int g = 0; g < 16; g++) {
             const float* xg = x + g * 16;
             const int r = dh != 0.0f ? round_clamp(S[g] / dh, f.slo, f.shi) : 0;
-            float buf[2][16];
-            int cb = 0;
-            float gbest = INFINITY;
-            CodeSums gc{0.0f, 0.0f, 0.0f};
-            const float* gL = nullptr;
-            const int a_lo = dh != 0.0f ? (r > f.slo ? r - 1 : r) : 0, a_hi = dh != 0.0f ? (r < f.shi ? r + 1 : r) : 0;
-            for (int a = a_lo; a <= a_hi; a++) {
-                CodeSums c;
-                const float e = sym_pass<16>(xg, dh * float(a), qlo, qhi, buf[cb], &c);
-                if (e < gbest) {
-                    gbest = e;
-                    cur.sc[g] = a;
-                    gc = c;
-                    gL = buf[cb];
-                    cb ^= 1;
-                }
+            float Sa[3], e3[3];
+            int av[3];
+            CodeSums c3[3];
+            for (int k = 0; k < 3; k++) {
+                av[k] = dh != 0.0f ? (r + k - 1 < f.slo ? f.slo : (r + k - 1 > f.shi ? f.shi : r + k - 1)) : 0;
+                Sa[k] = dh * float(av[k]);
             }
-            if (!gL) {
+            sym_multi<16, 3>(xg, Sa, qlo, qhi, e3, c3);
+            int kb = 1;
+            for (int k = 0; k < 3; k++)
+                if (e3[k] < e3[kb]) kb = k;
+            cur.sc[g] = av[kb];
+            CodeSums gc;
+            const float gbest = sym_pass<16>(xg, Sa[kb], qlo, qhi, cur.q + g * 16, &gc);
+            if (!(gbest < INFINITY)) {
                 cur.err = INFINITY;
                 break;
             }
-            std::memcpy(cur.q + g * 16, gL, sizeof(float) * 16);
             cur.err += gbest;
             const double sa = cur.sc[g];
             aa += sa * sa * gc.sll;
@@ -560,16 +684,16 @@ void dequantize_row_q8_K(const void* blocks, float* y, int64_t n) {
 namespace {
 // Group search starts. Scale + min: (max - min) / t around the number of code steps. Symmetric: the
 // largest-magnitude element onto (or a little inside) the wider negative end, or onto qhi.
-constexpr float kTs_q2_K[] = {3.0f, 2.7f, 2.85f, 3.15f};
-constexpr float kTs_q4_K[] = {15.0f, 13.75f, 14.25f, 14.75f};
-constexpr float kTs_q5_K[] = {31.0f, 28.5f, 29.5f, 30.5f};
-constexpr float kTs_q3_K[] = {-4.0f, -3.6f, -3.8f, 3.0f};
-constexpr float kTs_q6_K[] = {-32.0f, -30.0f, -31.0f, 31.0f};
+constexpr float kTs_q2_K[kGroupStarts] = {3.0f, 2.6f, 2.75f, 2.9f, 3.1f, 3.2f};
+constexpr float kTs_q4_K[kGroupStarts] = {15.0f, 13.0f, 13.75f, 14.5f, 15.5f, 16.0f};
+constexpr float kTs_q5_K[kGroupStarts] = {31.0f, 27.0f, 28.5f, 29.5f, 30.25f, 32.0f};
+constexpr float kTs_q3_K[kSymStarts] = {-4.0f, -3.4f, -3.6f, -3.8f, -4.2f, -3.2f, -4.4f, 3.0f};
+constexpr float kTs_q6_K[kSymStarts] = {-32.0f, -26.0f, -28.0f, -29.0f, -30.0f, -31.0f, -33.0f, 31.0f};
 }  // namespace
 
 void quantize_row_q2_K(const float* x, void* blocks, int64_t n) {
     block_q2_K* b = static_cast<block_q2_K*>(blocks);
-    const MinFormat f{16, 16, 3, 15, kTs_q2_K, int(sizeof(kTs_q2_K) / sizeof(float)), 2, 2, false};
+    const MinFormat f{16, 16, 3, 15, kTs_q2_K, true, 2, 3};
     MinResult r;
     for (int64_t ib = 0; ib < n / QK_K; ib++, x += QK_K) {
         quantize_super_min<16>(x, f, &r);
@@ -584,7 +708,7 @@ void quantize_row_q2_K(const float* x, void* blocks, int64_t n) {
 
 void quantize_row_q3_K(const float* x, void* blocks, int64_t n) {
     block_q3_K* b = static_cast<block_q3_K*>(blocks);
-    const SymFormat f{-4, 3, -32, 31, kTs_q3_K, int(sizeof(kTs_q3_K) / sizeof(float)), 2, 3};
+    const SymFormat f{-4, 3, -32, 31, kTs_q3_K, true, 2, 3};
     SymKResult r;
     for (int64_t ib = 0; ib < n / QK_K; ib++, x += QK_K) {
         quantize_super_sym(x, f, &r);
@@ -630,18 +754,18 @@ void quantize_row_k45(const float* x, Block* b, int64_t n, const MinFormat& f) {
 }  // namespace
 
 void quantize_row_q4_K(const float* x, void* blocks, int64_t n) {
-    const MinFormat f{8, 32, 15, 63, kTs_q4_K, int(sizeof(kTs_q4_K) / sizeof(float)), 2, 2, false};
+    const MinFormat f{8, 32, 15, 63, kTs_q4_K, true, 2, 3};
     quantize_row_k45(x, static_cast<block_q4_K*>(blocks), n, f);
 }
 
 void quantize_row_q5_K(const float* x, void* blocks, int64_t n) {
-    const MinFormat f{8, 32, 31, 63, kTs_q5_K, int(sizeof(kTs_q5_K) / sizeof(float)), 2, 2, false};
+    const MinFormat f{8, 32, 31, 63, kTs_q5_K, true, 2, 3};
     quantize_row_k45(x, static_cast<block_q5_K*>(blocks), n, f);
 }
 
 void quantize_row_q6_K(const float* x, void* blocks, int64_t n) {
     block_q6_K* b = static_cast<block_q6_K*>(blocks);
-    const SymFormat f{-32, 31, -128, 127, kTs_q6_K, int(sizeof(kTs_q6_K) / sizeof(float)), 2, 3};
+    const SymFormat f{-32, 31, -128, 127, kTs_q6_K, true, 2, 3};
     SymKResult r;
     for (int64_t ib = 0; ib < n / QK_K; ib++, x += QK_K) {
         quantize_super_sym(x, f, &r);
@@ -659,20 +783,31 @@ void quantize_row_q6_K(const float* x, void* blocks, int64_t n) {
 
 void quantize_row_q8_K(const float* x, void* blocks, int64_t n) {
     block_q8_K* b = static_cast<block_q8_K*>(blocks);
+    typedef int32_t i4 __attribute__((vector_size(16)));
+    const i4 abs_mask = {0x7FFFFFFF, 0x7FFFFFFF, 0x7FFFFFFF, 0x7FFFFFFF};
     for (int64_t ib = 0; ib < n / QK_K; ib++, x += QK_K) {
-        float amax = 0.0f;
-        for (int e = 0; e < QK_K; e++) amax = std::fmax(amax, std::fabs(x[e]));
+        f4 mx = bc4(0.0f);
+        for (int e = 0; e < QK_K; e += 4) {
+            const f4 a = (f4)((i4)ld4(x + e) & abs_mask);
+            mx = a > mx ? a : mx;  // NaN is skipped
+        }
+        const float amax = std::fmax(std::fmax(mx[0], mx[1]), std::fmax(mx[2], mx[3]));
         const float d = std::isfinite(amax) ? amax / 127.0f : 0.0f;
         b[ib].d = d;
+        // q = nearest(x / d) in [-127, 127] (the division as in the plain formula; ties to even)
+        const f4 vd = bc4(d > 0.0f ? d : 1.0f), vs = bc4(d > 0.0f ? 1.0f : 0.0f);
+        const f4 lo = bc4(-127.0f), hi = bc4(127.0f);
+        float L[QK_K];
         for (int g = 0; g < QK_K / 16; g++) {
-            int sum = 0;
-            for (int i = 0; i < 16; i++) {
-                const int q = d > 0.0f ? round_clamp(x[g * 16 + i] / d, -127, 127) : 0;
-                b[ib].qs[g * 16 + i] = int8_t(q);
-                sum += q;
+            f4 sum = bc4(0.0f);
+            for (int i = g * 16; i < g * 16 + 16; i += 4) {
+                const f4 v = round4(clamp4(ld4(x + i) / vd, lo, hi)) * vs;
+                st4(L + i, v);
+                sum += v;
             }
-            b[ib].bsums[g] = int16_t(sum);
+            b[ib].bsums[g] = int16_t(hsum4(sum));
         }
+        for (int e = 0; e < QK_K; e++) b[ib].qs[e] = int8_t(int(L[e]));
     }
 }
 

@@ -1,6 +1,7 @@
 // Scalar reference kernels of the quantized dot products (the truth every SIMD table is tested
 // against), the max-abs activation quantizers, the scalar packed micro-kernel, and the run-time dispatch.
 // Baseline x86-64: nothing here may execute AVX.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -252,8 +253,8 @@ namespace {
 
 // The scalar packed micro-kernel: the same arithmetic as the SIMD ones (integer sums per half chunk,
 // one float product per chunk plus the two half-chunk min terms).
-void gemm_scalar(QKind kind, int64_t nchunks, const uint8_t* wp, const uint8_t* ap, float* c, int64_t ldc, int mrows,
-                 int ncols, bool accumulate) {
+void gemm_scalar_panel(QKind kind, int64_t nchunks, const uint8_t* wp, const uint8_t* ap, float* c, int64_t ldc,
+                       int mrows, int ncols, bool accumulate) {
     const size_t cb = qpanel_chunk_bytes(kind);
     const int planes = kind == QKind::U8 ? 2 : 1;
     const bool hs = kind == QKind::H2 || kind == QKind::H3 || kind == QKind::H6;
@@ -287,6 +288,13 @@ void gemm_scalar(QKind kind, int64_t nchunks, const uint8_t* wp, const uint8_t* 
     }
     for (int j = 0; j < ncols; j++)
         for (int i = 0; i < mrows; i++) c[j * ldc + i] = accumulate ? c[j * ldc + i] + acc[j][i] : acc[j][i];
+}
+
+void gemm_scalar(QKind kind, int64_t nchunks, const uint8_t* w0, const uint8_t* w1, const uint8_t* ap, float* c,
+                 int64_t ldc, int mrows, int ncols, bool accumulate) {
+    gemm_scalar_panel(kind, nchunks, w0, ap, c, ldc, std::min(mrows, kQPanelRows), ncols, accumulate);
+    if (w1 && mrows > kQPanelRows)
+        gemm_scalar_panel(kind, nchunks, w1, ap, c + kQPanelRows, ldc, mrows - kQPanelRows, ncols, accumulate);
 }
 
 QuantDotTable make_scalar() {

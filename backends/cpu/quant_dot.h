@@ -12,8 +12,9 @@
 //     which every element is an unsigned byte code laid out [step][row][4 codes] (a step = 4 consecutive
 //     k), with per-row float scales / min terms per 32-element chunk. Activations are packed into panels of
 //     4 rows ([row][32 codes] per chunk plus float scale and partial sums). A register-blocked micro-kernel
-//     then computes 8 weight rows x 4 activation rows: one 32-byte weight load feeds 4 u8*s8 products
-//     (maddubs), int16/int32 accumulation per chunk, one float FMA per chunk with d_w * d_a.
+//     then computes 16 weight rows (two panels) x 4 activation rows: each 32-byte weight load feeds 4 u8*s8
+//     products (maddubs) and each activation broadcast 2, int16/int32 accumulation per chunk, one float
+//     FMA per chunk with d_w * d_a.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -54,10 +55,11 @@ size_t qpanel_chunk_bytes(QKind kind);
 // float sa0 + sa1 [4] (the whole chunk's term, for kinds whose two halves share one min).
 constexpr size_t kQActChunkBytes = 4 * 32 + 4 * 4 + 8 * 4 + 4 * 4;
 
-// c[j*ldc + i] (+)= sum over nchunks chunks of the 8x4 products, for i < mrows, j < ncols; `accumulate`
-// false overwrites c.
-using QGemmFn = void (*)(QKind kind, int64_t nchunks, const uint8_t* wpanel, const uint8_t* apanel, float* c,
-                         int64_t ldc, int mrows, int ncols, bool accumulate);
+// c[j*ldc + i] (+)= sum over nchunks chunks of the products of weight rows i (panel w0 for i < 8, panel w1
+// for 8 <= i < 16; w1 may be null, then mrows <= 8) with activation rows j, for i < mrows, j < ncols;
+// `accumulate` false overwrites c.
+using QGemmFn = void (*)(QKind kind, int64_t nchunks, const uint8_t* w0, const uint8_t* w1, const uint8_t* apanel,
+                         float* c, int64_t ldc, int mrows, int ncols, bool accumulate);
 
 struct QuantDotTable {
     QDotFn dot[32] = {};  // indexed by the weight type id

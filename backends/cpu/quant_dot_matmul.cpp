@@ -362,13 +362,14 @@ void prefill_path(const Ctx& c, int nth) {
             }
             for (int64_t qb = q0; qb < q1; qb += kNC / kQActRows) {
                 const int64_t qe = std::min(q1, qb + kNC / kQActRows);
-                for (int64_t p = 0; p < npan_m; p++) {
+                for (int64_t p = 0; p < npan_m; p += 2) {  // two panels (16 rows) per micro-tile
                     const int64_t m = m0 + p * kQPanelRows;
-                    const int mrows = int(std::min<int64_t>(kQPanelRows, m1 - m));
-                    const uint8_t* wp = wpack + size_t(p * kc) * cb;
+                    const int mrows = int(std::min<int64_t>(2 * kQPanelRows, m1 - m));
+                    const uint8_t* w0 = wpack + size_t(p * kc) * cb;
+                    const uint8_t* w1 = p + 1 < npan_m ? w0 + size_t(kc) * cb : nullptr;
                     for (int64_t q = qb; q < qe; q++) {
                         const int ncols = int(std::min<int64_t>(kQActRows, s.N - q * kQActRows));
-                        gemm(kind, kc, wp, ap + size_t(q) * apanel_bytes + size_t(c0) * kQActChunkBytes,
+                        gemm(kind, kc, w0, w1, ap + size_t(q) * apanel_bytes + size_t(c0) * kQActChunkBytes,
                              dm + q * kQActRows * int64_t(ldd) + m, int64_t(ldd), mrows, ncols, c0 > 0);
                     }
                 }

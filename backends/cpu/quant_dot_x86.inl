@@ -352,115 +352,147 @@ void act_q8_K(const float* x, void* yv, int64_t n) {
     }
 }
 
-// ---- the packed micro-kernel: 8 weight rows x 4 activation rows ----------------------------------------
-template <QKind kKind>
-void gemm_kernel(int64_t nchunks, const uint8_t* wp, const uint8_t* ap, float* c, int64_t ldc, int mrows, int ncols,
-                 bool accumulate) {
+// ---- the packed micro-kernel: P panels (8 P weight rows) x 4 activation rows ----------------------------
+// Each weight load feeds 4 products and each activation broadcast P (P = 2: 16 accumulators of int16 plus
+// 8 float accumulators; the float ones are touched once per chunk, so they may live in memory).
+template <QKind kKind, int P>
+void gemm_kernel(int64_t nchunks, const uint8_t* w0, const uint8_t* w1, const uint8_t* ap, float* c, int64_t ldc,
+                 int mrows, int ncols, bool accumulate) {
     constexpr int kPlanes = kKind == QKind::U8 ? 2 : 1;
     constexpr bool kHalf = kKind == QKind::H2 || kKind == QKind::H3 || kKind == QKind::H6;
     constexpr int kSeg = (kKind == QKind::U4 || kKind == QKind::U8) ? 8 : kKind == QKind::H6 ? 2 : 4;
     constexpr size_t kCB = kPlanes * 256 + 96 + (kHalf ? 64 : 0);
-    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-    const __m256i ones = _mm256_set1_epi16(1), sixteens = _mm256_set1_epi16(16);
-    for (int64_t ch = 0; ch < nchunks; ch++, wp += kCB, ap += kQActChunkBytes) {
-        const float* da = reinterpret_cast<const float*>(ap + 128);
-        __m256i isum[4];
-        for (int j = 0; j < 4; j++) isum[j] = _mm256_setzero_si256();
 #if QD_VNNI
-        constexpr bool kDp = !kHalf;
+    constexpr bool kDp = !kHalf;
 #else
-        constexpr bool kDp = false;
+    constexpr bool kDp = false;
 #endif
+    const uint8_t* wps[2] = {w0, P == 2 ? w1 : w0};
+    __m256 acc[P * 4];
+    for (int i = 0; i < P * 4; i++) acc[i] = _mm256_setzero_ps();
+    const __m256i ones = _mm256_set1_epi16(1), sixteens = _mm256_set1_epi16(16);
+    for (int64_t ch = 0; ch < nchunks; ch++, ap += kQActChunkBytes) {
+        const float* da = reinterpret_cast<const float*>(ap + 128);
+        __m256i isum[P * 4];
+        for (int i = 0; i < P * 4; i++) isum[i] = _mm256_setzero_si256();
         if constexpr (kDp) {
             // VNNI: int32 accumulation straight from u8 x s8 (no int16 stage, no saturation).
-            __m256i hi[4];
-            for (int j = 0; j < 4; j++) hi[j] = _mm256_setzero_si256();
+            __m256i hi[P * 4];
+            for (int i = 0; i < P * 4; i++) hi[i] = _mm256_setzero_si256();
 #pragma GCC unroll 8
             for (int st = 0; st < 8; st++) {
-                const __m256i w0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(wp + st * 32));
-                __m256i w1 = _mm256_setzero_si256();
-                if constexpr (kPlanes == 2) w1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(wp + 256 + st * 32));
+                __m256i wl[P], wh[P];
+                for (int p = 0; p < P; p++) {
+                    wl[p] = _mm256_load_si256(reinterpret_cast<const __m256i*>(wps[p] + st * 32));
+                    wh[p] = kPlanes == 2 ? _mm256_load_si256(reinterpret_cast<const __m256i*>(wps[p] + 256 + st * 32))
+                                         : _mm256_setzero_si256();
+                }
 #pragma GCC unroll 4
                 for (int j = 0; j < 4; j++) {
                     int32_t a4;
                     std::memcpy(&a4, ap + j * 32 + st * 4, 4);
                     const __m256i av = _mm256_set1_epi32(a4);
-                    isum[j] = _mm256_dpbusd_epi32(isum[j], w0, av);
-                    if constexpr (kPlanes == 2) hi[j] = _mm256_dpbusd_epi32(hi[j], w1, av);
+                    for (int p = 0; p < P; p++) {
+                        isum[p * 4 + j] = _mm256_dpbusd_epi32(isum[p * 4 + j], wl[p], av);
+                        if constexpr (kPlanes == 2) hi[p * 4 + j] = _mm256_dpbusd_epi32(hi[p * 4 + j], wh[p], av);
+                    }
                 }
             }
             if constexpr (kPlanes == 2)
-                for (int j = 0; j < 4; j++) isum[j] = _mm256_add_epi32(isum[j], _mm256_slli_epi32(hi[j], 4));
+                for (int i = 0; i < P * 4; i++) isum[i] = _mm256_add_epi32(isum[i], _mm256_slli_epi32(hi[i], 4));
         } else {
             (void)sixteens;
 #pragma GCC unroll 2
-            for (int p = 0; p < kPlanes; p++) {
-                const uint8_t* q = wp + p * 256;
-                const __m256i* scv = reinterpret_cast<const __m256i*>(wp + kPlanes * 256 + 96);
-                __m256i s16[4];
-                for (int j = 0; j < 4; j++) s16[j] = _mm256_setzero_si256();
+            for (int pl = 0; pl < kPlanes; pl++) {
+                __m256i s16[P * 4];
+                for (int i = 0; i < P * 4; i++) s16[i] = _mm256_setzero_si256();
 #pragma GCC unroll 8
                 for (int st = 0; st < 8; st++) {
-                    const __m256i w = _mm256_load_si256(reinterpret_cast<const __m256i*>(q + st * 32));
+                    __m256i w[P];
+                    for (int p = 0; p < P; p++)
+                        w[p] = _mm256_load_si256(reinterpret_cast<const __m256i*>(wps[p] + pl * 256 + st * 32));
 #pragma GCC unroll 4
                     for (int j = 0; j < 4; j++) {
                         int32_t a4;
                         std::memcpy(&a4, ap + j * 32 + st * 4, 4);
-                        s16[j] = _mm256_add_epi16(s16[j], _mm256_maddubs_epi16(w, _mm256_set1_epi32(a4)));
-                        // Keeps the accumulation a chain: without it GCC reassociates the 8 adds into a
-                        // tree, keeping all 32 products live at once and spilling them.
-                        __asm__("" : "+x"(s16[j]));
+                        const __m256i av = _mm256_set1_epi32(a4);
+                        for (int p = 0; p < P; p++) {
+                            s16[p * 4 + j] = _mm256_add_epi16(s16[p * 4 + j], _mm256_maddubs_epi16(w[p], av));
+                            // Keeps each accumulation a chain: without it GCC reassociates the 8 adds into
+                            // a tree, keeping all the products live at once and spilling them.
+                            __asm__("" : "+x"(s16[p * 4 + j]));
+                        }
                     }
                     if ((st + 1) % kSeg == 0) {
-                        __m256i scale;
-                        if constexpr (kHalf) scale = _mm256_load_si256(scv + st / 4);
-                        else scale = p == 0 ? ones : sixteens;
-                        for (int j = 0; j < 4; j++) {
-                            isum[j] = _mm256_add_epi32(isum[j], _mm256_madd_epi16(s16[j], scale));
-                            s16[j] = _mm256_setzero_si256();
+                        for (int p = 0; p < P; p++) {
+                            __m256i scale;
+                            if constexpr (kHalf)
+                                scale = _mm256_load_si256(reinterpret_cast<const __m256i*>(wps[p] + kPlanes * 256 + 96) + st / 4);
+                            else scale = pl == 0 ? ones : sixteens;
+                            for (int j = 0; j < 4; j++) {
+                                isum[p * 4 + j] = _mm256_add_epi32(isum[p * 4 + j], _mm256_madd_epi16(s16[p * 4 + j], scale));
+                                s16[p * 4 + j] = _mm256_setzero_si256();
+                            }
                         }
                     }
                 }
             }
         }
-        const float* dwp = reinterpret_cast<const float*>(wp + kPlanes * 256);
-        const __m256 dw = _mm256_load_ps(dwp), mw0 = _mm256_load_ps(dwp + 8);
-        const __m256 mw1 = kHalf ? _mm256_load_ps(dwp + 16) : mw0;
+        for (int p = 0; p < P; p++) {
+            const float* dwp = reinterpret_cast<const float*>(wps[p] + kPlanes * 256);
+            const __m256 dw = _mm256_load_ps(dwp), mw0 = _mm256_load_ps(dwp + 8);
+            const __m256 mw1 = kHalf ? _mm256_load_ps(dwp + 16) : mw0;
 #pragma GCC unroll 4
-        for (int j = 0; j < 4; j++) {
-            acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[j]), _mm256_mul_ps(dw, _mm256_broadcast_ss(da + j)), acc[j]);
-            if constexpr (kHalf) {
-                acc[j] = _mm256_fmadd_ps(mw0, _mm256_broadcast_ss(da + 4 + j), acc[j]);
-                acc[j] = _mm256_fmadd_ps(mw1, _mm256_broadcast_ss(da + 8 + j), acc[j]);
-            } else {
-                acc[j] = _mm256_fmadd_ps(mw0, _mm256_broadcast_ss(da + 12 + j), acc[j]);  // mw0 == mw1
+            for (int j = 0; j < 4; j++) {
+                __m256 v = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[p * 4 + j]), _mm256_mul_ps(dw, _mm256_broadcast_ss(da + j)),
+                                           acc[p * 4 + j]);
+                if constexpr (kHalf) {
+                    v = _mm256_fmadd_ps(mw0, _mm256_broadcast_ss(da + 4 + j), v);
+                    v = _mm256_fmadd_ps(mw1, _mm256_broadcast_ss(da + 8 + j), v);
+                } else {
+                    v = _mm256_fmadd_ps(mw0, _mm256_broadcast_ss(da + 12 + j), v);  // mw0 == mw1
+                }
+                acc[p * 4 + j] = v;
             }
         }
+        for (int p = 0; p < P; p++) wps[p] += kCB;
     }
-    if (mrows == kQPanelRows) {
-        for (int j = 0; j < ncols; j++) {
-            __m256 v = acc[j];
-            if (accumulate) v = _mm256_add_ps(v, _mm256_loadu_ps(c + j * ldc));
-            _mm256_storeu_ps(c + j * ldc, v);
-        }
-    } else {
-        alignas(32) float t[8];
-        for (int j = 0; j < ncols; j++) {
-            _mm256_store_ps(t, acc[j]);
-            for (int i = 0; i < mrows; i++) c[j * ldc + i] = accumulate ? c[j * ldc + i] + t[i] : t[i];
+    for (int p = 0; p < P; p++) {
+        const int rows = std::min(mrows - p * kQPanelRows, kQPanelRows);
+        if (rows <= 0) break;
+        float* cp = c + p * kQPanelRows;
+        if (rows == kQPanelRows) {
+            for (int j = 0; j < ncols; j++) {
+                __m256 v = acc[p * 4 + j];
+                if (accumulate) v = _mm256_add_ps(v, _mm256_loadu_ps(cp + j * ldc));
+                _mm256_storeu_ps(cp + j * ldc, v);
+            }
+        } else {
+            alignas(32) float t[8];
+            for (int j = 0; j < ncols; j++) {
+                _mm256_store_ps(t, acc[p * 4 + j]);
+                for (int i = 0; i < rows; i++) cp[j * ldc + i] = accumulate ? cp[j * ldc + i] + t[i] : t[i];
+            }
         }
     }
 }
 
-void gemm(QKind kind, int64_t nchunks, const uint8_t* wp, const uint8_t* ap, float* c, int64_t ldc, int mrows,
-          int ncols, bool accumulate) {
+template <QKind kKind>
+void gemm_kind(int64_t nchunks, const uint8_t* w0, const uint8_t* w1, const uint8_t* ap, float* c, int64_t ldc,
+               int mrows, int ncols, bool accumulate) {
+    if (w1) gemm_kernel<kKind, 2>(nchunks, w0, w1, ap, c, ldc, mrows, ncols, accumulate);
+    else gemm_kernel<kKind, 1>(nchunks, w0, w0, ap, c, ldc, mrows, ncols, accumulate);
+}
+
+void gemm(QKind kind, int64_t nchunks, const uint8_t* w0, const uint8_t* w1, const uint8_t* ap, float* c, int64_t ldc,
+          int mrows, int ncols, bool accumulate) {
     switch (kind) {
-        case QKind::U4: gemm_kernel<QKind::U4>(nchunks, wp, ap, c, ldc, mrows, ncols, accumulate); break;
-        case QKind::U5: gemm_kernel<QKind::U5>(nchunks, wp, ap, c, ldc, mrows, ncols, accumulate); break;
-        case QKind::U8: gemm_kernel<QKind::U8>(nchunks, wp, ap, c, ldc, mrows, ncols, accumulate); break;
-        case QKind::H2: gemm_kernel<QKind::H2>(nchunks, wp, ap, c, ldc, mrows, ncols, accumulate); break;
-        case QKind::H3: gemm_kernel<QKind::H3>(nchunks, wp, ap, c, ldc, mrows, ncols, accumulate); break;
-        default: gemm_kernel<QKind::H6>(nchunks, wp, ap, c, ldc, mrows, ncols, accumulate); break;
+        case QKind::U4: gemm_kind<QKind::U4>(nchunks, w0, w1, ap, c, ldc, mrows, ncols, accumulate); break;
+        case QKind::U5: gemm_kind<QKind::U5>(nchunks, w0, w1, ap, c, ldc, mrows, ncols, accumulate); break;
+        case QKind::U8: gemm_kind<QKind::U8>(nchunks, w0, w1, ap, c, ldc, mrows, ncols, accumulate); break;
+        case QKind::H2: gemm_kind<QKind::H2>(nchunks, w0, w1, ap, c, ldc, mrows, ncols, accumulate); break;
+        case QKind::H3: gemm_kind<QKind::H3>(nchunks, w0, w1, ap, c, ldc, mrows, ncols, accumulate); break;
+        default: gemm_kind<QKind::H6>(nchunks, w0, w1, ap, c, ldc, mrows, ncols, accumulate); break;
     }
 }
 
