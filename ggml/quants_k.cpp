@@ -27,6 +27,9 @@
 
 #include <cmath>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "ggml/quants.h"
 
@@ -59,12 +62,13 @@ inline float half_round(float v) {
     return fp16_to_fp32(to_half_sat(v));
 }
 
+int clampi(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
 // Nearest integer in [lo, hi] (a NaN gives lo); scalar, for the few integer scales per group.
 int round_clamp(float v, int lo, int hi) {
     if (!(v > float(lo))) return lo;
     if (v >= float(hi)) return hi;
-    const int r = int(std::lround(v));
-    return r < lo ? lo : (r > hi ? hi : r);
+    return clampi(int(std::lround(v)), lo, hi);
 }
 
 #if defined(__GNUC__)
@@ -85,11 +89,17 @@ inline f4 ld4(const float* p) {
 }
 inline void st4(float* p, f4 v) { std::memcpy(p, &v, sizeof(v)); }
 inline f4 bc4(float a) { return f4{a, a, a, a}; }
+// vmax4(a, b) = a > b ? a : b and vmin4(a, b) = a < b ? a : b lane by lane (b where a is NaN). The
+// compilers do not turn these vector selects into the min/max instructions by themselves.
+#if defined(__SSE2__)
+inline f4 vmax4(f4 a, f4 b) { return _mm_max_ps(a, b); }
+inline f4 vmin4(f4 a, f4 b) { return _mm_min_ps(a, b); }
+#else
+inline f4 vmax4(f4 a, f4 b) { return a > b ? a : b; }
+inline f4 vmin4(f4 a, f4 b) { return a < b ? a : b; }
+#endif
 // Clamp to [lo, hi]; a NaN becomes lo.
-inline f4 clamp4(f4 v, f4 lo, f4 hi) {
-    v = v > lo ? v : lo;
-    return v < hi ? v : hi;
-}
+inline f4 clamp4(f4 v, f4 lo, f4 hi) { return vmin4(vmax4(v, lo), hi); }
 // Nearest integer (ties to even) of values already clamped to a small range (|v| < 2^22): adding and
 // removing 1.5 * 2^23 leaves the rounded value (FP contraction and reassociation are off here).
 inline f4 round4(f4 v) {
@@ -97,6 +107,10 @@ inline f4 round4(f4 v) {
     return (v + magic) - magic;
 }
 inline float hsum4(f4 v) { return (v[0] + v[2]) + (v[1] + v[3]); }
+// The multi-candidate kernels run the candidates in small batches so that their accumulators and
+// constants stay in registers.
+constexpr int kBatch = 2;
+inline constexpr int batch_end(int k0, int K) { return k0 + kBatch < K ? k0 + kBatch : K; }
 
 // Sums of one group's codes L for the least-squares fits.
 struct CodeSums {
@@ -138,10 +152,9 @@ ALWAYS_INLINE void min_errs9(const float* x, const float* S, const float* M, flo
         vM[k] = bc4(M[k]);
     }
     for (int k = 0; k < 9; k++) acc[k] = lo;
-    for (int i = 0; i < N; i += 4) {
-        const f4 xv = ld4(x + i);
-        for (int b = 0; b < 3; b++) {
-            const f4 xm = xv + vM[b];
+    for (int b = 0; b < 3; b++) {
+        for (int i = 0; i < N; i += 4) {
+            const f4 xm = ld4(x + i) + vM[b];
             for (int a = 0; a < 3; a++) {
                 const f4 v = round4(clamp4(xm * iS[a], lo, hi));
                 const f4 r = xm - vS[a] * v;
@@ -152,9 +165,11 @@ ALWAYS_INLINE void min_errs9(const float* x, const float* S, const float* M, flo
     for (int k = 0; k < 9; k++) err[k] = hsum4(acc[k]);
 }
 
-// Errors and code sums of a group for K candidates (S_k, M_k) at once (no codes stored).
+// Errors and code sums of a group for K candidates (S_k, M_k) at once (no codes stored; the error as
+// (x + M) - S * L, which differs from the dequantized order only by rounding).
 template <int N, int K>
-ALWAYS_INLINE void min_multi(const float* x, const float* S, const float* M, float nmax, float* err, CodeSums* cs) {
+ALWAYS_INLINE void min_multi(const float* x, const float* S, const float* M, float nmax, float* err,
+                             CodeSums* cs) {
     const f4 lo = bc4(0.0f), hi = bc4(nmax);
     f4 iS[K], vS[K], vM[K], e[K], a[K], b[K], c[K];
     for (int k = 0; k < K; k++) {
@@ -163,16 +178,18 @@ ALWAYS_INLINE void min_multi(const float* x, const float* S, const float* M, flo
         vM[k] = bc4(M[k]);
         e[k] = a[k] = b[k] = c[k] = lo;
     }
-    for (int i = 0; i < N; i += 4) {
-        const f4 xv = ld4(x + i);
-        for (int k = 0; k < K; k++) {
-            const f4 xm = xv + vM[k];
-            const f4 v = round4(clamp4(xm * iS[k], lo, hi));
-            const f4 r = xm - vS[k] * v;
-            e[k] += r * r;
-            a[k] += v;
-            b[k] += v * v;
-            c[k] += xv * v;
+    for (int k0 = 0; k0 < K; k0 += kBatch) {
+        for (int i = 0; i < N; i += 4) {
+            const f4 xv = ld4(x + i);
+            for (int k = k0; k < batch_end(k0, K); k++) {
+                const f4 xm = xv + vM[k];
+                const f4 v = round4(clamp4(xm * iS[k], lo, hi));
+                const f4 r = xm - vS[k] * v;
+                e[k] += r * r;
+                a[k] += v;
+                b[k] += v * v;
+                c[k] += xv * v;
+            }
         }
     }
     for (int k = 0; k < K; k++) {
@@ -213,14 +230,16 @@ ALWAYS_INLINE void sym_multi(const float* x, const float* S, float qlo, float qh
         vS[k] = bc4(S[k]);
         e[k] = b[k] = c[k] = bc4(0.0f);
     }
-    for (int i = 0; i < N; i += 4) {
-        const f4 xv = ld4(x + i);
-        for (int k = 0; k < K; k++) {
-            const f4 v = round4(clamp4(xv * iS[k], lo, hi));
-            const f4 r = xv - vS[k] * v;
-            e[k] += r * r;
-            b[k] += v * v;
-            c[k] += xv * v;
+    for (int k0 = 0; k0 < K; k0 += kBatch) {
+        for (int i = 0; i < N; i += 4) {
+            const f4 xv = ld4(x + i);
+            for (int k = k0; k < batch_end(k0, K); k++) {
+                const f4 v = round4(clamp4(xv * iS[k], lo, hi));
+                const f4 r = xv - vS[k] * v;
+                e[k] += r * r;
+                b[k] += v * v;
+                c[k] += xv * v;
+            }
         }
     }
     for (int k = 0; k < K; k++) {
@@ -237,8 +256,8 @@ void group_stats(const float* x, float* vmin, float* vmax, float* sum) {
     f4 mx = ld4(x), mn = mx, sv = mx;
     for (int i = 4; i < N; i += 4) {
         const f4 v = ld4(x + i);
-        mx = v > mx ? v : mx;
-        mn = v < mn ? v : mn;
+        mx = vmax4(v, mx);
+        mn = vmin4(v, mn);
         sv += v;
     }
     float hi = mx[0], lo = mn[0];
@@ -255,11 +274,14 @@ void group_stats(const float* x, float* vmin, float* vmax, float* sum) {
 //
 // Model per group: y = S * q - M, q in [0, nmax], S >= 0, M >= 0 (the format subtracts the min).
 
-constexpr int kGroupStarts = 6;  // group search starts (the t tables below hold this many)
+// Group search starts (the t tables below hold this many): fewer for Q2_K's 16-element groups (twice
+// as many groups, and its 4-bit scales dominate its error).
+template <int N>
+constexpr int group_starts() { return N == 16 ? 4 : 6; }
 
 struct MinFormat {
     int ngroups, glen, nmax, scmax;  // scmax: largest integer scale/min (15 or 63)
-    const float* ts;                 // group search: kGroupStarts starting scales (max - min) / t,
+    const float* ts;                 // group search: group_starts<N>() starting scales (max - min) / t,
     bool start_refit;                // one least-squares refit of every start,
     int refits;                      // then refits of the best one while they help
     int super_iters;                 // rounds of super-block (d, dmin) fits
@@ -286,8 +308,9 @@ bool refit_min(float n, float sx, const CodeSums& c, float* S, float* M) {
     return true;
 }
 
-// Search (S, M) for one group (unrounded targets for the super-block fit): starts S = range / t with
-// M = -min (min taken <= 0), the best refitted by least squares while that helps.
+// Search (S, M) for one group (unrounded targets for the super-block fit): group_starts<N>() starts
+// S = range / t with M = -min (min taken <= 0), scored at once; one least-squares refit of each start
+// for its codes (again all at once); then refits of the best while they help.
 template <int N>
 void search_group_min(const float* x, const MinFormat& f, float* S_out, float* M_out) {
     float vmin, vmax, sx;
@@ -301,7 +324,7 @@ void search_group_min(const float* x, const MinFormat& f, float* S_out, float* M
     }
     const float nmax = float(f.nmax), range = vmax - vmin;
     // all starts at once, then one least-squares refit of each, then refits of the best
-    constexpr int K = kGroupStarts;
+    constexpr int K = group_starts<N>();
     float S[K], M[K], err[K];
     CodeSums cs[K];
     for (int k = 0; k < K; k++) {
@@ -375,8 +398,8 @@ void fit_super_min(const float* x, const MinFormat& f, const float* S, const flo
             int av[3], bv[3];
             float Sa[3], Mb[3], e9[9];
             for (int k = 0; k < 3; k++) {
-                av[k] = dh > 0.0f ? (rs + k - 1 < 0 ? 0 : (rs + k - 1 > f.scmax ? f.scmax : rs + k - 1)) : 0;
-                bv[k] = dmh > 0.0f ? (rm + k - 1 < 0 ? 0 : (rm + k - 1 > f.scmax ? f.scmax : rm + k - 1)) : 0;
+                av[k] = dh > 0.0f ? clampi(rs + k - 1, 0, f.scmax) : 0;
+                bv[k] = dmh > 0.0f ? clampi(rm + k - 1, 0, f.scmax) : 0;
                 Sa[k] = dh * float(av[k]);
                 Mb[k] = dmh * float(bv[k]);
             }
@@ -423,16 +446,43 @@ void fit_super_min(const float* x, const MinFormat& f, const float* S, const flo
     }
 }
 
+// The plain choice (group scale/min from the group's min/max, d/dmin from the largest of those,
+// integers by rounding) with nearest codes: replaces *best when better, so that the result is never
+// worse than the plain quantizer. lo/hi: each group's min (taken <= 0) and max.
+template <int N>
+void plain_min(const float* x, const MinFormat& f, const float* lo, const float* hi, MinResult* best) {
+    float S[16], smax = 0.0f, mmax = 0.0f;
+    for (int g = 0; g < f.ngroups; g++) {
+        S[g] = (hi[g] - lo[g]) / float(f.nmax);
+        smax = S[g] > smax ? S[g] : smax;
+        mmax = -lo[g] > mmax ? -lo[g] : mmax;
+    }
+    MinResult cur;
+    cur.d = half_round(smax / float(f.scmax));
+    cur.dmin = half_round(mmax / float(f.scmax));
+    if (!std::isfinite(cur.d) || !std::isfinite(cur.dmin)) return;
+    cur.err = 0.0f;
+    for (int g = 0; g < f.ngroups; g++) {
+        cur.sc[g] = cur.d > 0.0f ? round_clamp(S[g] / cur.d, 0, f.scmax) : 0;
+        cur.mn[g] = cur.dmin > 0.0f ? round_clamp(-lo[g] / cur.dmin, 0, f.scmax) : 0;
+        CodeSums c;
+        const float Sg = cur.d * float(cur.sc[g]), Mg = cur.dmin * float(cur.mn[g]);
+        cur.err += min_pass<N>(x + g * N, Sg, Mg, float(f.nmax), cur.q + g * N, &c);
+    }
+    if (cur.err < best->err) *best = cur;
+}
+
 template <int N>
 void quantize_super_min(const float* x, const MinFormat& f, MinResult* r) {
-    float S[16], M[16], gsum[16];
+    float S[16], M[16], gsum[16], lo[16], hi[16];
     r->err = INFINITY;
     for (int g = 0; g < f.ngroups; g++) {
-        float lo, hi;
-        group_stats<N>(x + g * N, &lo, &hi, &gsum[g]);
+        group_stats<N>(x + g * N, &lo[g], &hi[g], &gsum[g]);
+        lo[g] = lo[g] < 0.0f ? lo[g] : 0.0f;
         search_group_min<N>(x + g * N, f, &S[g], &M[g]);
     }
     fit_super_min<N>(x, f, S, M, gsum, r);
+    plain_min<N>(x, f, lo, hi, r);
     if (!(r->err < INFINITY)) {  // nothing representable (e.g. NaN input): all zeros
         r->d = r->dmin = 0.0f;
         for (int g = 0; g < 16; g++) r->sc[g] = r->mn[g] = 0;
@@ -455,12 +505,14 @@ struct SymFormat {
     int super_iters;   // rounds of super-block d fits
 };
 
-// Signed group scale (unrounded target): starts vmax / t, the best refitted by least squares while
-// that helps.
-float search_group_sym(const float* x, const SymFormat& f) {
+// Signed group scale (unrounded target; vmax_out: the group's largest-magnitude element): kSymStarts
+// starts vmax / t scored at once, one least-squares refit of each (at once), then refits of the best
+// while they help.
+float search_group_sym(const float* x, const SymFormat& f, float* vmax_out) {
     float lo, hi, sx;
     group_stats<16>(x, &lo, &hi, &sx);
     const float vmax = -lo > hi ? lo : hi;
+    *vmax_out = vmax;
     if (!(std::fabs(vmax) > 0.0f)) return 0.0f;
     const float qlo = float(f.qlo), qhi = float(f.qhi);
     // all starts at once, then one least-squares refit of each, then refits of the best
@@ -530,7 +582,7 @@ void fit_super_sym(const float* x, const SymFormat& f, const float* S, SymKResul
             int av[3];
             CodeSums c3[3];
             for (int k = 0; k < 3; k++) {
-                av[k] = dh != 0.0f ? (r + k - 1 < f.slo ? f.slo : (r + k - 1 > f.shi ? f.shi : r + k - 1)) : 0;
+                av[k] = dh != 0.0f ? clampi(r + k - 1, f.slo, f.shi) : 0;
                 Sa[k] = dh * float(av[k]);
             }
             sym_multi<16, 3>(xg, Sa, qlo, qhi, e3, c3);
@@ -558,11 +610,36 @@ void fit_super_sym(const float* x, const SymFormat& f, const float* S, SymKResul
     }
 }
 
+// The plain choice (group scale from the largest-magnitude element onto qlo, d from the largest of
+// those onto slo, integer scales by rounding) with nearest codes; replaces *best when better.
+void plain_sym(const float* x, const SymFormat& f, const float* vmax, SymKResult* best) {
+    float S[16], amax = 0.0f, smax = 0.0f;
+    for (int g = 0; g < 16; g++) {
+        S[g] = vmax[g] / float(f.qlo);
+        if (std::fabs(S[g]) > amax) {
+            amax = std::fabs(S[g]);
+            smax = S[g];
+        }
+    }
+    SymKResult cur;
+    cur.d = half_round(smax / float(f.slo));
+    if (!std::isfinite(cur.d)) return;
+    cur.err = 0.0f;
+    for (int g = 0; g < 16; g++) {
+        cur.sc[g] = cur.d != 0.0f ? round_clamp(S[g] / cur.d, f.slo, f.shi) : 0;
+        CodeSums c;
+        const float Sg = cur.d * float(cur.sc[g]);
+        cur.err += sym_pass<16>(x + g * 16, Sg, float(f.qlo), float(f.qhi), cur.q + g * 16, &c);
+    }
+    if (cur.err < best->err) *best = cur;
+}
+
 void quantize_super_sym(const float* x, const SymFormat& f, SymKResult* r) {
-    float S[16];
+    float S[16], vmax[16];
     r->err = INFINITY;
-    for (int g = 0; g < 16; g++) S[g] = search_group_sym(x + g * 16, f);
+    for (int g = 0; g < 16; g++) S[g] = search_group_sym(x + g * 16, f, &vmax[g]);
     fit_super_sym(x, f, S, r);
+    plain_sym(x, f, vmax, r);
     if (!(r->err < INFINITY)) {
         r->d = 0.0f;
         for (int g = 0; g < 16; g++) r->sc[g] = 0;
@@ -571,6 +648,28 @@ void quantize_super_sym(const float* x, const SymFormat& f, SymKResult* r) {
 }
 
 // ---- packing helpers ----
+// Float codes (exact integers) plus an offset, as ints.
+void codes_to_int(const float* q, int offset, int* u) {
+    for (int e = 0; e < QK_K; e++) u[e] = int(q[e]) + offset;
+}
+// 2-bit fields of 256 values: element h * 128 + m * 32 + j at bit 2 * m of out[h * 32 + j] (bits above
+// the low 2 of each value are dropped).
+void pack_2bit(const int* u, uint8_t* out) {
+    for (int h = 0; h < 2; h++)
+        for (int j = 0; j < 32; j++) {
+            const int* p = u + h * 128 + j;
+            out[h * 32 + j] =
+                uint8_t((p[0] & 3) | ((p[32] & 3) << 2) | ((p[64] & 3) << 4) | ((p[96] & 3) << 6));
+        }
+}
+// Bit `bit` of element m * 32 + j at bit m of out[j] (32 bytes).
+void pack_bit_planes(const int* u, int bit, uint8_t* out) {
+    for (int j = 0; j < 32; j++) {
+        int v = 0;
+        for (int m = 0; m < 8; m++) v |= ((u[m * 32 + j] >> bit) & 1) << m;
+        out[j] = uint8_t(v);
+    }
+}
 void pack_scales_k4(const int* sc, const int* mn, uint8_t* s) {
     for (int g = 0; g < 4; g++) {
         s[g] = uint8_t((sc[g] & 63) | ((sc[g + 4] >> 4) << 6));
@@ -684,9 +783,9 @@ void dequantize_row_q8_K(const void* blocks, float* y, int64_t n) {
 namespace {
 // Group search starts. Scale + min: (max - min) / t around the number of code steps. Symmetric: the
 // largest-magnitude element onto (or a little inside) the wider negative end, or onto qhi.
-constexpr float kTs_q2_K[kGroupStarts] = {3.0f, 2.6f, 2.75f, 2.9f, 3.1f, 3.2f};
-constexpr float kTs_q4_K[kGroupStarts] = {15.0f, 13.0f, 13.75f, 14.5f, 15.5f, 16.0f};
-constexpr float kTs_q5_K[kGroupStarts] = {31.0f, 27.0f, 28.5f, 29.5f, 30.25f, 32.0f};
+constexpr float kTs_q2_K[group_starts<16>()] = {3.0f, 2.7f, 2.85f, 3.15f};
+constexpr float kTs_q4_K[group_starts<32>()] = {15.0f, 13.0f, 13.75f, 14.5f, 15.5f, 16.0f};
+constexpr float kTs_q5_K[group_starts<32>()] = {31.0f, 27.0f, 28.5f, 29.5f, 30.25f, 32.0f};
 constexpr float kTs_q3_K[kSymStarts] = {-4.0f, -3.4f, -3.6f, -3.8f, -4.2f, -3.2f, -4.4f, 3.0f};
 constexpr float kTs_q6_K[kSymStarts] = {-32.0f, -26.0f, -28.0f, -29.0f, -30.0f, -31.0f, -33.0f, 31.0f};
 }  // namespace
@@ -700,9 +799,9 @@ void quantize_row_q2_K(const float* x, void* blocks, int64_t n) {
         b[ib].d = fp32_to_fp16(r.d);
         b[ib].dmin = fp32_to_fp16(r.dmin);
         for (int g = 0; g < 16; g++) b[ib].scales[g] = uint8_t(r.sc[g] | (r.mn[g] << 4));
-        std::memset(b[ib].qs, 0, sizeof(b[ib].qs));
-        for (int e = 0; e < QK_K; e++)
-            b[ib].qs[(e / 128) * 32 + e % 32] |= uint8_t(int(r.q[e]) << (2 * ((e / 32) % 4)));
+        int u[QK_K];
+        codes_to_int(r.q, 0, u);
+        pack_2bit(u, b[ib].qs);
     }
 }
 
@@ -720,22 +819,16 @@ void quantize_row_q3_K(const float* x, void* blocks, int64_t n) {
             else b[ib].scales[g - 8] |= uint8_t((v & 15) << 4);
             b[ib].scales[8 + g % 4] |= uint8_t((v >> 4) << (2 * (g / 4)));
         }
-        std::memset(b[ib].qs, 0, sizeof(b[ib].qs));
-        std::memset(b[ib].hmask, 0, sizeof(b[ib].hmask));
-        for (int e = 0; e < QK_K; e++) {
-            const int u = int(r.q[e]) + 4;
-            b[ib].qs[(e / 128) * 32 + e % 32] |= uint8_t((u & 3) << (2 * ((e / 32) % 4)));
-            b[ib].hmask[e % 32] |= uint8_t((u >> 2) << (e / 32));
-        }
+        int u[QK_K];
+        codes_to_int(r.q, 4, u);
+        pack_2bit(u, b[ib].qs);  // low 2 bits
+        pack_bit_planes(u, 2, b[ib].hmask);
     }
 }
 
 namespace {
-void set_high_bits(block_q4_K&, const float*) {}
-void set_high_bits(block_q5_K& b, const float* q) {
-    std::memset(b.qh, 0, sizeof(b.qh));
-    for (int e = 0; e < QK_K; e++) b.qh[e % 32] = uint8_t(b.qh[e % 32] | (((int(q[e]) >> 4) & 1) << (e / 32)));
-}
+void set_high_bits(block_q4_K&, const int*) {}
+void set_high_bits(block_q5_K& b, const int* u) { pack_bit_planes(u, 4, b.qh); }
 
 template <typename Block>
 void quantize_row_k45(const float* x, Block* b, int64_t n, const MinFormat& f) {
@@ -745,10 +838,13 @@ void quantize_row_k45(const float* x, Block* b, int64_t n, const MinFormat& f) {
         b[ib].d = fp32_to_fp16(r.d);
         b[ib].dmin = fp32_to_fp16(r.dmin);
         pack_scales_k4(r.sc, r.mn, b[ib].scales);
-        std::memset(b[ib].qs, 0, sizeof(b[ib].qs));
-        for (int e = 0; e < QK_K; e++)
-            b[ib].qs[(e / 64) * 32 + e % 32] |= uint8_t((int(r.q[e]) & 15) << (4 * ((e / 32) % 2)));
-        set_high_bits(b[ib], r.q);
+        int u[QK_K];
+        codes_to_int(r.q, 0, u);
+        // element h * 64 + j (j < 32) in the low nibble of qs[h * 32 + j], element h * 64 + 32 + j high
+        for (int h = 0; h < 4; h++)
+            for (int j = 0; j < 32; j++)
+                b[ib].qs[h * 32 + j] = uint8_t((u[h * 64 + j] & 15) | ((u[h * 64 + 32 + j] & 15) << 4));
+        set_high_bits(b[ib], u);
     }
 }
 }  // namespace
@@ -771,13 +867,16 @@ void quantize_row_q6_K(const float* x, void* blocks, int64_t n) {
         quantize_super_sym(x, f, &r);
         b[ib].d = fp32_to_fp16(r.d);
         for (int g = 0; g < 16; g++) b[ib].scales[g] = int8_t(r.sc[g]);
-        std::memset(b[ib].ql, 0, sizeof(b[ib].ql));
-        std::memset(b[ib].qh, 0, sizeof(b[ib].qh));
-        for (int e = 0; e < QK_K; e++) {
-            const int u = int(r.q[e]) + 32;
-            b[ib].ql[(e / 128) * 64 + e % 64] |= uint8_t((u & 15) << (4 * ((e / 64) % 2)));
-            b[ib].qh[(e / 128) * 32 + e % 32] |= uint8_t((u >> 4) << (2 * ((e / 32) % 4)));
-        }
+        int u[QK_K];
+        codes_to_int(r.q, 32, u);
+        // element h * 128 + j (j < 64) in the low nibble of ql[h * 64 + j], element h * 128 + 64 + j
+        // in its high nibble; the top 2 bits as for Q2_K's codes
+        for (int h = 0; h < 2; h++)
+            for (int j = 0; j < 64; j++)
+                b[ib].ql[h * 64 + j] = uint8_t((u[h * 128 + j] & 15) | ((u[h * 128 + 64 + j] & 15) << 4));
+        int hi[QK_K];
+        for (int e = 0; e < QK_K; e++) hi[e] = u[e] >> 4;
+        pack_2bit(hi, b[ib].qh);
     }
 }
 
@@ -789,7 +888,7 @@ void quantize_row_q8_K(const float* x, void* blocks, int64_t n) {
         f4 mx = bc4(0.0f);
         for (int e = 0; e < QK_K; e += 4) {
             const f4 a = (f4)((i4)ld4(x + e) & abs_mask);
-            mx = a > mx ? a : mx;  // NaN is skipped
+            mx = vmax4(a, mx);  // NaN is skipped
         }
         const float amax = std::fmax(std::fmax(mx[0], mx[1]), std::fmax(mx[2], mx[3]));
         const float d = std::isfinite(amax) ? amax / 127.0f : 0.0f;

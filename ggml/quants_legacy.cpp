@@ -14,6 +14,9 @@
 
 #include <cmath>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "ggml/quants.h"
 
@@ -58,11 +61,17 @@ inline f4 ld4(const float* p) {
 }
 inline void st4(float* p, f4 v) { std::memcpy(p, &v, sizeof(v)); }
 inline f4 bc4(float a) { return f4{a, a, a, a}; }
+// vmax4(a, b) = a > b ? a : b and vmin4(a, b) = a < b ? a : b lane by lane (b where a is NaN). The
+// compilers do not turn these vector selects into the min/max instructions by themselves.
+#if defined(__SSE2__)
+inline f4 vmax4(f4 a, f4 b) { return _mm_max_ps(a, b); }
+inline f4 vmin4(f4 a, f4 b) { return _mm_min_ps(a, b); }
+#else
+inline f4 vmax4(f4 a, f4 b) { return a > b ? a : b; }
+inline f4 vmin4(f4 a, f4 b) { return a < b ? a : b; }
+#endif
 // Clamp to [lo, hi]; a NaN becomes lo.
-inline f4 clamp4(f4 v, f4 lo, f4 hi) {
-    v = v > lo ? v : lo;
-    return v < hi ? v : hi;
-}
+inline f4 clamp4(f4 v, f4 lo, f4 hi) { return vmin4(vmax4(v, lo), hi); }
 // Nearest integer (ties to even) of values already clamped to a small range (|v| < 2^22): adding and
 // removing 1.5 * 2^23 leaves the rounded value (FP contraction and reassociation are off here).
 inline f4 round4(f4 v) {
@@ -70,180 +79,234 @@ inline f4 round4(f4 v) {
     return (v + magic) - magic;
 }
 inline float hsum4(f4 v) { return (v[0] + v[2]) + (v[1] + v[3]); }
+// The multi-candidate kernels run the candidates in small batches so that their accumulators and
+// constants stay in registers (and keep their element loops rolled: GCC's full unrolling of them
+// spills).
+constexpr int kBatch = 2;
+#if defined(__GNUC__) && !defined(__clang__)
+#define GIRAFFE_NO_UNROLL _Pragma("GCC unroll 1")
+#else
+#define GIRAFFE_NO_UNROLL
+#endif
 
-// ---- symmetric scale search: y = d * q, q in [qlo, qhi] ----------------------------------------------
-//
-// For scale d: nearest clamped codes L, the squared error of d * L (exactly as dequantized), and the
-// sums for the least-squares scale of those codes (sum x L, sum L^2).
-float sym_pass(const float* x, float d, float qlo, float qhi, float* L, float* sxl, float* sll) {
-    const f4 id = bc4(1.0f / d), vd = bc4(d), lo = bc4(qlo), hi = bc4(qhi);
-    f4 e = bc4(0.0f), a = e, b = e;
-    for (int i = 0; i < 32; i += 4) {
-        const f4 xv = ld4(x + i);
-        const f4 v = round4(clamp4(xv * id, lo, hi));
-        st4(L + i, v);
-        const f4 r = xv - vd * v;
-        e += r * r;
-        a += xv * v;
-        b += v * v;
-    }
-    *sxl = hsum4(a);
-    *sll = hsum4(b);
-    return hsum4(e);
-}
-
-// Scale search for one 32-element block. Each starting scale (f16-rounded) is scored with its nearest
-// codes, then refitted by least squares for those codes (f16-rounded again) up to `refits` times while
-// that changes it; the best-scoring (d, codes) wins. The plain choice (max-abs element onto the end of
-// the code range) is the first start, so the result is never worse than it. Starts are d = vmax / t
-// for t in ts (vmax: the largest-magnitude element, with its sign).
-struct SymSearch {
-    float qlo, qhi;
-    const float* ts;
-    int nts, refits;
-};
-
-float quant_sym(const float* x, const SymSearch& s, float* Lout) {
-    // largest-magnitude element with its sign (NaN is skipped)
-    f4 mx = ld4(x), mn = mx;
+// Largest and smallest element of a 32-element block, and the sum (NaN elements are skipped unless
+// the first vector holds them).
+void block_stats(const float* x, float* vmin, float* vmax, float* sum) {
+    f4 mx = ld4(x), mn = mx, sv = mx;
     for (int i = 4; i < 32; i += 4) {
         const f4 v = ld4(x + i);
-        mx = v > mx ? v : mx;
-        mn = v < mn ? v : mn;
+        mx = vmax4(v, mx);
+        mn = vmin4(v, mn);
+        sv += v;
     }
     float hi = mx[0], lo = mn[0];
     for (int j = 1; j < 4; j++) {
         hi = mx[j] > hi ? mx[j] : hi;
         lo = mn[j] < lo ? mn[j] : lo;
     }
-    const float vmax = -lo > hi ? lo : hi, amax = std::fabs(vmax);
-    for (int i = 0; i < 32; i++) Lout[i] = 0.0f;
-    if (!(amax > 0.0f)) return 0.0f;  // all zeros (or NaN)
-    float buf[2][32];
-    int cur = 0;
+    *vmin = lo;
+    *vmax = hi;
+    *sum = hsum4(sv);
+}
+
+// ---- symmetric scale search: y = d * q, q in [qlo, qhi] ----------------------------------------------
+
+// Sums of a block's codes L for the least-squares fits.
+struct CodeSums {
+    float sl, sll, sxl;  // sum L, sum L^2, sum x L
+};
+
+// For K scales d_k at once: the squared error of d_k * L with L the nearest clamped codes (evaluated
+// as dequantization does), and the code sums for the least-squares scale of those codes. Candidates
+// go through in batches of B (accumulators and constants in registers).
+template <int B>
+void sym_batch(const float* x, const float* d, float qlo, float qhi, float* err, CodeSums* cs) {
+    const f4 lo = bc4(qlo), hi = bc4(qhi);
+    f4 id[B], vd[B], e[B], b[B], c[B];
+    for (int k = 0; k < B; k++) {
+        id[k] = bc4(1.0f / d[k]);
+        vd[k] = bc4(d[k]);
+        e[k] = b[k] = c[k] = bc4(0.0f);
+    }
+    GIRAFFE_NO_UNROLL
+    for (int i = 0; i < 32; i += 4) {
+        const f4 xv = ld4(x + i);
+        for (int k = 0; k < B; k++) {
+            const f4 v = round4(clamp4(xv * id[k], lo, hi));
+            const f4 r = xv - vd[k] * v;
+            e[k] += r * r;
+            b[k] += v * v;
+            c[k] += xv * v;
+        }
+    }
+    for (int k = 0; k < B; k++) {
+        err[k] = hsum4(e[k]);
+        cs[k].sl = 0.0f;
+        cs[k].sll = hsum4(b[k]);
+        cs[k].sxl = hsum4(c[k]);
+    }
+}
+template <int K>
+void sym_multi(const float* x, const float* d, float qlo, float qhi, float* err, CodeSums* cs) {
+    int k = 0;
+    for (; k + kBatch <= K; k += kBatch) sym_batch<kBatch>(x, d + k, qlo, qhi, err + k, cs + k);
+    for (; k < K; k++) sym_batch<1>(x, d + k, qlo, qhi, err + k, cs + k);
+}
+
+// The codes for scale d (d != 0).
+void sym_codes(const float* x, float d, float qlo, float qhi, float* L) {
+    const f4 id = bc4(1.0f / d), lo = bc4(qlo), hi = bc4(qhi);
+    for (int i = 0; i < 32; i += 4) st4(L + i, round4(clamp4(ld4(x + i) * id, lo, hi)));
+}
+
+// Scale search for one 32-element block: K starting scales d = vmax / t_k (vmax: the largest-magnitude
+// element, with its sign; f16-rounded), all scored at once with their nearest codes; then optionally
+// one least-squares refit of every start for its codes (again all at once), then refits of the best
+// scale while they help. The plain choice (max-abs element onto the end of the code range) is the
+// first start, so the result is never worse than it. Returns d (f16-representable) and the codes.
+template <int K>
+float quant_sym(const float* x, float qlo, float qhi, const float (&ts)[K], bool start_refit, int refits,
+                float* L) {
+    float lo, hi, sx;
+    block_stats(x, &lo, &hi, &sx);
+    // (a symmetric code range takes the magnitude, so that d stays positive)
+    const float vmax = qlo == -qhi ? (-lo > hi ? -lo : hi) : (-lo > hi ? lo : hi);
+    for (int i = 0; i < 32; i++) L[i] = 0.0f;
+    if (!(std::fabs(vmax) > 0.0f)) return 0.0f;  // all zeros (or NaN)
     float best = INFINITY, bestd = 0.0f;
-    const float* bestL = nullptr;
-    float bsxl = 0.0f, bsll = 0.0f;
-    auto eval = [&](float d) {
-        if (d == 0.0f || !std::isfinite(d)) return false;
-        float sxl, sll;
-        const float err = sym_pass(x, d, s.qlo, s.qhi, buf[cur], &sxl, &sll);
-        if (!(err < best)) return false;
-        best = err;
+    CodeSums bc{0.0f, 0.0f, 0.0f};
+    auto take = [&](float e, float d, const CodeSums& c) {
+        if (!(e < best) || d == 0.0f || !std::isfinite(d)) return false;
+        best = e;
         bestd = d;
-        bestL = buf[cur];
-        bsxl = sxl;
-        bsll = sll;
-        cur ^= 1;
+        bc = c;
         return true;
     };
-    for (int k = 0; k < s.nts; k++) eval(half_round(vmax / s.ts[k]));
-    // least-squares refits of the best scale for its codes, while they help
-    for (int it = 0; it < s.refits && bestL && bsll > 0.0f; it++) {
-        const float d2 = half_round(bsxl / bsll);
-        if (d2 == bestd || !eval(d2)) break;
+    float d[K], err[K];
+    CodeSums cs[K];
+    for (int k = 0; k < K; k++) d[k] = half_round(vmax / ts[k]);
+    sym_multi<K>(x, d, qlo, qhi, err, cs);
+    for (int k = 0; k < K; k++) take(err[k], d[k], cs[k]);
+    if (start_refit) {
+        for (int k = 0; k < K; k++)
+            if (cs[k].sll > 0.0f) d[k] = half_round(cs[k].sxl / cs[k].sll);
+        sym_multi<K>(x, d, qlo, qhi, err, cs);
+        for (int k = 0; k < K; k++) take(err[k], d[k], cs[k]);
     }
-    if (!bestL) return 0.0f;
-    std::memcpy(Lout, bestL, sizeof(float) * 32);
+    for (int it = 0; it < refits && bc.sll > 0.0f; it++) {
+        const float d1 = half_round(bc.sxl / bc.sll);
+        if (d1 == bestd) break;
+        float e1;
+        CodeSums c1;
+        sym_multi<1>(x, &d1, qlo, qhi, &e1, &c1);
+        if (!take(e1, d1, c1)) break;
+    }
+    if (bestd == 0.0f) return 0.0f;
+    sym_codes(x, bestd, qlo, qhi, L);
     return bestd;
 }
 
 // ---- asymmetric search: y = d * q + m, q in [0, qmax] -------------------------------------------------
-float asym_pass(const float* x, float d, float m, float qmax, float* L, float* sl, float* sll, float* sxl) {
-    const f4 id = bc4(1.0f / d), vd = bc4(d), vm = bc4(m), lo = bc4(0.0f), hi = bc4(qmax);
-    f4 e = lo, a = lo, b = lo, c = lo;
+
+// For K pairs (d_k, m_k) at once (in batches of B): squared errors of the nearest clamped codes
+// (evaluated as dequantization does: p = d * L, then p + m) and their code sums.
+template <int B>
+void asym_batch(const float* x, const float* d, const float* m, float qmax, float* err, CodeSums* cs) {
+    const f4 lo = bc4(0.0f), hi = bc4(qmax);
+    f4 id[B], vd[B], vm[B], e[B], a[B], b[B], c[B];
+    for (int k = 0; k < B; k++) {
+        id[k] = bc4(1.0f / d[k]);
+        vd[k] = bc4(d[k]);
+        vm[k] = bc4(m[k]);
+        e[k] = a[k] = b[k] = c[k] = lo;
+    }
+    GIRAFFE_NO_UNROLL
     for (int i = 0; i < 32; i += 4) {
         const f4 xv = ld4(x + i);
-        const f4 v = round4(clamp4((xv - vm) * id, lo, hi));
-        st4(L + i, v);
-        const f4 p = vd * v;
-        const f4 r = xv - (p + vm);
-        e += r * r;
-        a += v;
-        b += v * v;
-        c += xv * v;
+        for (int k = 0; k < B; k++) {
+            const f4 v = round4(clamp4((xv - vm[k]) * id[k], lo, hi));
+            const f4 p = vd[k] * v;
+            const f4 r = xv - (p + vm[k]);
+            e[k] += r * r;
+            a[k] += v;
+            b[k] += v * v;
+            c[k] += xv * v;
+        }
     }
-    *sl = hsum4(a);
-    *sll = hsum4(b);
-    *sxl = hsum4(c);
-    return hsum4(e);
+    for (int k = 0; k < B; k++) {
+        err[k] = hsum4(e[k]);
+        cs[k].sl = hsum4(a[k]);
+        cs[k].sll = hsum4(b[k]);
+        cs[k].sxl = hsum4(c[k]);
+    }
+}
+template <int K>
+void asym_multi(const float* x, const float* d, const float* m, float qmax, float* err, CodeSums* cs) {
+    int k = 0;
+    for (; k + kBatch <= K; k += kBatch) asym_batch<kBatch>(x, d + k, m + k, qmax, err + k, cs + k);
+    for (; k < K; k++) asym_batch<1>(x, d + k, m + k, qmax, err + k, cs + k);
 }
 
-// Starts d = (max - min) / t, m = min for t in ts, each followed by up to `refits` least-squares refits
-// of (d, m) for its codes (f16-rounded). The plain min/max choice is the first start.
-struct AsymSearch {
-    float qmax;
-    const float* ts;
-    int nts, refits;
-    bool start_refit;  // one refit right after each start
-};
+// Least-squares (d, m) for codes with the given sums, f16-rounded (integer sums of codes are exact in
+// float: |sl| < 2^10, 32 * sll < 2^20).
+bool asym_refit(float sx, const CodeSums& c, float* d, float* m) {
+    const float det = 32.0f * c.sll - c.sl * c.sl;
+    if (!(det > 0.0f)) return false;
+    const float dd = (32.0f * c.sxl - sx * c.sl) / det;
+    *d = half_round(dd);
+    *m = half_round((sx - dd * c.sl) / 32.0f);
+    return true;
+}
 
-void quant_asym(const float* x, const AsymSearch& s, float* d_out, float* m_out, float* Lout) {
-    f4 mx = ld4(x), mn = mx, sv = mx;
-    for (int i = 4; i < 32; i += 4) {
-        const f4 v = ld4(x + i);
-        mx = v > mx ? v : mx;
-        mn = v < mn ? v : mn;
-        sv += v;
-    }
-    float vmax = mx[0], vmin = mn[0];
-    for (int j = 1; j < 4; j++) {
-        vmax = mx[j] > vmax ? mx[j] : vmax;
-        vmin = mn[j] < vmin ? mn[j] : vmin;
-    }
-    const float sx = hsum4(sv);
-    for (int i = 0; i < 32; i++) Lout[i] = 0.0f;
+// Starts d = (max - min) / t_k, m = min (f16-rounded), scored at once; optionally one least-squares
+// refit of (d, m) for every start's codes, then refits of the best pair while they help. The plain
+// min/max choice is the first start.
+template <int K>
+void quant_asym(const float* x, float qmax, const float (&ts)[K], bool start_refit, int refits, float* d_out,
+                float* m_out, float* L) {
+    float vmin, vmax, sx;
+    block_stats(x, &vmin, &vmax, &sx);
+    for (int i = 0; i < 32; i++) L[i] = 0.0f;
     *d_out = 0.0f;
     *m_out = std::isfinite(vmin) ? half_round(vmin) : 0.0f;
     if (!(vmax > vmin)) return;
-    float buf[2][32];
-    int cur = 0;
     float best = INFINITY;
-    const float* bestL = nullptr;
-    const float range = vmax - vmin;
-    float bsl = 0.0f, bsll = 0.0f, bsxl = 0.0f;
-    // scores (d, m); returns false when it is not usable. On return sl/sll/sxl hold its code sums.
-    auto eval = [&](float d, float m, float* sl, float* sll, float* sxl) {
-        if (!(d > 0.0f) || !std::isfinite(d) || !std::isfinite(m)) return false;
-        const float err = asym_pass(x, d, m, s.qmax, buf[cur], sl, sll, sxl);
-        if (err < best) {
-            best = err;
-            *d_out = d;
-            *m_out = m;
-            bestL = buf[cur];
-            bsl = *sl;
-            bsll = *sll;
-            bsxl = *sxl;
-            cur ^= 1;
-        }
+    CodeSums bc{0.0f, 0.0f, 0.0f};
+    auto take = [&](float e, float d, float m, const CodeSums& c) {
+        if (!(e < best) || !(d > 0.0f) || !std::isfinite(d) || !std::isfinite(m)) return false;
+        best = e;
+        *d_out = d;
+        *m_out = m;
+        bc = c;
         return true;
     };
-    // least-squares (d, m) for codes with the given sums (integer sums of codes are exact in float:
-    // |sl| < 2^10, 32 * sll < 2^20)
-    auto refit = [&](float sl, float sll, float sxl, float* d2, float* m2) {
-        const float det = 32.0f * sll - sl * sl;
-        if (!(det > 0.0f)) return false;
-        const float dd = (32.0f * sxl - sx * sl) / det;
-        *d2 = half_round(dd);
-        *m2 = half_round((sx - dd * sl) / 32.0f);
-        return true;
-    };
-    const float m0 = half_round(vmin);
-    for (int k = 0; k < s.nts; k++) {
-        const float d = half_round(range / s.ts[k]);
-        float sl, sll, sxl, d2, m2;
-        if (!eval(d, m0, &sl, &sll, &sxl)) continue;
-        if (s.start_refit && refit(sl, sll, sxl, &d2, &m2) && (d2 != d || m2 != m0))
-            eval(d2, m2, &sl, &sll, &sxl);
+    const float range = vmax - vmin, m0 = half_round(vmin);
+    float d[K], m[K], err[K];
+    CodeSums cs[K];
+    for (int k = 0; k < K; k++) {
+        d[k] = half_round(range / ts[k]);
+        m[k] = m0;
     }
-    // further refits of the best (d, m) for its codes, while they help
-    for (int it = 0; it < s.refits && bestL; it++) {
-        const float prev = best;
-        float d2, m2, sl, sll, sxl;
-        if (!refit(bsl, bsll, bsxl, &d2, &m2) || (d2 == *d_out && m2 == *m_out)) break;
-        if (!eval(d2, m2, &sl, &sll, &sxl) || !(best < prev)) break;
+    asym_multi<K>(x, d, m, qmax, err, cs);
+    for (int k = 0; k < K; k++) take(err[k], d[k], m[k], cs[k]);
+    if (start_refit) {
+        for (int k = 0; k < K; k++) asym_refit(sx, cs[k], &d[k], &m[k]);
+        asym_multi<K>(x, d, m, qmax, err, cs);
+        for (int k = 0; k < K; k++) take(err[k], d[k], m[k], cs[k]);
     }
-    if (bestL) std::memcpy(Lout, bestL, sizeof(float) * 32);
+    for (int it = 0; it < refits && best < INFINITY; it++) {
+        float d1, m1, e1;
+        CodeSums c1;
+        if (!asym_refit(sx, bc, &d1, &m1) || (d1 == *d_out && m1 == *m_out)) break;
+        asym_multi<1>(x, &d1, &m1, qmax, &e1, &c1);
+        if (!take(e1, d1, m1, c1)) break;
+    }
+    if (!(best < INFINITY)) {
+        *d_out = 0.0f;
+        return;
+    }
+    const f4 id = bc4(1.0f / *d_out), vm = bc4(*m_out), lo = bc4(0.0f), hi = bc4(qmax);
+    for (int i = 0; i < 32; i += 4) st4(L + i, round4(clamp4((ld4(x + i) - vm) * id, lo, hi)));
 }
 
 template <typename T>
@@ -325,11 +388,14 @@ void dequantize_row_q8_1(const void* blocks, float* y, int64_t n) {
 // ---- quantization -----------------------------------------------------------------------------------
 
 namespace {
-// Search settings. Symmetric 4/5-bit: the largest-magnitude element maps near the wider (negative) end
-// of the range (t slightly below and at |qlo|), or to qhi. Q8_0: max-abs onto 127 and a little beyond.
+// Search settings (starting points t, see quant_sym / quant_asym). Symmetric 4/5-bit: the
+// largest-magnitude element onto the wider negative end of the range or a little inside or beyond it,
+// or onto qhi. Q8_0: max-abs onto 127 or a little inside it (smaller scales). With offset: the range
+// onto qmax code steps or a little fewer.
 constexpr float kTs_q4_0[] = {-8.0f, -7.25f, -7.375f, -7.5f, -7.625f, -7.75f, -7.875f, -8.125f, -8.25f, 7.0f};
-constexpr float kTs_q5_0[] = {-16.0f, -14.5f, -14.75f, -15.0f, -15.25f, -15.5f, -15.75f, -16.25f, -16.5f, 15.0f};
-constexpr float kTs_q8_0[] = {127.0f, 123.0f, 125.0f};
+constexpr float kTs_q5_0[] = {-16.0f,  -14.5f,  -14.75f, -15.0f,  -15.25f,
+                              -15.5f,  -15.75f, -16.25f, -16.5f,  15.0f};
+constexpr float kTs_q8_0[] = {127.0f, 125.0f, 123.0f, 121.0f};
 constexpr float kTs_q4_1[] = {15.0f, 14.0625f, 14.25f, 14.4375f, 14.625f, 14.8125f, 15.1875f};
 constexpr float kTs_q5_1[] = {31.0f, 29.0625f, 29.4375f, 29.8125f, 30.1875f, 30.5625f, 31.375f};
 
@@ -349,11 +415,10 @@ void codes_to_int(const float* L, int offset, int* q) {
 
 void quantize_row_q4_0(const float* x, void* blocks, int64_t n) {
     block_q4_0* b = as_blocks<block_q4_0>(blocks);
-    const SymSearch s{-8.0f, 7.0f, kTs_q4_0, int(sizeof(kTs_q4_0) / sizeof(float)), 2};
-    float L[32];
+        float L[32];
     int q[32];
     for (int64_t ib = 0; ib < n / QK4_0; ib++, x += QK4_0) {
-        const float d = quant_sym(x, s, L);
+        const float d = quant_sym(x, -8.0f, 7.0f, kTs_q4_0, /*start_refit=*/false, /*refits=*/2, L);
         codes_to_int(L, 8, q);
         b[ib].d = fp32_to_fp16(d);
         pack_nibbles(q, b[ib].qs);
@@ -362,11 +427,10 @@ void quantize_row_q4_0(const float* x, void* blocks, int64_t n) {
 
 void quantize_row_q5_0(const float* x, void* blocks, int64_t n) {
     block_q5_0* b = as_blocks<block_q5_0>(blocks);
-    const SymSearch s{-16.0f, 15.0f, kTs_q5_0, int(sizeof(kTs_q5_0) / sizeof(float)), 2};
-    float L[32];
+        float L[32];
     int q[32];
     for (int64_t ib = 0; ib < n / QK5_0; ib++, x += QK5_0) {
-        const float d = quant_sym(x, s, L);
+        const float d = quant_sym(x, -16.0f, 15.0f, kTs_q5_0, /*start_refit=*/false, /*refits=*/2, L);
         codes_to_int(L, 16, q);
         b[ib].d = fp32_to_fp16(d);
         pack_nibbles(q, b[ib].qs);
@@ -376,11 +440,10 @@ void quantize_row_q5_0(const float* x, void* blocks, int64_t n) {
 
 void quantize_row_q4_1(const float* x, void* blocks, int64_t n) {
     block_q4_1* b = as_blocks<block_q4_1>(blocks);
-    const AsymSearch s{15.0f, kTs_q4_1, int(sizeof(kTs_q4_1) / sizeof(float)), 3, false};
-    float L[32], d, m;
+        float L[32], d, m;
     int q[32];
     for (int64_t ib = 0; ib < n / QK4_1; ib++, x += QK4_1) {
-        quant_asym(x, s, &d, &m, L);
+        quant_asym(x, 15.0f, kTs_q4_1, /*start_refit=*/false, /*refits=*/3, &d, &m, L);
         codes_to_int(L, 0, q);
         b[ib].d = fp32_to_fp16(d);
         b[ib].m = fp32_to_fp16(m);
@@ -390,11 +453,10 @@ void quantize_row_q4_1(const float* x, void* blocks, int64_t n) {
 
 void quantize_row_q5_1(const float* x, void* blocks, int64_t n) {
     block_q5_1* b = as_blocks<block_q5_1>(blocks);
-    const AsymSearch s{31.0f, kTs_q5_1, int(sizeof(kTs_q5_1) / sizeof(float)), 3, false};
-    float L[32], d, m;
+        float L[32], d, m;
     int q[32];
     for (int64_t ib = 0; ib < n / QK5_1; ib++, x += QK5_1) {
-        quant_asym(x, s, &d, &m, L);
+        quant_asym(x, 31.0f, kTs_q5_1, /*start_refit=*/false, /*refits=*/3, &d, &m, L);
         codes_to_int(L, 0, q);
         b[ib].d = fp32_to_fp16(d);
         b[ib].m = fp32_to_fp16(m);
@@ -406,10 +468,9 @@ void quantize_row_q5_1(const float* x, void* blocks, int64_t n) {
 void quantize_row_q8_0(const float* x, void* blocks, int64_t n) {
     // codes restricted to [-127, 127] (symmetric; -128 would break sign-based SIMD dot products)
     block_q8_0* b = as_blocks<block_q8_0>(blocks);
-    const SymSearch s{-127.0f, 127.0f, kTs_q8_0, int(sizeof(kTs_q8_0) / sizeof(float)), 1};
-    float L[32];
+        float L[32];
     for (int64_t ib = 0; ib < n / QK8_0; ib++, x += QK8_0) {
-        const float d = quant_sym(x, s, L);
+        const float d = quant_sym(x, -127.0f, 127.0f, kTs_q8_0, /*start_refit=*/false, /*refits=*/1, L);
         b[ib].d = fp32_to_fp16(d);
         for (int i = 0; i < 32; i++) b[ib].qs[i] = int8_t(L[i]);
     }

@@ -101,6 +101,40 @@ float vec_dot_q4_0_q8_0_ref(int64_t n, const void* w, const void* a) {
     return sum;
 }
 
+void make_act_aux(const void* a_q8_0, int64_t n, QActAux* aux) {
+    const block_q8_0* y = static_cast<const block_q8_0*>(a_q8_0);
+    for (int64_t ib = 0; ib < n / QK8_0; ib++) {
+        int s = 0;
+        for (int i = 0; i < 32; i++) s += y[ib].qs[i];
+        aux[ib].d = h2f(y[ib].d);
+        aux[ib].sum = s;
+    }
+}
+
+float vec_dot_q4_0_q8_0_aux_ref(int64_t n, const void* w, const void* a, const QActAux* aux) {
+    const block_q4_0* x = static_cast<const block_q4_0*>(w);
+    const block_q8_0* y = static_cast<const block_q8_0*>(a);
+    float sum = 0.0f;
+    for (int64_t ib = 0; ib < n / QK4_0; ib++) {
+        int isum = -8 * aux[ib].sum;
+        for (int i = 0; i < 32; i++) isum += nibble(x[ib].qs, i) * y[ib].qs[i];
+        sum += h2f(x[ib].d) * aux[ib].d * float(isum);
+    }
+    return sum;
+}
+
+float vec_dot_q5_0_q8_0_aux_ref(int64_t n, const void* w, const void* a, const QActAux* aux) {
+    const block_q5_0* x = static_cast<const block_q5_0*>(w);
+    const block_q8_0* y = static_cast<const block_q8_0*>(a);
+    float sum = 0.0f;
+    for (int64_t ib = 0; ib < n / QK5_0; ib++) {
+        int isum = -16 * aux[ib].sum;
+        for (int i = 0; i < 32; i++) isum += (nibble(x[ib].qs, i) | bit5(x[ib].qh, i)) * y[ib].qs[i];
+        sum += h2f(x[ib].d) * aux[ib].d * float(isum);
+    }
+    return sum;
+}
+
 float vec_dot_q4_1_q8_1_ref(int64_t n, const void* w, const void* a) {
     const block_q4_1* x = static_cast<const block_q4_1*>(w);
     const block_q8_1* y = static_cast<const block_q8_1*>(a);
@@ -309,6 +343,8 @@ QuantDotTable make_scalar() {
     t.dot[int(Type::Q4_K)] = vec_dot_q4_K_q8_K_ref;
     t.dot[int(Type::Q5_K)] = vec_dot_q5_K_q8_K_ref;
     t.dot[int(Type::Q6_K)] = vec_dot_q6_K_q8_K_ref;
+    t.dot_aux_q4_0 = vec_dot_q4_0_q8_0_aux_ref;
+    t.dot_aux_q5_0 = vec_dot_q5_0_q8_0_aux_ref;
     t.act_q8_0 = quantize_act_q8_0_ref;
     t.act_q8_1 = quantize_act_q8_1_ref;
     t.act_q8_K = quantize_act_q8_K_ref;

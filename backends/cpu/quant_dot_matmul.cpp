@@ -295,9 +295,16 @@ void decode_path(const Ctx& c, int nth) {
     const int64_t tasks = s.b2 * s.b3 * per_batch;
     const size_t ldd = s.d_nb[1] / sizeof(float);
     nth = int(std::max<int64_t>(1, std::min<int64_t>(nth, tasks)));
+    const QuantDotTable& tab = quant_dot_table();
+    const QDotFn dot = tab.dot[int(s.ta)];
+    // Q4_0 / Q5_0: per activation block float scale + code sum, once per activation row (see QActAux).
+    const QDotAuxFn dot_aux = s.ta == Type::Q4_0 ? tab.dot_aux_q4_0 : s.ta == Type::Q5_0 ? tab.dot_aux_q5_0 : nullptr;
+    const int64_t nb = s.K / QK8_0;
+    std::vector<QActAux> aux(dot_aux ? size_t(s.b2 * s.b3 * s.N * nb) : 0);
+    if (dot_aux)
+        for (int64_t r = 0; r < s.b2 * s.b3 * s.N; r++) make_act_aux(c.row(r / s.N, r % s.N), s.K, aux.data() + r * nb);
 #pragma omp parallel for num_threads(nth) schedule(dynamic, 1)
     for (int64_t t = 0; t < tasks; t++) {
-        const QDotFn dot = quant_dot_fn(s.ta);
         const int64_t batch = t / per_batch, m0 = (t % per_batch) * kDecodeRows;
         const int64_t m1 = std::min(s.M, m0 + kDecodeRows);
         const int64_t i2 = batch % s.b2, i3 = batch / s.b2;
@@ -305,7 +312,12 @@ void decode_path(const Ctx& c, int nth) {
         float* dm = c.d_mat(i2, i3);
         for (int64_t m = m0; m < m1; m++) {
             const char* arow = am + size_t(m) * s.a_nb[1];
-            for (int64_t n = 0; n < s.N; n++) dm[n * ldd + m] = dot(s.K, arow, c.row(batch, n));
+            if (dot_aux) {
+                for (int64_t n = 0; n < s.N; n++)
+                    dm[n * ldd + m] = dot_aux(s.K, arow, c.row(batch, n), aux.data() + (batch * s.N + n) * nb);
+            } else {
+                for (int64_t n = 0; n < s.N; n++) dm[n * ldd + m] = dot(s.K, arow, c.row(batch, n));
+            }
         }
     }
 }

@@ -74,24 +74,65 @@ inline __m256i scales2(int s0, int s1) {
 }
 
 // ---- dot products --------------------------------------------------------------------------------
+// Q4_0: the unsigned nibbles times the activations minus 8 times the activations, both as u8 x s8 pair sums
+// (|pair| <= 2 * 15 * 127, no saturation), so no sign juggling is needed.
+inline __m256i dot_q4_0_block(const block_q4_0& x, const block_q8_0& y) {
+    const __m256i a = loadu(y.qs);
+#if QD_VNNI
+    return _mm256_sub_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), nib32(x.qs), a),
+                            _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8(8), a));
+#else
+    const __m256i d16 = _mm256_sub_epi16(_mm256_maddubs_epi16(nib32(x.qs), a), _mm256_maddubs_epi16(_mm256_set1_epi8(8), a));
+    return _mm256_madd_epi16(d16, _mm256_set1_epi16(1));
+#endif
+}
+
 float dot_q4_0(int64_t n, const void* w, const void* a) {
     const block_q4_0* x = static_cast<const block_q4_0*>(w);
     const block_q8_0* y = static_cast<const block_q8_0*>(a);
     const int64_t nb = n / QK4_0;
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-    const __m256i eight = _mm256_set1_epi8(8);
     int64_t ib = 0;
     for (; ib + 1 < nb; ib += 2) {
-        const __m256i p0 = dot_ss(_mm256_sub_epi8(nib32(x[ib].qs), eight), loadu(y[ib].qs));
-        const __m256i p1 = dot_ss(_mm256_sub_epi8(nib32(x[ib + 1].qs), eight), loadu(y[ib + 1].qs));
+        const __m256i p0 = dot_q4_0_block(x[ib], y[ib]);
+        const __m256i p1 = dot_q4_0_block(x[ib + 1], y[ib + 1]);
         acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p0), _mm256_set1_ps(h2f(x[ib].d) * h2f(y[ib].d)), acc0);
         acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p1), _mm256_set1_ps(h2f(x[ib + 1].d) * h2f(y[ib + 1].d)), acc1);
     }
     for (; ib < nb; ib++) {
-        const __m256i p0 = dot_ss(_mm256_sub_epi8(nib32(x[ib].qs), eight), loadu(y[ib].qs));
+        const __m256i p0 = dot_q4_0_block(x[ib], y[ib]);
         acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p0), _mm256_set1_ps(h2f(x[ib].d) * h2f(y[ib].d)), acc0);
     }
     return hsum(_mm256_add_ps(acc0, acc1));
+}
+
+// With the activation aux (float scale, code sum): unsigned codes straight into u8 x s8, the offset taken
+// off in int32 (offset * sum / 8 from each of the 8 lanes), one scale multiply from memory.
+template <bool kFive, class Block>
+float dot_aux(int64_t n, const Block* x, const block_q8_0* y, const QActAux* aux) {
+    const int64_t nb = n / QK4_0;
+    constexpr int kLaneOff = kFive ? 2 : 1;  // (16 or 8) * sum spread over 8 lanes
+    auto block = [&](int64_t ib, __m256 acc) {
+        __m256i q = nib32(x[ib].qs);
+        if constexpr (kFive) q = _mm256_or_si256(q, bit5_32(x[ib].qh));
+        __m256i p = dot_us(q, loadu(y[ib].qs));
+        p = _mm256_sub_epi32(p, _mm256_set1_epi32(kLaneOff * aux[ib].sum));
+        return _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(h2f(x[ib].d) * aux[ib].d), acc);
+    };
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int64_t ib = 0;
+    for (; ib + 1 < nb; ib += 2) {
+        acc0 = block(ib, acc0);
+        acc1 = block(ib + 1, acc1);
+    }
+    if (ib < nb) acc0 = block(ib, acc0);
+    return hsum(_mm256_add_ps(acc0, acc1));
+}
+float dot_aux_q4_0(int64_t n, const void* w, const void* a, const QActAux* aux) {
+    return dot_aux<false>(n, static_cast<const block_q4_0*>(w), static_cast<const block_q8_0*>(a), aux);
+}
+float dot_aux_q5_0(int64_t n, const void* w, const void* a, const QActAux* aux) {
+    return dot_aux<true>(n, static_cast<const block_q5_0*>(w), static_cast<const block_q8_0*>(a), aux);
 }
 
 float dot_q4_1(int64_t n, const void* w, const void* a) {
@@ -138,19 +179,21 @@ float dot_q8_0(int64_t n, const void* w, const void* a) {
     const block_q8_0* x = static_cast<const block_q8_0*>(w);
     const block_q8_0* y = static_cast<const block_q8_0*>(a);
     const int64_t nb = n / QK8_0;
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    auto block = [&](int64_t ib, __m256 acc) {
+        const __m256i p = dot_ss(loadu(x[ib].qs), loadu(y[ib].qs));
+        return _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(h2f(x[ib].d) * h2f(y[ib].d)), acc);
+    };
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(), acc2 = _mm256_setzero_ps(),
+           acc3 = _mm256_setzero_ps();
     int64_t ib = 0;
-    for (; ib + 1 < nb; ib += 2) {
-        const __m256i p0 = dot_ss(loadu(x[ib].qs), loadu(y[ib].qs));
-        const __m256i p1 = dot_ss(loadu(x[ib + 1].qs), loadu(y[ib + 1].qs));
-        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p0), _mm256_set1_ps(h2f(x[ib].d) * h2f(y[ib].d)), acc0);
-        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p1), _mm256_set1_ps(h2f(x[ib + 1].d) * h2f(y[ib + 1].d)), acc1);
+    for (; ib + 3 < nb; ib += 4) {
+        acc0 = block(ib, acc0);
+        acc1 = block(ib + 1, acc1);
+        acc2 = block(ib + 2, acc2);
+        acc3 = block(ib + 3, acc3);
     }
-    for (; ib < nb; ib++) {
-        const __m256i p0 = dot_ss(loadu(x[ib].qs), loadu(y[ib].qs));
-        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p0), _mm256_set1_ps(h2f(x[ib].d) * h2f(y[ib].d)), acc0);
-    }
-    return hsum(_mm256_add_ps(acc0, acc1));
+    for (; ib < nb; ib++) acc0 = block(ib, acc0);
+    return hsum(_mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3)));
 }
 
 float dot_q2_K(int64_t n, const void* w, const void* a) {
@@ -508,6 +551,8 @@ QuantDotTable make_table() {
     t.dot[int(Type::Q4_K)] = dot_q4_K;
     t.dot[int(Type::Q5_K)] = dot_q5_K;
     t.dot[int(Type::Q6_K)] = dot_q6_K;
+    t.dot_aux_q4_0 = dot_aux_q4_0;
+    t.dot_aux_q5_0 = dot_aux_q5_0;
     t.act_q8_0 = act_q8_0;
     t.act_q8_1 = act_q8_1;
     t.act_q8_K = act_q8_K;

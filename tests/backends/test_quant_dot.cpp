@@ -204,6 +204,31 @@ TEST_CASE("quant dot: every SIMD level equals the scalar reference", "[quant_dot
     }
 }
 
+TEST_CASE("quant dot: the Q4_0 / Q5_0 decode dots with activation aux equal the reference", "[quant_dot]") {
+    std::mt19937 rng(99);
+    for (Type t : {Type::Q4_0, Type::Q5_0}) {
+        for (int64_t nblocks : {1, 2, 3, 7, 33}) {
+            const int64_t n = nblocks * 32;
+            for (int mode = 0; mode < 4; mode++) {
+                const auto w = make_weights(t, nblocks, mode == 3 ? 2 : mode, rng);
+                const auto a = make_acts(Type::Q8_0, n, mode, rng);
+                std::vector<QActAux> aux(static_cast<size_t>(nblocks));
+                make_act_aux(a.data(), n, aux.data());
+                const float want = ref_dot(t)(n, w.data(), a.data());
+                const double tol = 1e-6 * magnitude(t, w, Type::Q8_0, a, n) + 1e-30;
+                for (const std::string& level : q_levels()) {
+                    const float got = at_q_level(level, [&] {
+                        const QuantDotTable& tab = quant_dot_table();
+                        return (t == Type::Q4_0 ? tab.dot_aux_q4_0 : tab.dot_aux_q5_0)(n, w.data(), a.data(), aux.data());
+                    });
+                    INFO(type_name(t) << " level " << level << " blocks " << nblocks << " mode " << mode);
+                    CHECK(std::fabs(double(got) - double(want)) <= tol);
+                }
+            }
+        }
+    }
+}
+
 TEST_CASE("quant dot: activation quantizers are bit-identical at every level", "[quant_dot]") {
     std::mt19937 rng(77);
     std::uniform_real_distribution<float> d(-3.0f, 3.0f);
