@@ -6,7 +6,7 @@
 // |x| / sign(y, x) trick of the SIMD kernels is exact); see quantize_act.
 //
 // Two matrix paths:
-//   * decode (few b rows): threads take tasks of 64 consecutive weight rows (dynamically) and dot every
+//   * decode (few b rows): threads take tasks of consecutive weight rows (dynamically) and dot every
 //     row with all b rows (weights are read once, straight from memory; Q4_0 / Q5_0 use QActAux);
 //   * prefill (many b rows): weights are unpacked, a block of rows at a time, into "panels" of 8 rows in
 //     which every element is an unsigned byte code laid out [step][row][4 codes] (a step = 4 consecutive

@@ -284,14 +284,20 @@ struct Ctx {
     }
 };
 
-// Few b rows: tasks of kDecodeRows weight rows (one batch each), handed out dynamically so a thread that
-// loses its core to another process does not hold the others back; each weight row is read once and
-// dotted with all N activation rows.
-constexpr int64_t kDecodeRows = 64;
+// Few b rows: tasks of consecutive weight rows (about kDecodeTaskBytes of weights, a multiple of 16 rows,
+// one batch each), handed out dynamically so a thread that loses its core to another process does not
+// hold the others back; each weight row is read once and dotted with all N activation rows. Long tasks
+// keep each thread on one sequential stream (the hardware and software prefetches stay useful).
+constexpr size_t kDecodeTaskBytes = size_t(256) << 10;
 
 void decode_path(const Ctx& c, int nth) {
     const QMatMul& s = c.s;
-    const int64_t per_batch = (s.M + kDecodeRows - 1) / kDecodeRows;
+    const size_t wrow = quant_row_size(s.ta, s.K);
+    int64_t rows_per_task = std::max<int64_t>(16, int64_t(kDecodeTaskBytes / std::max<size_t>(wrow, 1)) / 16 * 16);
+    // at least 4 tasks per thread when the matrix allows it (balance)
+    while (rows_per_task > 16 && s.b2 * s.b3 * ((s.M + rows_per_task - 1) / rows_per_task) < 4 * nth) rows_per_task /= 2;
+    rows_per_task = std::max<int64_t>(16, rows_per_task / 16 * 16);
+    const int64_t per_batch = (s.M + rows_per_task - 1) / rows_per_task;
     const int64_t tasks = s.b2 * s.b3 * per_batch;
     const size_t ldd = s.d_nb[1] / sizeof(float);
     nth = int(std::max<int64_t>(1, std::min<int64_t>(nth, tasks)));
@@ -305,8 +311,8 @@ void decode_path(const Ctx& c, int nth) {
         for (int64_t r = 0; r < s.b2 * s.b3 * s.N; r++) make_act_aux(c.row(r / s.N, r % s.N), s.K, aux.data() + r * nb);
 #pragma omp parallel for num_threads(nth) schedule(dynamic, 1)
     for (int64_t t = 0; t < tasks; t++) {
-        const int64_t batch = t / per_batch, m0 = (t % per_batch) * kDecodeRows;
-        const int64_t m1 = std::min(s.M, m0 + kDecodeRows);
+        const int64_t batch = t / per_batch, m0 = (t % per_batch) * rows_per_task;
+        const int64_t m1 = std::min(s.M, m0 + rows_per_task);
         const int64_t i2 = batch % s.b2, i3 = batch / s.b2;
         const char* am = c.a_mat(i2, i3);
         float* dm = c.d_mat(i2, i3);
