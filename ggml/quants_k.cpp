@@ -31,36 +31,15 @@
 #include <emmintrin.h>
 #endif
 
+#include "ggml/quant_helpers.h"
 #include "ggml/quants.h"
 
 namespace ggml {
 
 namespace {
 
-constexpr float kHalfMax = 65504.0f;
+using namespace quant_helpers;
 
-uint16_t to_half_sat(float v) {
-    if (v > kHalfMax) v = kHalfMax;
-    if (v < -kHalfMax) v = -kHalfMax;
-    return fp32_to_fp16(v);
-}
-
-// The f16-representable value nearest to v (saturated), as a float. Normal halves are rounded in place
-// (round to nearest even on the 13 dropped mantissa bits); subnormals, huge values and NaN take the
-// exact conversion.
-inline float half_round(float v) {
-    const float a = std::fabs(v);
-    if (a >= 6.103515625e-05f && a < kHalfMax) {
-        uint32_t u;
-        std::memcpy(&u, &v, 4);
-        u += 0x0FFFu + ((u >> 13) & 1u);
-        u &= ~0x1FFFu;
-        float r;
-        std::memcpy(&r, &u, 4);
-        return r;
-    }
-    return fp16_to_fp32(to_half_sat(v));
-}
 
 int clampi(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
@@ -77,36 +56,6 @@ int round_clamp(float v, int lo, int hi) {
 #define ALWAYS_INLINE inline
 #endif
 
-// ---- vector kernels ----
-//
-// The per-group evaluations run on 4-float vectors (GCC/Clang generic vector extension: SSE2 on x86-64,
-// NEON on ARM), without branches or library calls. Codes are kept as floats (exact small integers).
-typedef float f4 __attribute__((vector_size(16)));
-inline f4 ld4(const float* p) {
-    f4 v;
-    std::memcpy(&v, p, sizeof(v));
-    return v;
-}
-inline void st4(float* p, f4 v) { std::memcpy(p, &v, sizeof(v)); }
-inline f4 bc4(float a) { return f4{a, a, a, a}; }
-// vmax4(a, b) = a > b ? a : b and vmin4(a, b) = a < b ? a : b lane by lane (b where a is NaN). The
-// compilers do not turn these vector selects into the min/max instructions by themselves.
-#if defined(__SSE2__)
-inline f4 vmax4(f4 a, f4 b) { return _mm_max_ps(a, b); }
-inline f4 vmin4(f4 a, f4 b) { return _mm_min_ps(a, b); }
-#else
-inline f4 vmax4(f4 a, f4 b) { return a > b ? a : b; }
-inline f4 vmin4(f4 a, f4 b) { return a < b ? a : b; }
-#endif
-// Clamp to [lo, hi]; a NaN becomes lo.
-inline f4 clamp4(f4 v, f4 lo, f4 hi) { return vmin4(vmax4(v, lo), hi); }
-// Nearest integer (ties to even) of values already clamped to a small range (|v| < 2^22): adding and
-// removing 1.5 * 2^23 leaves the rounded value (FP contraction and reassociation are off here).
-inline f4 round4(f4 v) {
-    const f4 magic = bc4(12582912.0f);
-    return (v + magic) - magic;
-}
-inline float hsum4(f4 v) { return (v[0] + v[2]) + (v[1] + v[3]); }
 // The multi-candidate kernels run the candidates in small batches so that their accumulators and
 // constants stay in registers.
 constexpr int kBatch = 2;
