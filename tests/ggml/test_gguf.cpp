@@ -11,23 +11,11 @@
 #include <sstream>
 
 #include "ggml/gguf.h"
+#include "test_util.h"
 
 using namespace ggml;
 
 namespace {
-
-// A fresh directory for this test process's files, removed (with its files) at exit.
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/giraffe_test_gguf_XXXXXX";
-        const char* p = mkdtemp(tmpl);
-        REQUIRE(p != nullptr);
-        path = p;
-    }
-    ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-    std::string file(const std::string& name) const { return path + "/" + name; }
-};
 
 bool exists(const std::string& p) {
     struct stat st;

@@ -11,22 +11,11 @@
 #include <random>
 
 #include "ggml/gguf.h"
+#include "test_util.h"
 
 using namespace ggml;
 
 namespace {
-
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/giraffe_test_gguf_py_XXXXXX";
-        const char* p = mkdtemp(tmpl);
-        REQUIRE(p != nullptr);
-        path = p;
-    }
-    ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-    std::string file(const std::string& name) const { return path + "/" + name; }
-};
 
 const std::string kScript = std::string(GIRAFFE_SOURCE_DIR) + "/tests/ggml/gguf_interop.py";
 

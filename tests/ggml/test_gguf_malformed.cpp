@@ -10,22 +10,11 @@
 #include <random>
 
 #include "ggml/gguf.h"
+#include "test_util.h"
 
 using namespace ggml;
 
 namespace {
-
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/giraffe_test_gguf_bad_XXXXXX";
-        const char* p = mkdtemp(tmpl);
-        REQUIRE(p != nullptr);
-        path = p;
-    }
-    ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-    std::string file(const std::string& name) const { return path + "/" + name; }
-};
 
 // Little-endian byte builder.
 struct Bytes {
@@ -288,7 +277,7 @@ TEST_CASE("gguf malformed: alignment, offsets and data ranges", "[gguf]") {
 TEST_CASE("gguf malformed: files and paths", "[gguf]") {
     TempDir dir;
     CHECK_THROWS_WITH(GgufFile::open(dir.file("missing.gguf")), Catch::Contains("missing.gguf: cannot open"));
-    CHECK_THROWS_WITH(GgufFile::open(dir.path), Catch::Contains("not a regular file"));
+    CHECK_THROWS_WITH(GgufFile::open(dir.path()), Catch::Contains("not a regular file"));
 }
 
 TEST_CASE("gguf malformed: truncation at every header byte and inside the data", "[gguf]") {

@@ -1,4 +1,4 @@
-// Helpers for runtime tests: temporary directories, running the Python references, reading their output.
+// Helpers shared by the tests: temporary directories, running the Python references, reading their output.
 #pragma once
 #include <catch2/catch.hpp>
 
@@ -10,14 +10,18 @@
 
 #include <unistd.h>
 
+// A fresh directory, removed with its files when the object goes.
 class TempDir {
 public:
     TempDir() {
         char tmpl[] = "/tmp/giraffe-test-XXXXXX";
-        path_ = mkdtemp(tmpl);
+        const char* p = mkdtemp(tmpl);
+        REQUIRE(p != nullptr);
+        path_ = p;
     }
     ~TempDir() { std::system(("rm -rf '" + path_ + "'").c_str()); }
     const std::string& path() const { return path_; }
+    std::string file(const std::string& name) const { return path_ + "/" + name; }
 
 private:
     std::string path_;
