@@ -19,6 +19,7 @@
 #include "ggml/gguf.h"
 #include "src/tokenizer.h"
 #include "src/unicode.h"
+#include "test_util.h"
 
 namespace fs = std::filesystem;
 using giraffe::Tokenizer;
@@ -36,20 +37,9 @@ std::string read_file(const std::string& path) {
 }
 
 // A scratch directory for this process, removed at exit.
-struct TempDir {
-    fs::path path;
-    TempDir() : path(fs::temp_directory_path() / ("giraffe_test_tokenizer_" + std::to_string(::getpid()))) {
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
-
 fs::path temp_dir() {
     static const TempDir dir;
-    return dir.path;
+    return dir.path();
 }
 
 std::string json_string(const std::string& s) {
