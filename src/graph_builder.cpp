@@ -29,31 +29,20 @@ Tensor* rope(GraphInputs& in, int il, Tensor* x) {
 
 namespace {
 
-// Copies src [row, n] into cache rows [cell0, cell0 + n) of a [row, cells] cache (splitting at the
-// ring's end); returns the copy nodes, which later reads of the cache must follow.
-void write_rows(GraphInputs& in, Tensor* cache, Tensor* src, const KvCache::Ring& r, std::vector<Tensor*>& deps) {
-    const int n = in.n_tokens;
-    int done = 0;
-    while (done < n) {
+// Copies the micro-batch's keys or values, src [channels, n], into the cache cells of its positions
+// (splitting where the ring wraps) and returns the copy nodes, which later reads of the cache must follow.
+// A row cache is [channels, cells] (a cell per row); a transposed cache is [cells, channels] (a cell per
+// column), so the copy writes columns.
+void write_cells(GraphInputs& in, Tensor* cache, Tensor* src, const KvCache::Ring& r, bool transposed,
+                 std::vector<Tensor*>& deps) {
+    for (int done = 0; done < in.n_tokens;) {
         const int cell = r.cell_of(in.p0 + done);
-        const int len = std::min(n - done, r.size - cell);
-        Tensor* dst = ggml::view_2d(in.ctx, cache, cache->ne[0], len, cache->nb[1], size_t(cell) * cache->nb[1]);
+        const int len = std::min(in.n_tokens - done, r.size - cell);
         Tensor* part = ggml::view_2d(in.ctx, src, src->ne[0], len, src->nb[1], size_t(done) * src->nb[1]);
-        deps.push_back(ggml::cpy(in.ctx, part, dst));
-        done += len;
-    }
-}
-
-// Same for the transposed V cache [cells, channels]: token t becomes column cell(t).
-void write_columns(GraphInputs& in, Tensor* cache, Tensor* src, const KvCache::Ring& r, std::vector<Tensor*>& deps) {
-    const int n = in.n_tokens;
-    int done = 0;
-    while (done < n) {
-        const int cell = r.cell_of(in.p0 + done);
-        const int len = std::min(n - done, r.size - cell);
-        Tensor* dst = ggml::view_2d(in.ctx, cache, len, cache->ne[1], cache->nb[1], size_t(cell) * cache->nb[0]);
-        Tensor* part = ggml::view_2d(in.ctx, src, src->ne[0], len, src->nb[1], size_t(done) * src->nb[1]);
-        deps.push_back(ggml::cpy(in.ctx, ggml::transpose(in.ctx, part), dst));
+        Tensor* dst = transposed
+            ? ggml::view_2d(in.ctx, cache, len, cache->ne[1], cache->nb[1], size_t(cell) * cache->nb[0])
+            : ggml::view_2d(in.ctx, cache, cache->ne[0], len, cache->nb[1], size_t(cell) * cache->nb[1]);
+        deps.push_back(ggml::cpy(in.ctx, transposed ? ggml::transpose(in.ctx, part) : part, dst));
         done += len;
     }
 }
@@ -80,8 +69,8 @@ Tensor* attention(GraphInputs& in, int il, Tensor* q, Tensor* k, Tensor* v, floa
     auto matrix = [&](Tensor* t, int64_t rows) {
         return ggml::reshape(c, t->is_contiguous() ? t : ggml::cont(c, t), {rows, n});
     };
-    write_rows(in, kc, matrix(k, hd_k * n_kv_head), r, k_writes);
-    write_columns(in, vc, matrix(v, hd_v * n_kv_head), r, v_writes);
+    write_cells(in, kc, matrix(k, hd_k * n_kv_head), r, false, k_writes);
+    write_cells(in, vc, matrix(v, hd_v * n_kv_head), r, true, v_writes);
 
     const int64_t n_kv = in.mask[kind]->ne[0];
     // Keys [hd, n_kv, kv heads] and values [n_kv, hd, kv heads] read straight from the cache.
