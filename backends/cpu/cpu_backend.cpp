@@ -2,6 +2,10 @@
 
 #include <omp.h>
 
+#include <array>
+#include <chrono>
+#include <cstdio>
+
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -71,7 +75,29 @@ public:
     }
 
     void compute(const Graph& g) override {
-        for (Tensor* n : g.nodes) run(n);
+        if (!profile_) {
+            for (Tensor* n : g.nodes) run(n);
+            return;
+        }
+        for (Tensor* n : g.nodes) {
+            const auto t0 = std::chrono::steady_clock::now();
+            run(n);
+            OpTime& ot = op_time_[size_t(n->op)];
+            ot.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            ot.calls++;
+        }
+    }
+
+    // GIRAFFE_PROFILE=1: time per op kind, printed when the backend goes away.
+    ~CpuBackend() override {
+        if (!profile_) return;
+        double total = 0;
+        for (const OpTime& t : op_time_) total += t.seconds;
+        std::fprintf(stderr, "cpu profile: %.3f s in ops\n", total);
+        for (size_t i = 0; i < op_time_.size(); i++)
+            if (op_time_[i].calls)
+                std::fprintf(stderr, "  %-10s %8.3f s %5.1f%% %9ld calls\n", op_name(Op(i)), op_time_[i].seconds,
+                             100.0 * op_time_[i].seconds / total, op_time_[i].calls);
     }
 
     void run(Tensor* n) {
@@ -101,7 +127,13 @@ public:
     }
 
 private:
+    struct OpTime {
+        double seconds = 0;
+        long calls = 0;
+    };
     cpu::OpContext ctx_;
+    const bool profile_ = std::getenv("GIRAFFE_PROFILE") != nullptr;
+    std::array<OpTime, size_t(Op::Count)> op_time_{};
 };
 
 }  // namespace
