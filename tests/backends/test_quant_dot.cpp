@@ -14,6 +14,7 @@
 #include "backends/cpu/features.h"
 #include "backends/cpu/ops/ops.h"
 #include "backends/cpu/quant_dot.h"
+#include "backends/simd_levels.h"
 #include "ggml/quants.h"
 #include "ggml/tensor.h"
 #include "ggml/type.h"
@@ -22,24 +23,6 @@ using namespace ggml;
 using namespace ggml::cpu;
 
 namespace {
-
-std::vector<std::string> q_levels() {
-    std::vector<std::string> v = {"scalar"};
-    const Features& f = features();
-    if (f.avx2) v.push_back("avx2");
-    if (f.avx512) v.push_back("avx512");
-    if (f.neon) v.push_back("neon");
-    return v;
-}
-
-template <class F>
-auto at_q_level(const std::string& level, F&& f) {
-    force_simd_level(level.c_str());
-    struct Restore {
-        ~Restore() { force_simd_level(""); }
-    } restore;
-    return f();
-}
 
 const Type kWeightTypes[] = {Type::Q4_0, Type::Q4_1, Type::Q5_0, Type::Q5_1, Type::Q8_0,
                              Type::Q2_K, Type::Q3_K, Type::Q4_K, Type::Q5_K, Type::Q6_K};
@@ -192,8 +175,8 @@ TEST_CASE("quant dot: every SIMD level equals the scalar reference", "[quant_dot
                     const auto a = make_acts(at, n, amode, rng);
                     const float want = ref_dot(t)(n, w.data(), a.data());
                     const double tol = 1e-6 * magnitude(t, w, at, a, n) + 1e-30;
-                    for (const std::string& level : q_levels()) {
-                        const float got = at_q_level(level, [&] { return quant_dot_fn(t)(n, w.data(), a.data()); });
+                    for (const std::string& level : all_levels()) {
+                        const float got = at_level(level, [&] { return quant_dot_fn(t)(n, w.data(), a.data()); });
                         INFO(type_name(t) << " level " << level << " blocks " << nblocks << " wmode " << wmode
                                           << " amode " << amode << " want " << want << " got " << got);
                         CHECK(std::fabs(double(got) - double(want)) <= tol);
@@ -216,8 +199,8 @@ TEST_CASE("quant dot: the Q4_0 / Q5_0 decode dots with activation aux equal the 
                 make_act_aux(a.data(), n, aux.data());
                 const float want = ref_dot(t)(n, w.data(), a.data());
                 const double tol = 1e-6 * magnitude(t, w, Type::Q8_0, a, n) + 1e-30;
-                for (const std::string& level : q_levels()) {
-                    const float got = at_q_level(level, [&] {
+                for (const std::string& level : all_levels()) {
+                    const float got = at_level(level, [&] {
                         const QuantDotTable& tab = quant_dot_table();
                         return (t == Type::Q4_0 ? tab.dot_aux_q4_0 : tab.dot_aux_q5_0)(n, w.data(), a.data(), aux.data());
                     });
@@ -242,8 +225,8 @@ TEST_CASE("quant dot: activation quantizers are bit-identical at every level", "
         const size_t bytes = quant_row_size(at, n);
         std::vector<uint8_t> want(bytes), got(bytes);
         ref_quantize_act(at, x.data(), want.data(), n);
-        for (const std::string& level : q_levels()) {
-            at_q_level(level, [&] {
+        for (const std::string& level : all_levels()) {
+            at_level(level, [&] {
                 quantize_act(at, x.data(), got.data(), n);
                 return 0;
             });
@@ -373,9 +356,9 @@ TEST_CASE("quant mul_mat: against f32 over dequantized weights and against the s
         cases.push_back({t, K3, 24, 13, 1, 1, 2, true});     // strided b, prefill, dim 3
     }
     for (const QCase& c : cases) {
-        for (const std::string& level : q_levels()) {
+        for (const std::string& level : all_levels()) {
             for (int threads : {1, 2}) {
-                const QResult r = at_q_level(level, [&] { return run_q(c, threads); });
+                const QResult r = at_level(level, [&] { return run_q(c, threads); });
                 INFO(type_name(c.type) << " K=" << c.K << " M=" << c.M << " N=" << c.N << " a2=" << c.a2 << " b2=" << c.b2
                                        << " b3=" << c.b3 << " strided=" << c.strided_b << " level " << level
                                        << " threads " << threads << ": rel_norm " << r.rel_norm_f32 << " bound "
@@ -391,8 +374,8 @@ TEST_CASE("quant mul_mat: against f32 over dequantized weights and against the s
 TEST_CASE("quant mul_mat: many k blocks and row blocks (prefill tiling)", "[quant_dot][mul_mat]") {
     for (Type t : {Type::Q4_0, Type::Q8_0, Type::Q4_K, Type::Q6_K}) {
         const QCase c{t, 1280 + (type_traits(t).block_size == QK_K ? 256 : 0), 200, 140};
-        for (const std::string& level : q_levels()) {
-            const QResult r = at_q_level(level, [&] { return run_q(c, 2); });
+        for (const std::string& level : all_levels()) {
+            const QResult r = at_level(level, [&] { return run_q(c, 2); });
             INFO(type_name(t) << " level " << level << ": rel_norm " << r.rel_norm_f32 << " ref " << r.worst_ref);
             CHECK(r.rel_norm_f32 <= 1e-2);
             CHECK(r.worst_bound <= 1.0);

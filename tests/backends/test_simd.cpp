@@ -13,6 +13,7 @@
 #include "backends/cpu/features.h"
 #include "backends/cpu/ops/ops.h"
 #include "backends/cpu/vec.h"
+#include "backends/simd_levels.h"
 #include "ggml/tensor.h"
 #include "ggml/type.h"
 
@@ -20,31 +21,6 @@ using namespace ggml;
 using namespace ggml::cpu;
 
 namespace {
-
-std::vector<std::string> simd_levels() {
-    std::vector<std::string> v;
-    const Features& f = features();
-    if (f.avx2) v.push_back("avx2");
-    if (f.avx512) v.push_back("avx512");
-    if (f.neon) v.push_back("neon");
-    return v;
-}
-
-std::vector<std::string> all_levels() {
-    std::vector<std::string> v = {"scalar"};
-    for (auto& l : simd_levels()) v.push_back(l);
-    return v;
-}
-
-// Runs f at `level`, then restores the best level.
-template <class F>
-auto at_level(const std::string& level, F&& f) {
-    force_simd_level(level.c_str());
-    struct Restore {
-        ~Restore() { force_simd_level(""); }
-    } restore;
-    return f();
-}
 
 const int64_t kLengths[] = {0, 1, 7, 31, 33, 1003};
 
