@@ -1,10 +1,13 @@
 #include "model.h"
 
+#include <omp.h>
+
 #include <map>
 #include <stdexcept>
 
 #include "arch.h"
 #include "backends/cpu/cpu_backend.h"
+#include "backends/cpu/repack.h"
 
 namespace giraffe {
 
@@ -33,7 +36,38 @@ std::unique_ptr<Model> Model::load(const std::string& path, const Options& opts)
     }
     m->w_.layers.resize(size_t(m->hp_.n_layer));
     m->arch_->load_weights(*m);
+    if (opts.repack) m->repack_weights(opts.n_threads);
     return m;
+}
+
+void Model::repack_weights(int n_threads) {
+    // Only weights that mul_mat alone reads: not the token embedding (get_rows), even when tied to the output.
+    std::vector<ggml::Tensor*> todo;
+    auto consider = [&](ggml::Tensor* t) {
+        if (t && t != w_.tok_embd && t->n_dims() == 2 && ggml::cpu::repack_supported(t->type, t->ne[0], t->ne[1]))
+            todo.push_back(t);
+    };
+    consider(w_.output);
+    for (const LayerWeights& l : w_.layers)
+        for (ggml::Tensor* t : {l.wq, l.wk, l.wv, l.wo, l.ffn_gate, l.ffn_up, l.ffn_down}) consider(t);
+    if (todo.empty()) return;
+    const size_t align = cpu_->alignment();
+    auto bytes_of = [&](const ggml::Tensor* t) {
+        return (ggml::cpu::repacked_row_bytes(t->type, t->ne[0]) * size_t(t->ne[1]) + align - 1) / align * align;
+    };
+    size_t total = 0;
+    for (const ggml::Tensor* t : todo) total += bytes_of(t);
+    repacked_ = cpu_->alloc_buffer(total);
+    size_t offset = 0;
+    for (ggml::Tensor* t : todo) {
+        const void* plain = t->data;
+        const size_t row = ggml::cpu::repacked_row_bytes(t->type, t->ne[0]);
+        t->nb[1] = row, t->nb[2] = t->nb[3] = row * size_t(t->ne[1]);
+        ggml::place_tensor(t, repacked_.get(), offset);
+        ggml::cpu::repack_rows(t->type, plain, t->data, t->ne[0], t->ne[1], n_threads > 0 ? n_threads : omp_get_max_threads());
+        t->repacked = true;
+        offset += bytes_of(t);
+    }
 }
 
 ggml::Tensor* Model::optional(const std::string& name, std::initializer_list<int64_t> ne) {

@@ -38,6 +38,10 @@ public:
     struct Options {
         int n_threads = 0;        // 0: all cores
         bool vocab_only = false;  // tokenizer only (works on GGUF files without tensors)
+        // Interleave the matrix weights that mul_mat alone reads into the CPU decode layout
+        // (backends/cpu/repack.h) where this CPU has the kernel: faster decode, the same results up to
+        // float summation order, a copy of those weights in memory instead of the file mapping.
+        bool repack = true;
     };
     // Opens and validates the file; every problem is one line naming it (missing key, wrong shape, ...).
     static std::unique_ptr<Model> load(const std::string& path, const Options& opts);
@@ -61,6 +65,7 @@ public:
 
 private:
     Model() = default;
+    void repack_weights(int n_threads);
     std::unique_ptr<ggml::GgufFile> file_;
     HParams hp_;
     std::optional<Tokenizer> tok_;
@@ -69,6 +74,7 @@ private:
     std::unique_ptr<ggml::Backend> cpu_;
     ggml::Context tensors_;
     std::unique_ptr<ggml::Buffer> mapping_;
+    std::unique_ptr<ggml::Buffer> repacked_;  // interleaved copies of weights (Options::repack)
     std::unordered_map<std::string, ggml::Tensor*> by_name_;
 };
 

@@ -1,8 +1,13 @@
 // Measured memory-read bandwidth: the yardstick for bandwidth-bound kernels (decode reads every weight
 // once per token).
 #pragma once
+#include <cstddef>
 
 namespace ggml::cpu {
+
+// Seconds for one pass reading bytes at p (64-byte aligned, a multiple of 64 bytes) with n_threads
+// threads, each reading one contiguous share: the plain read that bandwidth-bound kernels are held to.
+double read_pass_seconds(const void* p, size_t bytes, int n_threads);
 
 // GB/s reading a buffer much larger than the caches with n_threads threads (best of a few passes).
 double read_bandwidth_gbs(int n_threads, double buffer_gib = 1.0);

@@ -60,6 +60,8 @@ public:
 
     bool supports(const Tensor* n) const override {
         const Tensor* a = n->src[0];
+        for (int i = 0; i < kMaxSrc; i++)
+            if (n->src[i] && n->src[i]->repacked && !(n->op == Op::MulMat && i == 0)) return false;
         switch (n->op) {
         case Op::None: case Op::View: case Op::Reshape: case Op::Permute: case Op::Transpose:
             return true;

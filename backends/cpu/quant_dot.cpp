@@ -4,10 +4,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "backends/cpu/features.h"
 #include "backends/cpu/gemm.h"
 #include "backends/cpu/quant_dot.h"
+#include "backends/cpu/repack.h"
 #include "ggml/quants.h"
 
 namespace ggml::cpu {
@@ -353,6 +355,13 @@ QuantDotTable make_scalar() {
 }
 
 }  // namespace
+
+void vec_dot_r8_ref(Type w, int64_t n, const void* group, const void* a, float* out) {
+    const size_t row = row_size(w, n);
+    std::vector<uint8_t> rows(row * kRepackRows);
+    unrepack_group(w, group, rows.data(), n);
+    for (int r = 0; r < kRepackRows; r++) out[r] = quant_dot_table_scalar().dot[int(w)](n, rows.data() + row * size_t(r), a);
+}
 
 const QuantDotTable& quant_dot_table_scalar() {
     static const QuantDotTable t = make_scalar();

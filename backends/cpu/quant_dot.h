@@ -71,8 +71,13 @@ struct QActAux {
 void make_act_aux(const void* a_q8_0, int64_t n, QActAux* aux);
 using QDotAuxFn = float (*)(int64_t n, const void* w, const void* a, const QActAux* aux);
 
+// Decode on interleaved weights (repack.h): the dots of the 8 rows of one group with one activation row
+// (Q8_0 plus its aux for Q4_0; Q8_K for Q4_K, aux unused), into out[0..8).
+using QDotR8Fn = void (*)(int64_t n, const void* group, const void* a, const QActAux* aux, float* out);
+
 struct QuantDotTable {
     QDotFn dot[32] = {};  // indexed by the weight type id
+    QDotR8Fn dot_r8[32] = {};  // indexed by the (plain) weight type id; empty in the scalar table
     QDotAuxFn dot_aux_q4_0 = nullptr, dot_aux_q5_0 = nullptr;  // same results as dot[], faster (decode)
     QActFn act_q8_0 = nullptr, act_q8_1 = nullptr, act_q8_K = nullptr;
     QGemmFn gemm = nullptr;
@@ -104,6 +109,8 @@ float vec_dot_q5_K_q8_K_ref(int64_t n, const void* w, const void* a);
 float vec_dot_q6_K_q8_K_ref(int64_t n, const void* w, const void* a);
 float vec_dot_q4_0_q8_0_aux_ref(int64_t n, const void* w, const void* a, const QActAux* aux);
 float vec_dot_q5_0_q8_0_aux_ref(int64_t n, const void* w, const void* a, const QActAux* aux);
+// The interleaved dots by the plain reference: unrepack the group, then vec_dot_*_ref per row.
+void vec_dot_r8_ref(Type w, int64_t n, const void* group, const void* a, float* out);
 void quantize_act_q8_0_ref(const float* x, void* y, int64_t n);
 void quantize_act_q8_1_ref(const float* x, void* y, int64_t n);
 void quantize_act_q8_K_ref(const float* x, void* y, int64_t n);
@@ -118,6 +125,7 @@ struct QMatMul {
     const char* b;
     char* d;
     size_t a_nb[4], b_nb[4], d_nb[4];
+    bool a_repacked = false;  // a is interleaved (repack.h), nb[1] = repacked_row_bytes
 };
 void mul_mat_quant(const QMatMul& s, int n_threads);
 // The N at and above which mul_mat_quant uses the packed (prefill) path.

@@ -12,6 +12,7 @@
 
 #include "backends/cpu/gemm.h"
 #include "backends/cpu/quant_dot.h"
+#include "backends/cpu/repack.h"
 #include "ggml/quants.h"
 
 namespace ggml::cpu {
@@ -292,7 +293,7 @@ constexpr size_t kDecodeTaskBytes = size_t(256) << 10;
 
 void decode_path(const Ctx& c, int nth) {
     const QMatMul& s = c.s;
-    const size_t wrow = quant_row_size(s.ta, s.K);
+    const size_t wrow = s.a_nb[1];
     int64_t rows_per_task = std::max<int64_t>(16, int64_t(kDecodeTaskBytes / std::max<size_t>(wrow, 1)) / 16 * 16);
     // at least 4 tasks per thread when the matrix allows it (balance)
     while (rows_per_task > 16 && s.b2 * s.b3 * ((s.M + rows_per_task - 1) / rows_per_task) < 4 * nth) rows_per_task /= 2;
@@ -305,6 +306,7 @@ void decode_path(const Ctx& c, int nth) {
     const QDotFn dot = tab.dot[int(s.ta)];
     // Q4_0 / Q5_0: per activation block float scale + code sum, once per activation row (see QActAux).
     const QDotAuxFn dot_aux = s.ta == Type::Q4_0 ? tab.dot_aux_q4_0 : s.ta == Type::Q5_0 ? tab.dot_aux_q5_0 : nullptr;
+    const QDotR8Fn dot_r8 = s.a_repacked ? tab.dot_r8[int(s.ta)] : nullptr;  // null: the reference
     const int64_t nb = s.K / QK8_0;
     std::vector<QActAux> aux(dot_aux ? size_t(s.b2 * s.b3 * s.N * nb) : 0);
     if (dot_aux)
@@ -316,6 +318,18 @@ void decode_path(const Ctx& c, int nth) {
         const int64_t i2 = batch % s.b2, i3 = batch / s.b2;
         const char* am = c.a_mat(i2, i3);
         float* dm = c.d_mat(i2, i3);
+        if (s.a_repacked) {  // m0 and m1 are multiples of 8: whole groups
+            for (int64_t m = m0; m < m1; m += kRepackRows) {
+                const char* group = am + size_t(m) * s.a_nb[1];
+                for (int64_t n = 0; n < s.N; n++) {
+                    float out[kRepackRows];
+                    if (dot_r8) dot_r8(s.K, group, c.row(batch, n), dot_aux ? aux.data() + (batch * s.N + n) * nb : nullptr, out);
+                    else vec_dot_r8_ref(s.ta, s.K, group, c.row(batch, n), out);
+                    std::memcpy(dm + n * ldd + m, out, sizeof out);
+                }
+            }
+            continue;
+        }
         for (int64_t m = m0; m < m1; m++) {
             const char* arow = am + size_t(m) * s.a_nb[1];
             if (dot_aux) {
@@ -369,13 +383,23 @@ void prefill_path(const Ctx& c, int nth) {
         thread_local Bytes wbuf;
         uint8_t* wpack = wbuf.get(size_t(npan_m * kKC) * cb);
         const char* am = c.a_mat(i2, i3);
+        size_t lda = s.a_nb[1];
+        int64_t mbase = 0;  // row of am
+        if (s.a_repacked) {  // the task's rows back in the plain layout (m0, m1 multiples of 8)
+            thread_local Bytes plain;
+            lda = quant_row_size(s.ta, s.K);
+            uint8_t* rows = plain.get(size_t(m1 - m0) * lda);
+            for (int64_t m = m0; m < m1; m += kRepackRows)
+                unrepack_group(s.ta, am + size_t(m) * s.a_nb[1], rows + size_t(m - m0) * lda, s.K);
+            am = reinterpret_cast<const char*>(rows), mbase = m0;
+        }
         float* dm = c.d_mat(i2, i3);
         const uint8_t* ap = apack + size_t(batch * npan_n) * apanel_bytes;
         for (int64_t c0 = 0; c0 < nchunks; c0 += kKC) {
             const int64_t kc = std::min(kKC, nchunks - c0);
             for (int64_t p = 0; p < npan_m; p++) {
                 const int64_t m = m0 + p * kQPanelRows;
-                unpack_panel(s.ta, kind, am + size_t(m) * s.a_nb[1], s.a_nb[1],
+                unpack_panel(s.ta, kind, am + size_t(m - mbase) * lda, lda,
                              int(std::min<int64_t>(kQPanelRows, m1 - m)), c0, kc, wpack + size_t(p * kc) * cb);
             }
             for (int64_t qb = q0; qb < q1; qb += kNC / kQActRows) {

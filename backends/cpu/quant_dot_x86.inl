@@ -550,6 +550,98 @@ void gemm(QKind kind, int64_t nchunks, const uint8_t* w0, const uint8_t* w1, con
     }
 }
 
+// ---- interleaved decode (repack.h): 8 rows per group, lane r of every vector belongs to row r ----------
+inline __m256i bcast4(const int8_t* p) {
+    int32_t v;
+    std::memcpy(&v, p, 4);
+    return _mm256_set1_epi32(v);
+}
+// The 8 rows' unsigned-code dots over one 32-element block of 128 interleaved code bytes g against the
+// activation codes a (32): int32 per row; _scaled multiplies row r's dot by lane r of sc (int16 pairs
+// holding the row's scale twice).
+#if QD_VNNI
+inline __m256i dot_r8_block(const uint8_t* g, const int8_t* a) {
+    const __m256i m4 = _mm256_set1_epi8(15);
+    __m256i s = _mm256_setzero_si256();
+    for (int j = 0; j < 4; j++) {
+        const __m256i v = loadu(g + 32 * j);
+        s = _mm256_dpbusd_epi32(s, _mm256_and_si256(v, m4), bcast4(a + 8 * j));
+        s = _mm256_dpbusd_epi32(s, _mm256_and_si256(_mm256_srli_epi16(v, 4), m4), bcast4(a + 8 * j + 4));
+    }
+    return s;
+}
+inline __m256i dot_r8_block_scaled(const uint8_t* g, const int8_t* a, __m256i sc) {
+    return _mm256_mullo_epi32(dot_r8_block(g, a), _mm256_srli_epi32(sc, 16));
+}
+#else
+// int16 pair sums per row: the 8 maddubs results stay below 8 * 2 * 15 * 127 < 2^15.
+inline __m256i dot_r8_pairs(const uint8_t* g, const int8_t* a) {
+    const __m256i m4 = _mm256_set1_epi8(15);
+    __m256i s = _mm256_setzero_si256();
+    for (int j = 0; j < 4; j++) {
+        const __m256i v = loadu(g + 32 * j);
+        s = _mm256_add_epi16(s, _mm256_maddubs_epi16(_mm256_and_si256(v, m4), bcast4(a + 8 * j)));
+        s = _mm256_add_epi16(s, _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(v, 4), m4), bcast4(a + 8 * j + 4)));
+    }
+    return s;
+}
+inline __m256i dot_r8_block(const uint8_t* g, const int8_t* a) {
+    return _mm256_madd_epi16(dot_r8_pairs(g, a), _mm256_set1_epi16(1));
+}
+inline __m256i dot_r8_block_scaled(const uint8_t* g, const int8_t* a, __m256i sc) {
+    return _mm256_madd_epi16(dot_r8_pairs(g, a), sc);
+}
+#endif
+
+void dot_r8_q4_0(int64_t n, const void* w, const void* a, const QActAux* aux, float* out) {
+    const uint8_t* g = static_cast<const uint8_t*>(w);
+    const block_q8_0* y = static_cast<const block_q8_0*>(a);
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t ib = 0; ib < n / QK8_0; ib++, g += 144) {
+        prefetch_ahead(g, 3);
+        // codes minus 8: the offset times the activation block's code sum, per row
+        const __m256i p = _mm256_sub_epi32(dot_r8_block(g + 16, y[ib].qs), _mm256_set1_epi32(8 * aux[ib].sum));
+        const __m256 d = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(g))),
+                                       _mm256_set1_ps(aux[ib].d));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), d, acc);
+    }
+    _mm256_storeu_ps(out, acc);
+}
+
+void dot_r8_q4_K(int64_t n, const void* w, const void* a, const QActAux*, float* out) {
+    const uint8_t* g = static_cast<const uint8_t*>(w);
+    const block_q8_K* y = static_cast<const block_q8_K*>(a);
+    // the 8 byte scales of one sub-block -> lane r = (scale r, scale r) as int16
+    const __m256i spread = _mm256_setr_epi8(0, -1, 0, -1, 1, -1, 1, -1, 2, -1, 2, -1, 3, -1, 3, -1,
+                                            4, -1, 4, -1, 5, -1, 5, -1, 6, -1, 6, -1, 7, -1, 7, -1);
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t ib = 0; ib < n / QK_K; ib++, g += 1184) {
+        const uint8_t* gsc = g + 32;
+        const uint8_t* gmn = gsc + 64;
+        const uint8_t* gq = gmn + 64;
+        __m256i isum = _mm256_setzero_si256(), imin = _mm256_setzero_si256();
+        for (int s = 0; s < 8; s++) {
+            prefetch_ahead(gq + 128 * s, 2);
+            int64_t sc8;
+            std::memcpy(&sc8, gsc + 8 * s, 8);
+            const __m256i sc = _mm256_shuffle_epi8(_mm256_set1_epi64x(sc8), spread);
+            isum = _mm256_add_epi32(isum, dot_r8_block_scaled(gq + 128 * s, y[ib].qs + 32 * s, sc));
+        }
+        for (int p = 0; p < 4; p++) {  // mins of sub-blocks 2p, 2p+1 times their activation sums
+            const int16_t* bs = y[ib].bsums + 4 * p;
+            const int32_t pair = int32_t(uint16_t(int16_t(bs[0] + bs[1]))) | (int32_t(bs[2] + bs[3]) << 16);
+            const __m256i mn = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(gmn + 16 * p)));
+            imin = _mm256_add_epi32(imin, _mm256_madd_epi16(mn, _mm256_set1_epi32(pair)));
+        }
+        const __m256 da = _mm256_set1_ps(y[ib].d);
+        const __m256 d = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(g))), da);
+        const __m256 dm = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(g + 16))), da);
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), d, acc);
+        acc = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(imin), dm, acc);
+    }
+    _mm256_storeu_ps(out, acc);
+}
+
 QuantDotTable make_table() {
     QuantDotTable t;
     t.dot[int(Type::Q4_0)] = dot_q4_0;
@@ -562,6 +654,8 @@ QuantDotTable make_table() {
     t.dot[int(Type::Q4_K)] = dot_q4_K;
     t.dot[int(Type::Q5_K)] = dot_q5_K;
     t.dot[int(Type::Q6_K)] = dot_q6_K;
+    t.dot_r8[int(Type::Q4_0)] = dot_r8_q4_0;
+    t.dot_r8[int(Type::Q4_K)] = dot_r8_q4_K;
     t.dot_aux_q4_0 = dot_aux_q4_0;
     t.dot_aux_q5_0 = dot_aux_q5_0;
     t.act_q8_0 = act_q8_0;

@@ -1,7 +1,8 @@
 // bench-ops: op micro-benchmarks for the CPU backend. mul_mat GFLOPS for F32 / F16 / BF16 weights at LLM
 // shapes (prefill and decode), OpenBLAS sgemm on the same problem for scale, memory-read bandwidth, and
-// quantized weights: matrix x vector as weight GB/s (% of the read bandwidth; the weights rotate through
-// copies larger than the last-level cache, so every call streams them from memory) and matrix x matrix
+// quantized weights: matrix x vector as weight GB/s (% of a plain read of the same memory, interleaved
+// with the calls; the weights rotate through copies larger than the last-level cache, so every call
+// streams them from memory) and matrix x matrix
 // (N = 512) as int8 GOPS (2 M N K / s).
 //   bench-ops [-t threads] [-r reps] [--json] [--quant-only] [--no-quant-prefill]
 #include <omp.h>
@@ -17,7 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "backends/cpu/bandwidth.h"
 #include "backends/cpu/features.h"
+#include "backends/cpu/repack.h"
 #include "backends/cpu/ops/ops.h"
 #include "ggml/quants.h"
 #include "ggml/tensor.h"
@@ -86,7 +89,7 @@ void report(const Options& o, const std::string& name, const std::string& type, 
         if (bytes > 0) std::printf(",\"weight_gbs_mean\":%.2f,\"weight_gbs_best\":%.2f", bytes / s.mean_s * 1e-9, bytes / s.best_s * 1e-9);
         std::printf("%s}\n", extra_json);
     } else {
-        std::printf("%-10s %-5s M=%-5lld N=%-4lld K=%-5lld  mean %8.3f ms  best %8.3f ms  %7.1f GFLOPS (best %7.1f)",
+        std::printf("%-10s %-7s M=%-5lld N=%-4lld K=%-5lld  mean %8.3f ms  best %8.3f ms  %7.1f GFLOPS (best %7.1f)",
                     name.c_str(), type.c_str(), (long long)M, (long long)N, (long long)K, s.mean_s * 1e3,
                     s.best_s * 1e3, gf_mean, gf_best);
         if (bytes > 0) std::printf("  weights %6.1f GB/s (best %6.1f)", bytes / s.mean_s * 1e-9, bytes / s.best_s * 1e-9);
@@ -121,6 +124,17 @@ struct MatMul {
         d->src[0] = a, d->src[1] = b;
     }
     void run(int threads) { ggml::cpu::op_mul_mat(d, {threads}); }
+    // Interleaves the weights into the CPU decode layout (backends/cpu/repack.h), as model loading does.
+    void repack() {
+        const int64_t K = a->ne[0], M = a->ne[1];
+        AlignedBuf* packed = new AlignedBuf(ggml::cpu::repacked_row_bytes(a->type, K) * size_t(M));
+        ggml::cpu::repack_rows(a->type, a->data, packed->p, K, M, 1);
+        std::swap(abuf.p, packed->p);
+        delete packed;
+        a->data = abuf.p, a->repacked = true;
+        a->nb[1] = ggml::cpu::repacked_row_bytes(a->type, K);
+        a->nb[2] = a->nb[3] = a->nb[1] * size_t(M);
+    }
 };
 
 void bench_mul_mat(const Options& o, ggml::Type type, int64_t M, int64_t N, int64_t K, bool with_blas) {
@@ -160,62 +174,62 @@ void bench_mul_mat(const Options& o, ggml::Type type, int64_t M, int64_t N, int6
 }
 
 double bench_bandwidth(const Options& o) {
-    const size_t n = (size_t(1) << 30) / sizeof(float);
-    AlignedBuf buf(n * sizeof(float));
-    float* p = static_cast<float*>(buf.p);
+    const size_t bytes = size_t(1) << 30;
+    AlignedBuf buf(bytes);
+    uint8_t* p = static_cast<uint8_t*>(buf.p);
 #pragma omp parallel for num_threads(o.threads) schedule(static)
-    for (int64_t i = 0; i < int64_t(n); i++) p[i] = 1.0f;  // first touch by the threads that read it
-    volatile double sink = 0;
-    const Stats s = time_it(o.reps, [&] {
-        double total = 0;
-#pragma omp parallel for num_threads(o.threads) schedule(static) reduction(+ : total)
-        for (int64_t t = 0; t < int64_t(n); t += 4096) {
-            float acc[16] = {};
-            const int64_t e = std::min<int64_t>(int64_t(n), t + 4096);
-            for (int64_t i = t; i < e; i += 16)
-                for (int j = 0; j < 16; j++) acc[j] += p[i + j];
-            float sum = 0;
-            for (float v : acc) sum += v;
-            total += sum;
-        }
-        sink = total;
-    });
-    (void)sink;
-    const double gb = double(n * sizeof(float)) * 1e-9;
+    for (int64_t i = 0; i < int64_t(bytes); i += 4096) p[i] = 1;  // first touch by the threads that read it
+    const Stats s = time_it(o.reps, [&] { ggml::cpu::read_pass_seconds(p, bytes, o.threads); });
+    const double gb = double(bytes) * 1e-9;
     if (o.json) {
         std::printf("{\"bench\":\"mem_read\",\"bytes\":%zu,\"threads\":%d,\"gbs_mean\":%.2f,\"gbs_best\":%.2f}\n",
-                    n * sizeof(float), o.threads, gb / s.mean_s, gb / s.best_s);
+                    bytes, o.threads, gb / s.mean_s, gb / s.best_s);
     } else {
-        std::printf("mem_read   1 GiB f32 sum  mean %.1f GB/s  best %.1f GB/s\n", gb / s.mean_s, gb / s.best_s);
+        std::printf("mem_read   1 GiB          mean %.1f GB/s  best %.1f GB/s\n", gb / s.mean_s, gb / s.best_s);
     }
     return gb / s.best_s;
 }
 
 // Quantized weights, matrix x vector: `copies` copies of the weights (together > 2x the last-level cache)
-// are used in turn, so each call reads its weights from memory as a decode step does.
-void bench_quant_decode(const Options& o, ggml::Type type, int64_t M, int64_t K, double read_gbs) {
+// are used in turn, so each call reads its weights from memory as a decode step does. Every call alternates
+// with a plain read (read_pass_seconds) of another copy, so the kernel is held to the read bandwidth of
+// the same memory at the same moment (a shared machine's bandwidth drifts between seconds).
+void bench_quant_decode(const Options& o, ggml::Type type, int64_t M, int64_t K, bool repacked) {
     MatMul mm(type, M, 1, K);
+    if (repacked) mm.repack();
     const size_t wbytes = mm.a->nbytes();
-    const int copies = int(std::max<size_t>(2, (size_t(96) << 20) / wbytes + 1));
+    const int copies = int(std::max<size_t>(3, (size_t(96) << 20) / wbytes + 1));
     std::vector<AlignedBuf*> bufs;
     for (int c = 0; c < copies; c++) {
         bufs.push_back(new AlignedBuf(wbytes));
         std::memcpy(bufs.back()->p, mm.a->data, wbytes);
     }
-    int next = 0;
-    const Stats s = time_it(std::max(o.reps, 20), [&] {
+    // Warm-up, then reps of (kernel on one copy, plain read of the copy half the ring away, which neither
+    // the kernel read lately nor will read soon), each timed on its own.
+    Stats s, read;
+    s.best_s = read.best_s = 1e300;
+    const int reps = std::max(o.reps, 20);
+    for (int r = -1, next = 0; r < reps; r++, next = (next + 1) % copies) {
         mm.a->data = bufs[size_t(next)]->p;
-        next = (next + 1) % copies;
+        const auto t0 = Clock::now();
         mm.run(o.threads);
-    });
+        const double k = std::chrono::duration<double>(Clock::now() - t0).count();
+        const double rd = ggml::cpu::read_pass_seconds(bufs[size_t((next + copies / 2) % copies)]->p, wbytes / 64 * 64, o.threads);
+        if (r < 0) continue;
+        s.mean_s += k / reps, s.best_s = std::min(s.best_s, k);
+        read.mean_s += rd / reps, read.best_s = std::min(read.best_s, rd);
+    }
     for (AlignedBuf* b : bufs) delete b;
+    const double read_mean = double(wbytes / 64 * 64) / read.mean_s * 1e-9;
+    const double read_best = double(wbytes / 64 * 64) / read.best_s * 1e-9;
     const double gbs_mean = double(wbytes) / s.mean_s * 1e-9, gbs_best = double(wbytes) / s.best_s * 1e-9;
     char ej[200], et[200];
-    std::snprintf(ej, sizeof ej, ",\"read_gbs\":%.2f,\"pct_of_read_mean\":%.1f,\"pct_of_read_best\":%.1f", read_gbs,
-                  100.0 * gbs_mean / read_gbs, 100.0 * gbs_best / read_gbs);
-    std::snprintf(et, sizeof et, "  = %.0f%% of read bandwidth (best %.0f%%)", 100.0 * gbs_mean / read_gbs,
-                  100.0 * gbs_best / read_gbs);
-    report(o, "mul_mat_q", ggml::type_name(type), M, 1, K, s, 2.0 * double(M) * double(K), double(wbytes), ej, et);
+    std::snprintf(ej, sizeof ej, ",\"read_gbs_mean\":%.2f,\"read_gbs_best\":%.2f,\"pct_of_read_mean\":%.1f,\"pct_of_read_best\":%.1f",
+                  read_mean, read_best, 100.0 * gbs_mean / read_mean, 100.0 * gbs_best / read_best);
+    std::snprintf(et, sizeof et, "  = %.0f%% of read %.1f GB/s (best %.0f%% of %.1f)", 100.0 * gbs_mean / read_mean,
+                  read_mean, 100.0 * gbs_best / read_best, read_best);
+    report(o, "mul_mat_q", std::string(ggml::type_name(type)) + (repacked ? "/r8" : ""), M, 1, K, s,
+           2.0 * double(M) * double(K), double(wbytes), ej, et);
 }
 
 // Quantized weights, matrix x matrix: int8 GOPS (the GFLOPS columns count the 2 M N K integer ops).
@@ -274,10 +288,13 @@ int main(int argc, char** argv) {
         for (ggml::Type t : {ggml::Type::F32, ggml::Type::F16, ggml::Type::BF16})
             for (const Shape& s : shapes)
                 bench_mul_mat(o, t, s.M, s.N, s.K, t == ggml::Type::F32 && s.M == 2048 && s.N == 512 && s.K == 2048);
-    const double read_gbs = bench_bandwidth(o);
+    bench_bandwidth(o);
     using ggml::Type;
     for (Type t : {Type::Q4_0, Type::Q4_K, Type::Q6_K, Type::Q8_0})
-        for (const Shape& s : {Shape{5632, 1, 2048}, Shape{2048, 1, 5632}}) bench_quant_decode(o, t, s.M, s.K, read_gbs);
+        for (const Shape& s : {Shape{5632, 1, 2048}, Shape{2048, 1, 5632}}) {
+            bench_quant_decode(o, t, s.M, s.K, false);
+            if (ggml::cpu::repack_supported(t, s.K, s.M)) bench_quant_decode(o, t, s.M, s.K, true);
+        }
     for (Type t : {Type::Q4_0, Type::Q4_K, Type::Q8_0, Type::Q5_0, Type::Q6_K})
         for (const Shape& s : {Shape{2048, 512, 2048}, Shape{5632, 512, 2048}, Shape{2048, 512, 5632}})
             if (!o.no_prefill) bench_quant_prefill(o, t, s.M, s.N, s.K);

@@ -94,6 +94,7 @@ Args parse_args(int argc, char** argv, int first) {
         {"--no-bos", [&] { a.no_bos = true; }},
         {"--parse-special", [&] { a.parse_special = true; }},
         {"--tensors", [&] { a.all_tensors = true; }},
+        {"--no-repack", [&] { a.no_repack = true; }},
     };
     for (int i = first; i < argc; i++) {
         const std::string f = argv[i];
@@ -155,6 +156,13 @@ std::string prompt_text(const Args& a, bool required) {
 
 void require_model(const Args& a) {
     if (a.model.empty()) throw std::invalid_argument("no model: give -m MODEL.gguf");
+}
+
+giraffe::Model::Options model_options(const Args& a) {
+    giraffe::Model::Options mo;
+    mo.n_threads = a.n_threads;
+    mo.repack = !a.no_repack;
+    return mo;
 }
 
 }  // namespace cli

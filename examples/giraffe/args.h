@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "model.h"
 #include "sampler.h"
 #include "session.h"
 
@@ -25,6 +26,7 @@ struct Args {
     bool no_bos = false;
     bool parse_special = false;
     bool all_tensors = false;  // info --tensors
+    bool no_repack = false;    // --no-repack: keep the weights in the file's layout
     std::string chat_template;
     std::string system_prompt;
     std::string kv_type = "f16";
@@ -45,5 +47,7 @@ giraffe::SessionParams session_params(const Args& a, const giraffe::HParams& hp)
 // The prompt from -p or -f (a file's contents); throws when neither is given and required.
 std::string prompt_text(const Args& a, bool required);
 void require_model(const Args& a);
+// Model loading options from the flags (-t, --no-repack).
+giraffe::Model::Options model_options(const Args& a);
 
 }  // namespace cli

@@ -41,9 +41,7 @@ int cmd_bench(const Args& a) {
     const int n_prompt = a.prompt.empty() ? 512 : std::stoi(a.prompt);
     const int n_gen = a.n_predict;
     if (n_prompt < 0 || n_gen < 0 || a.depth < 0 || a.reps < 1) throw std::invalid_argument("bench sizes must be positive");
-    giraffe::Model::Options mo;
-    mo.n_threads = a.n_threads;
-    auto model = giraffe::Model::load(a.model, mo);
+    auto model = giraffe::Model::load(a.model, model_options(a));
     const giraffe::HParams& hp = model->hparams();
     Args sa = a;
     sa.n_ctx = std::max(a.n_ctx, a.depth + std::max(n_prompt, n_gen) + 1);

@@ -15,9 +15,7 @@ int cmd_perplexity(const Args& a) {
     require_model(a);
     if (a.file.empty()) throw std::invalid_argument("perplexity needs a text file: -f FILE");
     const std::string text = prompt_text(a, true);
-    giraffe::Model::Options mo;
-    mo.n_threads = a.n_threads;
-    auto model = giraffe::Model::load(a.model, mo);
+    auto model = giraffe::Model::load(a.model, model_options(a));
     const giraffe::Tokenizer& tok = model->tokenizer();
     const int n_ctx = a.n_ctx > 0 ? a.n_ctx : 512;
     if (n_ctx < 8) throw std::invalid_argument("-c must be at least 8 for perplexity");

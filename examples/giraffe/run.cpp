@@ -27,9 +27,7 @@ Loaded load(const Args& a) {
     require_model(a);
     Loaded l;
     const double t0 = now_ms();
-    giraffe::Model::Options mo;
-    mo.n_threads = a.n_threads;
-    l.model = giraffe::Model::load(a.model, mo);
+    l.model = giraffe::Model::load(a.model, model_options(a));
     l.session = std::make_unique<giraffe::Session>(*l.model, session_params(a, l.model->hparams()));
     if (!l.session->rope_note().empty()) std::fprintf(stderr, "note: %s\n", l.session->rope_note().c_str());
     l.load_ms = now_ms() - t0;

@@ -14,6 +14,7 @@
 #include "backends/cpu/features.h"
 #include "backends/cpu/ops/ops.h"
 #include "backends/cpu/quant_dot.h"
+#include "backends/cpu/repack.h"
 #include "backends/simd_levels.h"
 #include "ggml/quants.h"
 #include "ggml/tensor.h"
@@ -380,6 +381,103 @@ TEST_CASE("quant mul_mat: many k blocks and row blocks (prefill tiling)", "[quan
             CHECK(r.rel_norm_f32 <= 1e-2);
             CHECK(r.worst_bound <= 1.0);
             CHECK(r.worst_ref <= 1e-5);
+        }
+    }
+}
+
+// ---- interleaved (repacked) weights ---------------------------------------------------------------
+
+TEST_CASE("repack: interleaved groups give back the plain rows byte for byte", "[quant_dot][repack]") {
+    std::mt19937 rng(7);
+    for (Type t : {Type::Q4_0, Type::Q4_K}) {
+        const int64_t bs = type_traits(t).block_size, nb = 5, M = 24, K = nb * bs;
+        for (int mode = 0; mode < 5; mode++) {
+            const auto w = make_weights(t, nb * M, mode, rng);
+            std::vector<uint8_t> packed(repacked_row_bytes(t, K) * size_t(M)), back(w.size());
+            repack_rows(t, w.data(), packed.data(), K, M, 2);
+            const size_t group = repacked_row_bytes(t, K) * kRepackRows, plain = row_size(t, K) * kRepackRows;
+            for (int64_t g = 0; g < M / kRepackRows; g++)
+                unrepack_group(t, packed.data() + size_t(g) * group, back.data() + size_t(g) * plain, K);
+            INFO(type_name(t) << " mode " << mode);
+            CHECK(std::memcmp(back.data(), w.data(), w.size()) == 0);
+        }
+    }
+}
+
+TEST_CASE("repack: interleaved dots equal the reference at every level that has them", "[quant_dot][repack]") {
+    std::mt19937 rng(8);
+    for (Type t : {Type::Q4_0, Type::Q4_K}) {
+        const Type at = quant_act_type(t);
+        const int64_t bs = type_traits(t).block_size;
+        for (int64_t nb : {1, 3, 8}) {
+            const int64_t K = nb * bs;
+            for (int mode = 0; mode < 4; mode++) {
+                const auto w = make_weights(t, nb * kRepackRows, mode == 3 ? 2 : mode, rng);
+                const auto a = make_acts(at, K, mode, rng);
+                std::vector<uint8_t> packed(repacked_row_bytes(t, K) * kRepackRows);
+                repack_rows(t, w.data(), packed.data(), K, kRepackRows, 1);
+                std::vector<QActAux> aux(size_t(K / 32));
+                if (at == Type::Q8_0) make_act_aux(a.data(), K, aux.data());
+                float want[kRepackRows];
+                vec_dot_r8_ref(t, K, packed.data(), a.data(), want);
+                for (const std::string& level : simd_levels()) {
+                    float got[kRepackRows];
+                    const bool has = at_level(level, [&] {
+                        const QDotR8Fn f = quant_dot_table().dot_r8[int(t)];
+                        if (f) f(K, packed.data(), a.data(), aux.data(), got);
+                        return f != nullptr;
+                    });
+                    if (!has) continue;
+                    for (int r = 0; r < kRepackRows; r++) {
+                        const std::vector<uint8_t> row(w.begin() + long(r * nb) * long(type_traits(t).block_bytes),
+                                                       w.begin() + long((r + 1) * nb) * long(type_traits(t).block_bytes));
+                        const float plain = ref_dot(t)(K, row.data(), a.data());
+                        INFO(type_name(t) << " level " << level << " blocks " << nb << " mode " << mode << " row " << r);
+                        CHECK(want[r] == plain);
+                        CHECK(std::fabs(double(got[r]) - double(want[r])) <= 1e-6 * magnitude(t, row, at, a, K) + 1e-30);
+                    }
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("repack: mul_mat on interleaved weights equals mul_mat on the plain rows", "[quant_dot][repack][mul_mat]") {
+    std::mt19937 rng(9);
+    std::uniform_real_distribution<float> u(-1, 1);
+    for (Type t : {Type::Q4_0, Type::Q4_K}) {
+        const int64_t K = type_traits(t).block_size == QK_K ? 3 * QK_K : 11 * 32, M = 48;
+        if (!repack_supported(t, K, M)) continue;  // no interleaved kernel at this machine's level
+        Context ctx;
+        std::vector<float> wf(size_t(K * M));
+        for (auto& v : wf) v = u(rng);
+        Tensor* plain = ctx.new_tensor(t, {K, M});
+        Tensor* packed = ctx.new_tensor(t, {K, M});
+        std::vector<uint8_t> pbuf(plain->nbytes()), rbuf(repacked_row_bytes(t, K) * size_t(M));
+        plain->data = pbuf.data();
+        quantize_rows(t, wf.data(), pbuf.data(), M, K, 0);
+        repack_rows(t, pbuf.data(), rbuf.data(), K, M, 2);
+        packed->data = rbuf.data();
+        packed->repacked = true;
+        packed->nb[1] = repacked_row_bytes(t, K);
+        packed->nb[2] = packed->nb[3] = packed->nb[1] * size_t(M);
+        for (int64_t N : {1, 3, 9, 40}) {
+            Tensor* b = ctx.new_tensor(Type::F32, {K, N});
+            std::vector<float> bf(size_t(K * N));
+            for (auto& v : bf) v = u(rng);
+            b->data = bf.data();
+            std::vector<float> want(size_t(M * N)), got(size_t(M * N));
+            for (auto [w, out] : {std::pair{plain, &want}, std::pair{packed, &got}}) {
+                Tensor* d = ctx.new_tensor(Type::F32, {M, N});
+                d->data = out->data();
+                d->op = Op::MulMat, d->src[0] = w, d->src[1] = b;
+                op_mul_mat(d, {2});
+            }
+            double worst = 0, scale = 0;
+            for (size_t i = 0; i < want.size(); i++)
+                worst = std::max(worst, double(std::fabs(got[i] - want[i]))), scale = std::max(scale, double(std::fabs(want[i])));
+            INFO(type_name(t) << " N=" << N << " worst " << worst << " of " << scale);
+            CHECK(worst <= 1e-5 * scale);  // same quantized activations: only the float order differs
         }
     }
 }

@@ -8,6 +8,7 @@
 #include <random>
 #include <string>
 
+#include "backends/cpu/repack.h"
 #include "model.h"
 #include "model_gen.h"
 #include "session.h"
@@ -48,8 +49,13 @@ double rel_err(const std::vector<float>& got, const std::vector<float>& ref) {
     return num / den;
 }
 
-std::vector<float> giraffe_logits(const std::string& path, const std::vector<int32_t>& toks, int n_ubatch, ggml::Type kv) {
-    auto model = Model::load(path, {});
+std::vector<float> giraffe_logits(const std::string& path, const std::vector<int32_t>& toks, int n_ubatch, ggml::Type kv,
+                                  bool repack = true) {
+    Model::Options mo;
+    mo.repack = repack;
+    auto model = Model::load(path, mo);
+    if (repack && ggml::cpu::repack_supported(model->weights().layers[0].wq->type, model->hparams().n_embd, 8))
+        REQUIRE(model->weights().layers[0].wq->repacked);
     SessionParams p;
     p.n_ctx = 64;
     p.n_ubatch = n_ubatch;
@@ -105,6 +111,11 @@ TEST_CASE("architectures match the numpy reference", "[models]") {
                 INFO("micro-batch " << ub << ": relative error " << err);
                 REQUIRE(err < c.tol);
             }
+            // Interleaved weights (Model::Options::repack, on by default) change only the summation order.
+            const double repack_err = rel_err(giraffe_logits(path, toks, 1, ggml::Type::F32),
+                                              giraffe_logits(path, toks, 1, ggml::Type::F32, false));
+            INFO("repacked vs plain weights: relative difference " << repack_err);
+            REQUIRE(repack_err < 1e-4);
             // The default f16 cache costs a little precision, nothing more.
             REQUIRE(rel_err(giraffe_logits(path, toks, 5, ggml::Type::F16), ref) < c.tol + 5e-3);
         }

@@ -1,0 +1,150 @@
+#include "backends/cpu/repack.h"
+
+#include <omp.h>
+
+#include <cstring>
+#include <vector>
+
+#include "backends/cpu/quant_dot.h"
+#include "ggml/quants.h"
+
+namespace ggml::cpu {
+namespace {
+
+constexpr int R = kRepackRows;
+constexpr size_t kQ4_0Group = 2 * R + 16 * R;                        // per 32 k: 144
+constexpr size_t kQ4_KGroup = 2 * 2 * R + 8 * R + 8 * R + 128 * R;  // per 256 k: 1184
+
+// 32 codes of each of 8 rows (code[r][i]) <-> the 128 interleaved code bytes.
+void put_codes(const uint8_t code[R][32], uint8_t* dst) {
+    for (int j = 0; j < 4; j++)
+        for (int r = 0; r < R; r++)
+            for (int i = 0; i < 4; i++)
+                dst[(j * R + r) * 4 + i] = uint8_t(code[r][8 * j + i] | (code[r][8 * j + 4 + i] << 4));
+}
+void get_codes(const uint8_t* src, uint8_t code[R][32]) {
+    for (int j = 0; j < 4; j++)
+        for (int r = 0; r < R; r++)
+            for (int i = 0; i < 4; i++) {
+                const uint8_t b = src[(j * R + r) * 4 + i];
+                code[r][8 * j + i] = b & 15, code[r][8 * j + 4 + i] = b >> 4;
+            }
+}
+
+// The 6-bit scales and mins of a Q4_K super-block (8 of each) <-> GGUF's 12-byte field.
+void unpack_k4_scales(const uint8_t* s, uint8_t* sc, uint8_t* mn) {
+    for (int g = 0; g < 4; g++) {
+        sc[g] = s[g] & 63, mn[g] = s[g + 4] & 63;
+        sc[g + 4] = uint8_t((s[g + 8] & 15) | ((s[g] >> 6) << 4));
+        mn[g + 4] = uint8_t((s[g + 8] >> 4) | ((s[g + 4] >> 6) << 4));
+    }
+}
+void pack_k4_scales(const uint8_t* sc, const uint8_t* mn, uint8_t* s) {
+    for (int g = 0; g < 4; g++) {
+        s[g] = uint8_t(sc[g] | ((sc[g + 4] >> 4) << 6));
+        s[g + 4] = uint8_t(mn[g] | ((mn[g + 4] >> 4) << 6));
+        s[g + 8] = uint8_t((sc[g + 4] & 15) | ((mn[g + 4] & 15) << 4));
+    }
+}
+
+// One group: plain rows rows[r] (row_size bytes apart) <-> interleaved bytes g, for all K.
+template <bool kToGroup>
+void convert_q4_0(uint8_t* rows, size_t row_bytes, uint8_t* g, int64_t K) {
+    uint8_t code[R][32];
+    for (int64_t b = 0; b < K / 32; b++, g += kQ4_0Group) {
+        for (int r = 0; r < R; r++) {
+            block_q4_0* x = reinterpret_cast<block_q4_0*>(rows + size_t(r) * row_bytes) + b;
+            if constexpr (kToGroup) {
+                std::memcpy(g + 2 * r, &x->d, 2);
+                for (int i = 0; i < 16; i++) code[r][i] = x->qs[i] & 15, code[r][i + 16] = x->qs[i] >> 4;
+            } else {
+                std::memcpy(&x->d, g + 2 * r, 2);
+            }
+        }
+        if constexpr (kToGroup) {
+            put_codes(code, g + 2 * R);
+        } else {
+            get_codes(g + 2 * R, code);
+            for (int r = 0; r < R; r++) {
+                block_q4_0* x = reinterpret_cast<block_q4_0*>(rows + size_t(r) * row_bytes) + b;
+                for (int i = 0; i < 16; i++) x->qs[i] = uint8_t(code[r][i] | (code[r][i + 16] << 4));
+            }
+        }
+    }
+}
+
+template <bool kToGroup>
+void convert_q4_K(uint8_t* rows, size_t row_bytes, uint8_t* g, int64_t K) {
+    uint8_t code[R][32], sc[R][8], mn[R][8];
+    for (int64_t b = 0; b < K / QK_K; b++, g += kQ4_KGroup) {
+        uint8_t* gd = g;                 // fp16 d[8], dmin[8]
+        uint8_t* gsc = g + 4 * R;        // [sub][row]
+        uint8_t* gmn = gsc + 8 * R;      // [pair][row][2]
+        uint8_t* gq = gmn + 8 * R;       // [sub][128]
+        for (int r = 0; r < R; r++) {
+            block_q4_K* x = reinterpret_cast<block_q4_K*>(rows + size_t(r) * row_bytes) + b;
+            if constexpr (kToGroup) {
+                std::memcpy(gd + 2 * r, &x->d, 2);
+                std::memcpy(gd + 2 * R + 2 * r, &x->dmin, 2);
+                unpack_k4_scales(x->scales, sc[r], mn[r]);
+                for (int s = 0; s < 8; s++) gsc[s * R + r] = sc[r][s], gmn[((s / 2) * R + r) * 2 + s % 2] = mn[r][s];
+            } else {
+                std::memcpy(&x->d, gd + 2 * r, 2);
+                std::memcpy(&x->dmin, gd + 2 * R + 2 * r, 2);
+                for (int s = 0; s < 8; s++) sc[r][s] = gsc[s * R + r], mn[r][s] = gmn[((s / 2) * R + r) * 2 + s % 2];
+                pack_k4_scales(sc[r], mn[r], x->scales);
+            }
+        }
+        for (int s = 0; s < 8; s++) {
+            if constexpr (kToGroup) {
+                for (int r = 0; r < R; r++) {
+                    const block_q4_K* x = reinterpret_cast<const block_q4_K*>(rows + size_t(r) * row_bytes) + b;
+                    for (int i = 0; i < 32; i++) code[r][i] = (x->qs[(s / 2) * 32 + i] >> (4 * (s % 2))) & 15;
+                }
+                put_codes(code, gq + 128 * s);
+            } else {
+                get_codes(gq + 128 * s, code);
+                for (int r = 0; r < R; r++) {
+                    block_q4_K* x = reinterpret_cast<block_q4_K*>(rows + size_t(r) * row_bytes) + b;
+                    for (int i = 0; i < 32; i++) {
+                        uint8_t& q = x->qs[(s / 2) * 32 + i];
+                        q = s % 2 ? uint8_t((q & 15) | (code[r][i] << 4)) : code[r][i];
+                    }
+                }
+            }
+        }
+    }
+}
+
+template <bool kToGroup>
+void convert(Type t, uint8_t* rows, uint8_t* g, int64_t K) {
+    if (t == Type::Q4_0) convert_q4_0<kToGroup>(rows, row_size(t, K), g, K);
+    else convert_q4_K<kToGroup>(rows, row_size(t, K), g, K);
+}
+
+}  // namespace
+
+size_t repacked_row_bytes(Type t, int64_t K) {
+    return t == Type::Q4_0 ? size_t(K / 32) * kQ4_0Group / R : size_t(K / QK_K) * kQ4_KGroup / R;
+}
+
+bool repack_supported(Type t, int64_t K, int64_t M) {
+    if (M % R != 0 || M <= 0) return false;
+    if (!(t == Type::Q4_0 && K % 32 == 0) && !(t == Type::Q4_K && K % QK_K == 0)) return false;
+    return quant_dot_table().dot_r8[int(t)] != nullptr;  // the scalar table has none
+}
+
+void repack_rows(Type t, const void* src, void* dst, int64_t K, int64_t M, int n_threads) {
+    const size_t plain = row_size(t, K), packed = repacked_row_bytes(t, K);
+#pragma omp parallel for num_threads(n_threads) schedule(static)
+    for (int64_t grp = 0; grp < M / R; grp++) {
+        uint8_t* rows = const_cast<uint8_t*>(static_cast<const uint8_t*>(src)) + size_t(grp * R) * plain;
+        convert<true>(t, rows, static_cast<uint8_t*>(dst) + size_t(grp * R) * packed, K);  // reads rows only
+    }
+}
+
+void unrepack_group(Type t, const void* group, void* dst, int64_t K) {
+    convert<false>(t, static_cast<uint8_t*>(dst), const_cast<uint8_t*>(static_cast<const uint8_t*>(group)), K);
+}
+
+}  // namespace ggml::cpu

@@ -1,0 +1,37 @@
+// Interleaved weight layouts for decode (matrix x vector). A plain quantized row keeps each block's
+// scale next to its codes, so a one-row dot spends most of its instructions per block on scalar scale
+// handling and on reducing lanes. In the interleaved ("r8") layouts 8 consecutive rows form a group
+// whose blocks are stored side by side: the 8 rows' scales load as one vector, every 32-bit lane of a
+// code vector belongs to one row, and one broadcast activation word feeds all 8 rows, so the 8 dots
+// come out in the 8 lanes without any horizontal work (see the kernels in quant_dot_x86.inl).
+//
+// A group of 8 rows occupies 8 x repacked_row_bytes: exactly the bytes of 8 plain rows for Q4_0, 4 bytes
+// more per row and 256 k (2.8 %) for Q4_K (its 6-bit scales and mins unpacked to bytes). A repacked
+// tensor's nb[1] is repacked_row_bytes, so group g starts at row 8g's offset.
+//
+// Q4_0 group, per 32-element block b (144 bytes): fp16 d[8] (row r's scale), then 4 x 32 code bytes:
+//   byte [j][r][i] (j 0..3, r 0..7, i 0..3) = code(r, 32b + 8j + i) | code(r, 32b + 8j + 4 + i) << 4.
+// Q4_K group, per 256-element super-block (1184 bytes): fp16 d[8], fp16 dmin[8], u8 scale[8 sub][8 rows],
+//   u8 min[4 pairs][8 rows][2] (the mins of sub-blocks 2p and 2p+1 side by side), then per 32-element
+//   sub-block the 128 code bytes laid out as Q4_0's.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "ggml/type.h"
+
+namespace ggml::cpu {
+
+constexpr int kRepackRows = 8;
+
+// True when weights of type t, shape [K, M], can be interleaved and the current SIMD level has the
+// interleaved decode kernel (on other levels the plain layout is faster).
+bool repack_supported(Type t, int64_t K, int64_t M);
+// Bytes per row of the interleaved form (an eighth of a group).
+size_t repacked_row_bytes(Type t, int64_t K);
+// Interleaves M plain rows of K elements (M a multiple of 8) from src into dst, with n_threads threads.
+void repack_rows(Type t, const void* src, void* dst, int64_t K, int64_t M, int n_threads);
+// The 8 plain rows of one interleaved group (dst: 8 rows of row_size(t, K) bytes, back to back).
+void unrepack_group(Type t, const void* group, void* dst, int64_t K);
+
+}  // namespace ggml::cpu
