@@ -642,6 +642,48 @@ void dot_r8_q4_K(int64_t n, const void* w, const void* a, const QActAux*, float*
     _mm256_storeu_ps(out, acc);
 }
 
+// Q6_K: codes 0..63 (low nibbles as Q4_0's, high bits from their own plane), int8 scales per 16 elements;
+// the -32 offset is taken off once per super-block through the activation's 16-element sums. Two maddubs
+// pair sums (< 2 * 2 * 63 * 127) fit int16; madd with the scale pairs then goes to int32.
+void dot_r8_q6_K(int64_t n, const void* w, const void* a, const QActAux*, float* out) {
+    const uint8_t* g = static_cast<const uint8_t*>(w);
+    const block_q8_K* y = static_cast<const block_q8_K*>(a);
+    const __m256i m4 = _mm256_set1_epi8(15), m30 = _mm256_set1_epi8(0x30);
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t ib = 0; ib < n / QK_K; ib++, g += 1680) {
+        __m256i isum = _mm256_setzero_si256(), ioff = _mm256_setzero_si256();
+        for (int s = 0; s < 8; s++) {
+            const uint8_t* q = g + 144 + 192 * s;
+            prefetch_ahead(q, 3);
+            const int8_t* as = y[ib].qs + 32 * s;
+            // lane r: the scales of the sub-block's halves (int16 pair); each half's duplicated
+            const __m256i scp = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(g + 16 + 16 * s)));
+            const __m256i sch[2] = {_mm256_shufflehi_epi16(_mm256_shufflelo_epi16(scp, 0xA0), 0xA0),
+                                    _mm256_shufflehi_epi16(_mm256_shufflelo_epi16(scp, 0xF5), 0xF5)};
+            for (int t = 0; t < 2; t++) {
+                const __m256i h = loadu(q + 128 + 32 * t);
+                const __m256i v0 = loadu(q + 64 * t), v1 = loadu(q + 64 * t + 32);
+                const __m256i c00 = _mm256_or_si256(_mm256_and_si256(v0, m4), _mm256_and_si256(_mm256_slli_epi16(h, 4), m30));
+                const __m256i c01 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(v0, 4), m4),
+                                                    _mm256_and_si256(_mm256_slli_epi16(h, 2), m30));
+                const __m256i c10 = _mm256_or_si256(_mm256_and_si256(v1, m4), _mm256_and_si256(h, m30));
+                const __m256i c11 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(v1, 4), m4),
+                                                    _mm256_and_si256(_mm256_srli_epi16(h, 2), m30));
+                const int8_t* at = as + 16 * t;
+                const __m256i s0 = _mm256_add_epi16(_mm256_maddubs_epi16(c00, bcast4(at)), _mm256_maddubs_epi16(c01, bcast4(at + 4)));
+                const __m256i s1 = _mm256_add_epi16(_mm256_maddubs_epi16(c10, bcast4(at + 8)), _mm256_maddubs_epi16(c11, bcast4(at + 12)));
+                isum = _mm256_add_epi32(isum, _mm256_add_epi32(_mm256_madd_epi16(s0, sch[t]), _mm256_madd_epi16(s1, sch[t])));
+            }
+            const int16_t* bs = y[ib].bsums + 2 * s;
+            ioff = _mm256_add_epi32(ioff, _mm256_madd_epi16(scp, _mm256_set1_epi32(int32_t(uint16_t(bs[0])) | (int32_t(bs[1]) << 16))));
+        }
+        const __m256i p = _mm256_sub_epi32(isum, _mm256_slli_epi32(ioff, 5));
+        const __m256 d = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(g))), _mm256_set1_ps(y[ib].d));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), d, acc);
+    }
+    _mm256_storeu_ps(out, acc);
+}
+
 QuantDotTable make_table() {
     QuantDotTable t;
     t.dot[int(Type::Q4_0)] = dot_q4_0;
@@ -656,6 +698,7 @@ QuantDotTable make_table() {
     t.dot[int(Type::Q6_K)] = dot_q6_K;
     t.dot_r8[int(Type::Q4_0)] = dot_r8_q4_0;
     t.dot_r8[int(Type::Q4_K)] = dot_r8_q4_K;
+    t.dot_r8[int(Type::Q6_K)] = dot_r8_q6_K;
     t.dot_aux_q4_0 = dot_aux_q4_0;
     t.dot_aux_q5_0 = dot_aux_q5_0;
     t.act_q8_0 = act_q8_0;

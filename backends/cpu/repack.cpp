@@ -14,6 +14,7 @@ namespace {
 constexpr int R = kRepackRows;
 constexpr size_t kQ4_0Group = 2 * R + 16 * R;                        // per 32 k: 144
 constexpr size_t kQ4_KGroup = 2 * 2 * R + 8 * R + 8 * R + 128 * R;  // per 256 k: 1184
+constexpr size_t kQ6_KGroup = 2 * R + 16 * R + 8 * (128 + 64);      // per 256 k: 1680 (= 8 plain blocks)
 
 // 32 codes of each of 8 rows (code[r][i]) <-> the 128 interleaved code bytes.
 void put_codes(const uint8_t code[R][32], uint8_t* dst) {
@@ -28,6 +29,47 @@ void get_codes(const uint8_t* src, uint8_t code[R][32]) {
             for (int i = 0; i < 4; i++) {
                 const uint8_t b = src[(j * R + r) * 4 + i];
                 code[r][8 * j + i] = b & 15, code[r][8 * j + 4 + i] = b >> 4;
+            }
+}
+
+// The 6-bit code of element e (0..255) of a Q6_K block: 4 low bits in ql, 2 high bits in qh.
+inline int q6_code(const block_q6_K& b, int e) {
+    const int h = e / 128, quarter = (e % 128) / 32, l = e % 32;
+    const uint8_t lo = b.ql[64 * h + l + 32 * (quarter & 1)];
+    return ((quarter < 2 ? lo : lo >> 4) & 15) | (((b.qh[32 * h + l] >> (2 * quarter)) & 3) << 4);
+}
+inline void set_q6_code(block_q6_K& b, int e, int code) {
+    const int h = e / 128, quarter = (e % 128) / 32, l = e % 32;
+    uint8_t& lo = b.ql[64 * h + l + 32 * (quarter & 1)];
+    lo = quarter < 2 ? uint8_t((lo & 0xF0) | (code & 15)) : uint8_t((lo & 0x0F) | ((code & 15) << 4));
+    uint8_t& hi = b.qh[32 * h + l];
+    hi = uint8_t((hi & ~(3 << (2 * quarter))) | ((code >> 4) << (2 * quarter)));
+}
+// High bits of one Q6_K sub-block (32 codes of 8 rows) <-> 64 bytes: byte [t][r][i] holds, for j = 2t and
+// 2t + 1, the high 2 bits of codes 8j + i (bits 4(j - 2t)) and 8j + 4 + i (bits 4(j - 2t) + 2).
+void put_high(const uint8_t code[R][32], uint8_t* dst) {
+    for (int t = 0; t < 2; t++)
+        for (int r = 0; r < R; r++)
+            for (int i = 0; i < 4; i++) {
+                int v = 0;
+                for (int jj = 0; jj < 2; jj++) {
+                    const int j = 2 * t + jj;
+                    v |= (code[r][8 * j + i] >> 4) << (4 * jj);
+                    v |= (code[r][8 * j + 4 + i] >> 4) << (4 * jj + 2);
+                }
+                dst[(t * R + r) * 4 + i] = uint8_t(v);
+            }
+}
+void add_high(const uint8_t* src, uint8_t code[R][32]) {
+    for (int t = 0; t < 2; t++)
+        for (int r = 0; r < R; r++)
+            for (int i = 0; i < 4; i++) {
+                const int v = src[(t * R + r) * 4 + i];
+                for (int jj = 0; jj < 2; jj++) {
+                    const int j = 2 * t + jj;
+                    code[r][8 * j + i] = uint8_t(code[r][8 * j + i] | (((v >> (4 * jj)) & 3) << 4));
+                    code[r][8 * j + 4 + i] = uint8_t(code[r][8 * j + 4 + i] | (((v >> (4 * jj + 2)) & 3) << 4));
+                }
             }
 }
 
@@ -117,20 +159,56 @@ void convert_q4_K(uint8_t* rows, size_t row_bytes, uint8_t* g, int64_t K) {
 }
 
 template <bool kToGroup>
+void convert_q6_K(uint8_t* rows, size_t row_bytes, uint8_t* g, int64_t K) {
+    uint8_t code[R][32];
+    for (int64_t b = 0; b < K / QK_K; b++, g += kQ6_KGroup) {
+        int8_t* gsc = reinterpret_cast<int8_t*>(g + 2 * R);  // [pair (= sub-block)][row][2]
+        auto block = [&](int r) -> block_q6_K& { return reinterpret_cast<block_q6_K*>(rows + size_t(r) * row_bytes)[b]; };
+        for (int r = 0; r < R; r++) {
+            if constexpr (kToGroup) std::memcpy(g + 2 * r, &block(r).d, 2);
+            else std::memcpy(&block(r).d, g + 2 * r, 2);
+            for (int sg = 0; sg < 16; sg++) {
+                int8_t& packed = gsc[((sg / 2) * R + r) * 2 + sg % 2];
+                if constexpr (kToGroup) packed = block(r).scales[sg];
+                else block(r).scales[sg] = packed;
+            }
+        }
+        for (int s = 0; s < 8; s++) {
+            uint8_t* gq = g + 2 * R + 16 * R + 192 * s;
+            if constexpr (kToGroup) {
+                uint8_t low[R][32];
+                for (int r = 0; r < R; r++)
+                    for (int i = 0; i < 32; i++) code[r][i] = uint8_t(q6_code(block(r), 32 * s + i)), low[r][i] = code[r][i] & 15;
+                put_codes(low, gq);
+                put_high(code, gq + 128);
+            } else {
+                get_codes(gq, code);
+                add_high(gq + 128, code);
+                for (int r = 0; r < R; r++)
+                    for (int i = 0; i < 32; i++) set_q6_code(block(r), 32 * s + i, code[r][i]);
+            }
+        }
+    }
+}
+
+template <bool kToGroup>
 void convert(Type t, uint8_t* rows, uint8_t* g, int64_t K) {
-    if (t == Type::Q4_0) convert_q4_0<kToGroup>(rows, row_size(t, K), g, K);
-    else convert_q4_K<kToGroup>(rows, row_size(t, K), g, K);
+    const size_t row_bytes = row_size(t, K);
+    if (t == Type::Q4_0) convert_q4_0<kToGroup>(rows, row_bytes, g, K);
+    else if (t == Type::Q4_K) convert_q4_K<kToGroup>(rows, row_bytes, g, K);
+    else convert_q6_K<kToGroup>(rows, row_bytes, g, K);
 }
 
 }  // namespace
 
 size_t repacked_row_bytes(Type t, int64_t K) {
-    return t == Type::Q4_0 ? size_t(K / 32) * kQ4_0Group / R : size_t(K / QK_K) * kQ4_KGroup / R;
+    if (t == Type::Q4_0) return size_t(K / 32) * kQ4_0Group / R;
+    return size_t(K / QK_K) * (t == Type::Q4_K ? kQ4_KGroup : kQ6_KGroup) / R;
 }
 
 bool repack_supported(Type t, int64_t K, int64_t M) {
     if (M % R != 0 || M <= 0) return false;
-    if (!(t == Type::Q4_0 && K % 32 == 0) && !(t == Type::Q4_K && K % QK_K == 0)) return false;
+    if (!(t == Type::Q4_0 && K % 32 == 0) && !((t == Type::Q4_K || t == Type::Q6_K) && K % QK_K == 0)) return false;
     return quant_dot_table().dot_r8[int(t)] != nullptr;  // the scalar table has none
 }
 

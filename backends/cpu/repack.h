@@ -5,7 +5,7 @@
 // code vector belongs to one row, and one broadcast activation word feeds all 8 rows, so the 8 dots
 // come out in the 8 lanes without any horizontal work (see the kernels in quant_dot_x86.inl).
 //
-// A group of 8 rows occupies 8 x repacked_row_bytes: exactly the bytes of 8 plain rows for Q4_0, 4 bytes
+// A group of 8 rows occupies 8 x repacked_row_bytes: exactly the bytes of 8 plain rows for Q4_0 and Q6_K, 4 bytes
 // more per row and 256 k (2.8 %) for Q4_K (its 6-bit scales and mins unpacked to bytes). A repacked
 // tensor's nb[1] is repacked_row_bytes, so group g starts at row 8g's offset.
 //
@@ -14,6 +14,10 @@
 // Q4_K group, per 256-element super-block (1184 bytes): fp16 d[8], fp16 dmin[8], u8 scale[8 sub][8 rows],
 //   u8 min[4 pairs][8 rows][2] (the mins of sub-blocks 2p and 2p+1 side by side), then per 32-element
 //   sub-block the 128 code bytes laid out as Q4_0's.
+// Q6_K group, per 256-element super-block (1680 bytes = 8 plain blocks): fp16 d[8], int8 scale[8 sub][8
+//   rows][2] (the scales of the sub-block's two 16-element halves), then per 32-element sub-block the low
+//   4 bits of the codes laid out as Q4_0's (128 bytes) and their high 2 bits (64 bytes): byte [t][r][i]
+//   (t 0..1) holds those of codes 8j + i at bits 4(j - 2t) and 8j + 4 + i at bits 4(j - 2t) + 2, j = 2t, 2t + 1.
 #pragma once
 #include <cstddef>
 #include <cstdint>
