@@ -6,6 +6,9 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <new>
+
+#include "backends/cpu/cpu_backend.h"
 
 namespace ggml::cpu {
 namespace {
@@ -41,8 +44,12 @@ double read_pass_seconds(const void* p, size_t bytes, int n_threads) {
 
 double read_bandwidth_gbs(int n_threads, double buffer_gib) {
     const size_t bytes = size_t(buffer_gib * 1024 * 1024 * 1024) / 64 * 64;
-    uint64_t* buf = static_cast<uint64_t*>(std::aligned_alloc(64, bytes));
-    if (!buf) return 0;
+    uint64_t* buf;
+    try {
+        buf = static_cast<uint64_t*>(host_alloc(bytes));  // the pages weights get
+    } catch (const std::bad_alloc&) {
+        return 0;
+    }
     const size_t n = bytes / 8;
 #pragma omp parallel for num_threads(n_threads) schedule(static)
     for (int64_t i = 0; i < int64_t(n); i++) buf[i] = uint64_t(i);  // touch every page on its reader's node

@@ -10,6 +10,10 @@
 #include <cstring>
 #include <stdexcept>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 #include "backends/cpu/gemm.h"
 #include "backends/cpu/ops/ops.h"
 
@@ -50,9 +54,7 @@ public:
     std::string name() const override { return "CPU"; }
 
     std::unique_ptr<Buffer> alloc_buffer(size_t size) override {
-        const size_t al = alignment();
-        void* p = std::aligned_alloc(al, (std::max<size_t>(size, 1) + al - 1) / al * al);
-        if (!p) throw std::bad_alloc();
+        void* p = host_alloc(size);
         return std::make_unique<HostBuffer>(*this, p, size, true);
     }
 
@@ -139,6 +141,18 @@ private:
 };
 
 }  // namespace
+
+void* host_alloc(size_t bytes) {
+    constexpr size_t kHugePage = size_t(2) << 20;
+    const size_t al = bytes >= kHugePage ? kHugePage : 64;
+    bytes = (std::max<size_t>(bytes, 1) + al - 1) / al * al;
+    void* p = std::aligned_alloc(al, bytes);
+    if (!p) throw std::bad_alloc();
+#if defined(__linux__)
+    if (al == kHugePage) madvise(p, bytes, MADV_HUGEPAGE);  // advice only: refused, nothing changes
+#endif
+    return p;
+}
 
 std::unique_ptr<Backend> make_cpu_backend(int n_threads) { return std::make_unique<CpuBackend>(n_threads); }
 

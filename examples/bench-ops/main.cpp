@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "backends/cpu/bandwidth.h"
+#include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/features.h"
 #include "backends/cpu/repack.h"
 #include "backends/cpu/ops/ops.h"
@@ -45,13 +46,7 @@ struct Options {
 
 struct AlignedBuf {
     void* p = nullptr;
-    explicit AlignedBuf(size_t bytes) {
-        p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
-        if (!p) {
-            std::fprintf(stderr, "out of memory\n");
-            std::exit(1);
-        }
-    }
+    explicit AlignedBuf(size_t bytes) : p(ggml::host_alloc(bytes)) {}  // the pages weights get
     ~AlignedBuf() { std::free(p); }
     AlignedBuf(const AlignedBuf&) = delete;
     AlignedBuf& operator=(const AlignedBuf&) = delete;
