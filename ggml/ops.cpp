@@ -214,7 +214,8 @@ Tensor* soft_max(Context& c, Tensor* a, Tensor* mask, float scale, float max_bia
     expect(a->type == Type::F32, "soft_max", "input must be f32");
     if (mask) {
         expect(mask->type == Type::F32 || mask->type == Type::F16, "soft_max", "mask must be f32 or f16");
-        expect(mask->ne[0] >= a->ne[0] && mask->ne[1] >= a->ne[1] && a->ne[2] % mask->ne[2] == 0 &&
+        expect(mask->ne[0] >= a->ne[0] && (mask->ne[1] >= a->ne[1] || a->ne[1] % mask->ne[1] == 0) &&
+                   a->ne[2] % mask->ne[2] == 0 &&
                    a->ne[3] % mask->ne[3] == 0,
                "soft_max", "mask " + shape_str(mask) + " does not cover " + shape_str(a));
     }

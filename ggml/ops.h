@@ -46,8 +46,9 @@ Tensor* geglu(Context& c, Tensor* gate, Tensor* up);
 // ---- row-wise over dimension 0 ----
 Tensor* rms_norm(Context& c, Tensor* a, float eps);
 Tensor* norm(Context& c, Tensor* a, float eps);  // (x - mean) / sqrt(var + eps)
-// softmax(a*scale + slope*mask) per row. mask (F32 or F16, may be null) is [>= a.ne0, >= a.ne1, b2, b3]
-// with a.ne2 % b2 == 0, a.ne3 % b3 == 0. max_bias > 0 turns on ALiBi: head h = index in dim 2 gets slope
+// softmax(a*scale + slope*mask) per row. mask (F32 or F16, may be null) is [>= a.ne0, m1, b2, b3] with
+// a.ne2 % b2 == 0, a.ne3 % b3 == 0, and m1 >= a.ne1 or a.ne1 % m1 == 0: row i1 of a takes mask row i1 % m1
+// (grouped-query attention stacks a group's heads as repeats of the tokens' rows). max_bias > 0 turns on ALiBi: head h = index in dim 2 gets slope
 // m_h (Press et al.: 2^(-max_bias*(h+1)/H) for H heads a power of two, interleaved otherwise).
 Tensor* soft_max(Context& c, Tensor* a, Tensor* mask = nullptr, float scale = 1.0f, float max_bias = 0.0f);
 Tensor* sum_rows(Context& c, Tensor* a);  // [1, ne1, ne2, ne3]

@@ -77,11 +77,18 @@ Tensor* attention(GraphInputs& in, int il, Tensor* q, Tensor* k, Tensor* v, floa
     Tensor* keys = after(ggml::view_3d(c, kc, hd_k, n_kv, n_kv_head, kc->nb[1], kc->nb[0] * size_t(hd_k), 0), k_writes);
     Tensor* vals = after(ggml::view_3d(c, vc, n_kv, hd_v, n_kv_head, vc->nb[1], vc->nb[1] * size_t(hd_v), 0), v_writes);
 
-    Tensor* qp = ggml::permute(c, q, 0, 2, 1, 3);                   // [hd, n, heads]
-    Tensor* scores = ggml::mul_mat(c, keys, qp);                     // [n_kv, n, heads]
+    // Grouped-query attention: the `group` query heads that share a KV head are rows of one product, so
+    // their keys and values are read once per group instead of once per head (decode: one 8-row product
+    // in place of 8 matrix-vector ones). Head h = kv * group + g; row g * n + t of a group is token t of
+    // head g, and soft_max repeats the n mask rows over the group.
+    const int64_t group = hp.n_head / n_kv_head;
+    Tensor* qp = ggml::permute(c, q, 0, 2, 1, 3);                                        // [hd, n, heads]
+    qp = ggml::reshape(c, qp->is_contiguous() ? qp : ggml::cont(c, qp), {hd_k, n * group, n_kv_head});
+    Tensor* scores = ggml::mul_mat(c, keys, qp);                                          // [n_kv, n*group, kv]
     scores = ggml::soft_max(c, scores, in.mask[kind], scale);
-    Tensor* out = ggml::mul_mat(c, vals, scores);                    // [hd_v, n, heads]
-    out = ggml::cont(c, ggml::permute(c, out, 0, 2, 1, 3));          // [hd_v, heads, n]
+    Tensor* out = ggml::mul_mat(c, vals, scores);                                         // [hd_v, n*group, kv]
+    out = ggml::reshape(c, out, {hd_v, n, hp.n_head});                                    // [hd_v, n, heads]
+    out = ggml::cont(c, ggml::permute(c, out, 0, 2, 1, 3));                               // [hd_v, heads, n]
     return ggml::reshape(c, out, {hd_v * hp.n_head, n});
 }
 

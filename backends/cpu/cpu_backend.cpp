@@ -2,7 +2,8 @@
 
 #include <omp.h>
 
-#include <array>
+#include <map>
+#include <string>
 #include <chrono>
 #include <cstdio>
 
@@ -86,7 +87,10 @@ public:
         for (Tensor* n : g.nodes) {
             const auto t0 = std::chrono::steady_clock::now();
             run(n);
-            OpTime& ot = op_time_[size_t(n->op)];
+            // mul_mat by weight type: the weight products and the attention's (f16 cache) apart
+            std::string key = op_name(n->op);
+            if (n->op == Op::MulMat) key += std::string(" ") + type_name(n->src[0]->type);
+            OpTime& ot = op_time_[key];
             ot.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             ot.calls++;
         }
@@ -96,12 +100,11 @@ public:
     ~CpuBackend() override {
         if (!profile_) return;
         double total = 0;
-        for (const OpTime& t : op_time_) total += t.seconds;
+        for (const auto& [name, t] : op_time_) total += t.seconds;
         std::fprintf(stderr, "cpu profile: %.3f s in ops\n", total);
-        for (size_t i = 0; i < op_time_.size(); i++)
-            if (op_time_[i].calls)
-                std::fprintf(stderr, "  %-10s %8.3f s %5.1f%% %9ld calls\n", op_name(Op(i)), op_time_[i].seconds,
-                             100.0 * op_time_[i].seconds / total, op_time_[i].calls);
+        for (const auto& [name, t] : op_time_)
+            std::fprintf(stderr, "  %-14s %8.3f s %5.1f%% %9ld calls\n", name.c_str(), t.seconds, 100.0 * t.seconds / total,
+                         t.calls);
     }
 
     void run(Tensor* n) {
@@ -137,7 +140,7 @@ private:
     };
     cpu::OpContext ctx_;
     const bool profile_ = std::getenv("GIRAFFE_PROFILE") != nullptr;
-    std::array<OpTime, size_t(Op::Count)> op_time_{};
+    std::map<std::string, OpTime> op_time_;
 };
 
 }  // namespace

@@ -289,7 +289,7 @@ struct Ctx {
 // one batch each), handed out dynamically so a thread that loses its core to another process does not
 // hold the others back; each weight row is read once and dotted with all N activation rows. Long tasks
 // keep each thread on one sequential stream (the hardware and software prefetches stay useful).
-constexpr size_t kDecodeTaskBytes = size_t(256) << 10;
+constexpr size_t kDecodeTaskBytes = size_t(64) << 10;
 
 void decode_path(const Ctx& c, int nth) {
     const QMatMul& s = c.s;

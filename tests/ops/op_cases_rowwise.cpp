@@ -88,6 +88,8 @@ void soft_max_cases(std::vector<OpCase>& out) {
             {in(T::F32, {9, 4, 4, 2}, uniform(-3, 3)), in(mt, {9, 4, 2, 1}, padded_random_mask(9, 4))}, masked(0.3f, 0.0f));
         add("soft_max_mask_" + m + "_per_sequence_33x5x2x2",
             {in(T::F32, {33, 5, 2, 2}, uniform(-3, 3)), in(mt, {40, 5, 1, 2}, causal_mask(33, 5))}, masked(1.0f, 0.0f));
+        add("soft_max_mask_" + m + "_rows_repeat_9x12x3",  // 4 tokens' rows repeated for 3 heads of a group
+            {in(T::F32, {9, 12, 3}, uniform(-3, 3)), in(mt, {9, 4}, causal_mask(9, 4))}, masked(0.25f, 0.0f));
         add("soft_max_mask_" + m + "_alibi_h8_7x3x8", {in(T::F32, {7, 3, 8}, uniform(-3, 3)), in(mt, {7, 3}, causal_mask(7, 3))},
             masked(1.0f, 8.0f));
         add("soft_max_mask_" + m + "_alibi_h6_padded_7x3x6",

@@ -402,7 +402,7 @@ Result soft_max(const Tensor& a, const Tensor* mask, double scale, double max_bi
         double mx = -HUGE_VAL;
         for (size_t i = 0; i < x.size(); i++) {
             double v = x[i] * scale;
-            if (mask) v += slope * mask->at(int64_t(i), i1, i2 % mask->ne[2], i3 % mask->ne[3]);
+            if (mask) v += slope * mask->at(int64_t(i), i1 % mask->ne[1], i2 % mask->ne[2], i3 % mask->ne[3]);
             y[i] = v;
             mx = std::max(mx, v);
         }

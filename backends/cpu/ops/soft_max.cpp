@@ -26,7 +26,7 @@ void op_soft_max(Tensor* dst, const OpContext& ctx) {
         vec_scale(n, y, x, scale, 0.0f);
         if (mask) {
             const float slope = alibi_slope(max_bias, i2, a->ne[2]);
-            const float* m = f32_row_view(mask, i1, i2 % mask->ne[2], i3 % mask->ne[3], scratch + n);
+            const float* m = f32_row_view(mask, i1 % mask->ne[1], i2 % mask->ne[2], i3 % mask->ne[3], scratch + n);
             for (int64_t i = 0; i < n; i++) y[i] += slope * m[i];
         }
         const float mx = vec_max(n, y);
