@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 namespace ggml {
 namespace {
@@ -10,8 +11,13 @@ namespace {
     throw std::invalid_argument(std::string(op) + ": " + why);
 }
 
-void expect(bool ok, const char* op, const std::string& why) {
-    if (!ok) fail(op, why);
+// Throws when !ok. `why` is a message or a callable building one, so that graph building (every token)
+// formats nothing unless a check fails.
+template <class Why>
+void expect(bool ok, const char* op, Why&& why) {
+    if (ok) return;
+    if constexpr (std::is_invocable_v<Why>) fail(op, why());
+    else fail(op, why);
 }
 
 bool is_float_type(Type t) { return t == Type::F32 || t == Type::F16 || t == Type::BF16; }
@@ -50,7 +56,7 @@ Tensor* view_4d(Context& c, Tensor* a, int64_t ne0, int64_t ne1, int64_t ne2, in
     const size_t nb[4] = {a->nb[0], nb1, nb2, nb3};
     Tensor* t = view_of(c, Op::View, a, ne, nb, offset);
     expect(offset + t->nbytes() <= a->nbytes(), "view",
-           "view of " + shape_str(t) + " at offset " + std::to_string(offset) + " exceeds its source " + shape_str(a));
+           [&] { return std::string("view of " + shape_str(t) + " at offset " + std::to_string(offset) + " exceeds its source " + shape_str(a)); });
     return t;
 }
 Tensor* view_3d(Context& c, Tensor* a, int64_t ne0, int64_t ne1, int64_t ne2, size_t nb1, size_t nb2, size_t offset) {
@@ -65,12 +71,12 @@ Tensor* view_1d(Context& c, Tensor* a, int64_t ne0, size_t offset) {
 }
 
 Tensor* reshape(Context& c, Tensor* a, std::initializer_list<int64_t> dims) {
-    expect(a->is_contiguous(), "reshape", "source " + shape_str(a) + " is not contiguous");
+    expect(a->is_contiguous(), "reshape", [&] { return std::string("source " + shape_str(a) + " is not contiguous"); });
     expect(dims.size() >= 1 && dims.size() <= 4, "reshape", "1 to 4 dimensions");
     int64_t ne[4] = {1, 1, 1, 1};
     int i = 0;
     for (int64_t d : dims) ne[i++] = d;
-    expect(ne[0] * ne[1] * ne[2] * ne[3] == a->nelements(), "reshape", "element count differs from " + shape_str(a));
+    expect(ne[0] * ne[1] * ne[2] * ne[3] == a->nelements(), "reshape", [&] { return std::string("element count differs from " + shape_str(a)); });
     const TypeTraits& tt = type_traits(a->type);
     expect(ne[0] % tt.block_size == 0, "reshape", "row length not a multiple of the block size");
     size_t nb[4];
@@ -108,7 +114,7 @@ Tensor* transpose(Context& c, Tensor* a) {
 // ---- copies ----
 
 Tensor* cpy(Context& c, Tensor* a, Tensor* dst) {
-    expect(a->nelements() == dst->nelements(), "cpy", shape_str(a) + " and " + shape_str(dst) + " differ in size");
+    expect(a->nelements() == dst->nelements(), "cpy", [&] { return std::string(shape_str(a) + " and " + shape_str(dst) + " differ in size"); });
     expect(is_float_type(a->type) && is_float_type(dst->type), "cpy", "supports f32, f16 and bf16");
     // The result is a view of dst: depending on it orders later readers of dst after the copy.
     Tensor* t = view_of(c, Op::Cpy, dst, dst->ne, dst->nb, 0);
@@ -129,7 +135,7 @@ Tensor* concat(Context& c, Tensor* a, Tensor* b, int dim) {
     expect(a->type == b->type && is_float_type(a->type), "concat", "operands must share a float type");
     int64_t ne[4];
     for (int i = 0; i < 4; i++) {
-        expect(i == dim || a->ne[i] == b->ne[i], "concat", shape_str(a) + " and " + shape_str(b) + " differ off dim");
+        expect(i == dim || a->ne[i] == b->ne[i], "concat", [&] { return std::string(shape_str(a) + " and " + shape_str(b) + " differ off dim"); });
         ne[i] = i == dim ? a->ne[i] + b->ne[i] : a->ne[i];
     }
     Tensor* t = node(c, Op::Concat, a->type, ne, a, b);
@@ -140,7 +146,7 @@ Tensor* concat(Context& c, Tensor* a, Tensor* b, int dim) {
 Tensor* get_rows(Context& c, Tensor* a, Tensor* idx) {
     expect(idx->type == Type::I32, "get_rows", "indices must be i32");
     expect(idx->ne[1] == a->ne[2] && idx->ne[2] == a->ne[3] && idx->ne[3] == 1, "get_rows",
-           "indices " + shape_str(idx) + " do not match " + shape_str(a));
+           [&] { return std::string("indices " + shape_str(idx) + " do not match " + shape_str(a)); });
     const int64_t ne[4] = {a->ne[0], idx->ne[0], idx->ne[1], idx->ne[2]};
     return node(c, Op::GetRows, Type::F32, ne, a, idx);
 }
@@ -150,7 +156,7 @@ Tensor* get_rows(Context& c, Tensor* a, Tensor* idx) {
 namespace {
 Tensor* binary(Context& c, Op op, Tensor* a, Tensor* b) {
     expect(a->type == Type::F32 && b->type == Type::F32, op_name(op), "operands must be f32");
-    expect(can_repeat(b, a), op_name(op), shape_str(b) + " does not broadcast to " + shape_str(a));
+    expect(can_repeat(b, a), op_name(op), [&] { return std::string(shape_str(b) + " does not broadcast to " + shape_str(a)); });
     return like(c, op, a, b);
 }
 Tensor* f32_unary_node(Context& c, Op op, Tensor* a) {
@@ -189,7 +195,7 @@ Tensor* gelu_erf(Context& c, Tensor* a) { return unary(c, a, UnaryOp::GeluErf); 
 
 Tensor* glu(Context& c, Tensor* gate, Tensor* up, GluOp op) {
     expect(gate->type == Type::F32 && up->type == Type::F32, "glu", "operands must be f32");
-    expect(same_shape(gate, up), "glu", shape_str(gate) + " and " + shape_str(up) + " differ");
+    expect(same_shape(gate, up), "glu", [&] { return std::string(shape_str(gate) + " and " + shape_str(up) + " differ"); });
     Tensor* t = like(c, Op::Glu, gate, up);
     t->params[0] = int32_t(op);
     return t;
@@ -217,7 +223,7 @@ Tensor* soft_max(Context& c, Tensor* a, Tensor* mask, float scale, float max_bia
         expect(mask->ne[0] >= a->ne[0] && (mask->ne[1] >= a->ne[1] || a->ne[1] % mask->ne[1] == 0) &&
                    a->ne[2] % mask->ne[2] == 0 &&
                    a->ne[3] % mask->ne[3] == 0,
-               "soft_max", "mask " + shape_str(mask) + " does not cover " + shape_str(a));
+               "soft_max", [&] { return std::string("mask " + shape_str(mask) + " does not cover " + shape_str(a)); });
     }
     Tensor* t = like(c, Op::SoftMax, a, mask);
     t->set_param(0, scale);
@@ -246,9 +252,9 @@ Tensor* argmax(Context& c, Tensor* a) {
 Tensor* rope(Context& c, Tensor* a, Tensor* pos, Tensor* freq_factors, const RopeParams& p) {
     expect(a->type == Type::F32, "rope", "input must be f32");
     expect(pos->type == Type::I32 && pos->nelements() == a->ne[2], "rope",
-           "positions must be i32, one per token (" + std::to_string(a->ne[2]) + ")");
+           [&] { return std::string("positions must be i32, one per token (" + std::to_string(a->ne[2]) + ")"); });
     expect(p.n_dims > 0 && p.n_dims % 2 == 0 && p.n_dims <= a->ne[0], "rope",
-           "n_dims " + std::to_string(p.n_dims) + " must be even and at most the head size");
+           [&] { return std::string("n_dims " + std::to_string(p.n_dims) + " must be even and at most the head size"); });
     expect(p.mode == RopeMode::Normal || p.mode == RopeMode::Neox, "rope", "unknown mode");
     if (freq_factors)
         expect(freq_factors->type == Type::F32 && freq_factors->ne[0] >= p.n_dims / 2, "rope",
@@ -283,9 +289,9 @@ RopeParams rope_params(const Tensor* t) {
 // ---- matrix product ----
 
 Tensor* mul_mat(Context& c, Tensor* a, Tensor* b) {
-    expect(a->ne[0] == b->ne[0], "mul_mat", "inner sizes differ: " + shape_str(a) + " x " + shape_str(b));
+    expect(a->ne[0] == b->ne[0], "mul_mat", [&] { return std::string("inner sizes differ: " + shape_str(a) + " x " + shape_str(b)); });
     expect(b->ne[2] % a->ne[2] == 0 && b->ne[3] % a->ne[3] == 0, "mul_mat",
-           shape_str(a) + " does not broadcast over " + shape_str(b));
+           [&] { return std::string(shape_str(a) + " does not broadcast over " + shape_str(b)); });
     expect(b->type == Type::F32, "mul_mat", "activations must be f32");
     expect(a->nb[0] == type_traits(a->type).block_bytes, "mul_mat", "weight rows must be contiguous");
     const int64_t ne[4] = {a->ne[1], b->ne[1], b->ne[2], b->ne[3]};
