@@ -1,5 +1,6 @@
 // rope: rotary position embedding (Su et al. 2021) with linear, YaRN and per-pair frequency scaling.
 #include <cmath>
+#include <vector>
 
 #include "backends/cpu/ops/common.h"
 #include "ggml/ops.h"
@@ -39,16 +40,26 @@ void op_rope(Tensor* dst, const OpContext& ctx) {
         }
     }
 
-    const int64_t head_dim = a->ne[0];
-    for_each_row(dst, ctx.n_threads, [&](int64_t h, int64_t t, int64_t i3, float* scratch) {
-        const float* x = f32_row_view(a, h, t, i3, scratch);
-        float* y = f32_row(dst, h, t, i3);
+    // The angles depend on the token and the pair only: cos / sin once per token, shared by every head.
+    const int64_t head_dim = a->ne[0], n_tok = a->ne[2];
+    std::vector<float> cs(size_t(n_tok * half) * 2);
+#pragma omp parallel for num_threads(threads_for(n_tok * half * 16, ctx.n_threads)) schedule(static)
+    for (int64_t t = 0; t < n_tok; t++) {
         const float position = float(pos[t]);
         for (int i = 0; i < half; i++) {
             const float extrap = position * inv_freq[size_t(i)];
             const float interp = extrap * p.freq_scale;
             const float theta = interp * (1.0f - mix[size_t(i)]) + extrap * mix[size_t(i)];
-            const float c = std::cos(theta) * mscale, s = std::sin(theta) * mscale;
+            cs[size_t(t * half + i) * 2] = std::cos(theta) * mscale;
+            cs[size_t(t * half + i) * 2 + 1] = std::sin(theta) * mscale;
+        }
+    }
+    for_each_row(dst, ctx.n_threads, [&](int64_t h, int64_t t, int64_t i3, float* scratch) {
+        const float* x = f32_row_view(a, h, t, i3, scratch);
+        float* y = f32_row(dst, h, t, i3);
+        const float* ct = cs.data() + size_t(t * half) * 2;
+        for (int i = 0; i < half; i++) {
+            const float c = ct[2 * i], s = ct[2 * i + 1];
             const int64_t j0 = neox ? i : 2 * i, j1 = neox ? i + half : 2 * i + 1;
             const float x0 = x[j0], x1 = x[j1];
             y[j0] = x0 * c - x1 * s;
