@@ -46,7 +46,7 @@ double read_bandwidth_gbs(int n_threads, double buffer_gib) {
     const size_t bytes = size_t(buffer_gib * 1024 * 1024 * 1024) / 64 * 64;
     uint64_t* buf;
     try {
-        buf = static_cast<uint64_t*>(host_alloc(bytes));  // the pages weights get
+        buf = static_cast<uint64_t*>(host_alloc(bytes));  // as CPU buffers (weights) are
     } catch (const std::bad_alloc&) {
         return 0;
     }

@@ -11,9 +11,6 @@
 #include <cstring>
 #include <stdexcept>
 
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 
 #include "backends/cpu/gemm.h"
 #include "backends/cpu/ops/ops.h"
@@ -146,14 +143,8 @@ private:
 }  // namespace
 
 void* host_alloc(size_t bytes) {
-    constexpr size_t kHugePage = size_t(2) << 20;
-    const size_t al = bytes >= kHugePage ? kHugePage : 64;
-    bytes = (std::max<size_t>(bytes, 1) + al - 1) / al * al;
-    void* p = std::aligned_alloc(al, bytes);
+    void* p = std::aligned_alloc(64, (std::max<size_t>(bytes, 1) + 63) / 64 * 64);
     if (!p) throw std::bad_alloc();
-#if defined(__linux__)
-    if (al == kHugePage) madvise(p, bytes, MADV_HUGEPAGE);  // advice only: refused, nothing changes
-#endif
     return p;
 }
 

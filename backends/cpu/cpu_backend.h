@@ -7,11 +7,11 @@
 
 namespace ggml {
 
-std::unique_ptr<Backend> make_cpu_backend(int n_threads = 0);
-// Host memory for large arrays (free with std::free): 64-byte aligned, and from 2 MiB up on 2 MiB pages
-// where the kernel grants them, so a streaming read crosses a page (where hardware prefetch stops and a
-// TLB miss costs) 512x less often. Throws std::bad_alloc.
-void* host_alloc(size_t bytes);  // 0: all cores (omp_get_max_threads)
+std::unique_ptr<Backend> make_cpu_backend(int n_threads = 0);  // 0: all cores (omp_get_max_threads)
+// Host memory for CPU buffers and the benchmarks' arrays (free with std::free): 64-byte aligned, so SIMD
+// rows and cache lines line up. Throws std::bad_alloc. (2 MiB pages via madvise were tried for the
+// weights: no measurable decode gain here, slower loads.)
+void* host_alloc(size_t bytes);
 void cpu_set_threads(Backend& cpu, int n_threads);
 
 }  // namespace ggml

@@ -46,7 +46,7 @@ struct Options {
 
 struct AlignedBuf {
     void* p = nullptr;
-    explicit AlignedBuf(size_t bytes) : p(ggml::host_alloc(bytes)) {}  // the pages weights get
+    explicit AlignedBuf(size_t bytes) : p(ggml::host_alloc(bytes)) {}  // as CPU buffers (weights) are
     ~AlignedBuf() { std::free(p); }
     AlignedBuf(const AlignedBuf&) = delete;
     AlignedBuf& operator=(const AlignedBuf&) = delete;
