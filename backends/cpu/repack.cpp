@@ -32,18 +32,14 @@ void get_codes(const uint8_t* src, uint8_t code[R][32]) {
             }
 }
 
-// The 6-bit code of element e (0..255) of a Q6_K block: 4 low bits in ql, 2 high bits in qh.
-inline int q6_code(const block_q6_K& b, int e) {
-    const int h = e / 128, quarter = (e % 128) / 32, l = e % 32;
-    const uint8_t lo = b.ql[64 * h + l + 32 * (quarter & 1)];
-    return ((quarter < 2 ? lo : lo >> 4) & 15) | (((b.qh[32 * h + l] >> (2 * quarter)) & 3) << 4);
-}
-inline void set_q6_code(block_q6_K& b, int e, int code) {
-    const int h = e / 128, quarter = (e % 128) / 32, l = e % 32;
-    uint8_t& lo = b.ql[64 * h + l + 32 * (quarter & 1)];
-    lo = quarter < 2 ? uint8_t((lo & 0xF0) | (code & 15)) : uint8_t((lo & 0x0F) | ((code & 15) << 4));
-    uint8_t& hi = b.qh[32 * h + l];
-    hi = uint8_t((hi & ~(3 << (2 * quarter))) | ((code >> 4) << (2 * quarter)));
+// Where the 32 codes of sub-block s (0..7) of a Q6_K block live: low 4 bits at ql[i] >> lo_shift, high
+// 2 bits at qh[i] >> hi_shift (i 0..31).
+struct Q6Sub {
+    int ql_off, qh_off, lo_shift, hi_shift;
+};
+inline Q6Sub q6_sub(int s) {
+    const int half = s / 4, quarter = s % 4;
+    return {64 * half + 32 * (quarter & 1), 32 * half, quarter < 2 ? 0 : 4, 2 * quarter};
 }
 // High bits of one Q6_K sub-block (32 codes of 8 rows) <-> 64 bytes: byte [t][r][i] holds, for j = 2t and
 // 2t + 1, the high 2 bits of codes 8j + i (bits 4(j - 2t)) and 8j + 4 + i (bits 4(j - 2t) + 2).
@@ -173,19 +169,37 @@ void convert_q6_K(uint8_t* rows, size_t row_bytes, uint8_t* g, int64_t K) {
                 else block(r).scales[sg] = packed;
             }
         }
+        if constexpr (!kToGroup)
+            for (int r = 0; r < R; r++) {  // the codes are OR-ed in below
+                std::memset(block(r).ql, 0, sizeof block(r).ql);
+                std::memset(block(r).qh, 0, sizeof block(r).qh);
+            }
         for (int s = 0; s < 8; s++) {
             uint8_t* gq = g + 2 * R + 16 * R + 192 * s;
+            const Q6Sub q = q6_sub(s);
             if constexpr (kToGroup) {
                 uint8_t low[R][32];
-                for (int r = 0; r < R; r++)
-                    for (int i = 0; i < 32; i++) code[r][i] = uint8_t(q6_code(block(r), 32 * s + i)), low[r][i] = code[r][i] & 15;
+                for (int r = 0; r < R; r++) {
+                    const uint8_t* ql = block(r).ql + q.ql_off;
+                    const uint8_t* qh = block(r).qh + q.qh_off;
+                    for (int i = 0; i < 32; i++) {
+                        low[r][i] = (ql[i] >> q.lo_shift) & 15;
+                        code[r][i] = uint8_t(low[r][i] | (((qh[i] >> q.hi_shift) & 3) << 4));
+                    }
+                }
                 put_codes(low, gq);
                 put_high(code, gq + 128);
             } else {
                 get_codes(gq, code);
                 add_high(gq + 128, code);
-                for (int r = 0; r < R; r++)
-                    for (int i = 0; i < 32; i++) set_q6_code(block(r), 32 * s + i, code[r][i]);
+                for (int r = 0; r < R; r++) {
+                    uint8_t* ql = block(r).ql + q.ql_off;
+                    uint8_t* qh = block(r).qh + q.qh_off;
+                    for (int i = 0; i < 32; i++) {
+                        ql[i] = uint8_t(ql[i] | ((code[r][i] & 15) << q.lo_shift));
+                        qh[i] = uint8_t(qh[i] | ((code[r][i] >> 4) << q.hi_shift));
+                    }
+                }
             }
         }
     }
