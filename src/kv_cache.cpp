@@ -10,7 +10,8 @@
 namespace giraffe {
 namespace {
 
-constexpr int kPad = 256;  // n_kv grows in steps of this, so decode reuses its memory plan
+constexpr int kPad = 32;  // n_kv grows in steps of this: decode re-plans memory every 32 tokens, and short
+                          // contexts do not attend to hundreds of empty cells
 
 int ring_cells(const HParams& hp, int n_ctx, int n_ubatch) {
     return std::min(n_ctx, hp.sliding_window + n_ubatch);
