@@ -59,13 +59,10 @@ void Model::repack_weights(int n_threads) {
     for (const ggml::Tensor* t : todo) total += bytes_of(t);
     repacked_ = cpu_->alloc_buffer(total);
     size_t offset = 0;
+    const int nth = n_threads > 0 ? n_threads : omp_get_max_threads();
     for (ggml::Tensor* t : todo) {
-        const void* plain = t->data;
-        const size_t row = ggml::cpu::repacked_row_bytes(t->type, t->ne[0]);
-        t->nb[1] = row, t->nb[2] = t->nb[3] = row * size_t(t->ne[1]);
-        ggml::place_tensor(t, repacked_.get(), offset);
-        ggml::cpu::repack_rows(t->type, plain, t->data, t->ne[0], t->ne[1], n_threads > 0 ? n_threads : omp_get_max_threads());
-        t->repacked = true;
+        ggml::cpu::repack_tensor(t, static_cast<char*>(repacked_->base()) + offset, nth);
+        t->buffer = repacked_.get();
         offset += bytes_of(t);
     }
 }

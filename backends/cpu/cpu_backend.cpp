@@ -2,15 +2,13 @@
 
 #include <omp.h>
 
-#include <map>
-#include <string>
 #include <chrono>
 #include <cstdio>
-
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <stdexcept>
-
+#include <string>
 
 #include "backends/cpu/gemm.h"
 #include "backends/cpu/ops/ops.h"

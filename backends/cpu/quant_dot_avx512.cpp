@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "backends/cpu/quant_dot.h"
+#include "backends/cpu/repack.h"
 #include "ggml/quants.h"
 
 #define QD_VNNI 1

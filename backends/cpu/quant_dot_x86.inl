@@ -556,6 +556,10 @@ inline __m256i bcast4(const int8_t* p) {
     std::memcpy(&v, p, 4);
     return _mm256_set1_epi32(v);
 }
+// The 8 rows' fp16 scales at p as floats.
+inline __m256 half8(const uint8_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+// Two int16 values as one 32-bit lane (a low, b high), for madd against per-row pairs.
+inline int32_t pair16(int a, int b) { return int32_t(uint16_t(int16_t(a))) | (int32_t(b) << 16); }
 // The 8 rows' unsigned-code dots over one 32-element block of 128 interleaved code bytes g against the
 // activation codes a (32): int32 per row; _scaled multiplies row r's dot by lane r of sc (int16 pairs
 // holding the row's scale twice).
@@ -597,12 +601,11 @@ void dot_r8_q4_0(int64_t n, const void* w, const void* a, const QActAux* aux, fl
     const uint8_t* g = static_cast<const uint8_t*>(w);
     const block_q8_0* y = static_cast<const block_q8_0*>(a);
     __m256 acc = _mm256_setzero_ps();
-    for (int64_t ib = 0; ib < n / QK8_0; ib++, g += 144) {
+    for (int64_t ib = 0; ib < n / QK8_0; ib++, g += kQ4_0GroupBytes) {
         prefetch_ahead(g, 3);
         // codes minus 8: the offset times the activation block's code sum, per row
         const __m256i p = _mm256_sub_epi32(dot_r8_block(g + 16, y[ib].qs), _mm256_set1_epi32(8 * aux[ib].sum));
-        const __m256 d = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(g))),
-                                       _mm256_set1_ps(aux[ib].d));
+        const __m256 d = _mm256_mul_ps(half8(g), _mm256_set1_ps(aux[ib].d));
         acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), d, acc);
     }
     _mm256_storeu_ps(out, acc);
@@ -615,7 +618,7 @@ void dot_r8_q4_K(int64_t n, const void* w, const void* a, const QActAux*, float*
     const __m256i spread = _mm256_setr_epi8(0, -1, 0, -1, 1, -1, 1, -1, 2, -1, 2, -1, 3, -1, 3, -1,
                                             4, -1, 4, -1, 5, -1, 5, -1, 6, -1, 6, -1, 7, -1, 7, -1);
     __m256 acc = _mm256_setzero_ps();
-    for (int64_t ib = 0; ib < n / QK_K; ib++, g += 1184) {
+    for (int64_t ib = 0; ib < n / QK_K; ib++, g += kQ4_KGroupBytes) {
         const uint8_t* gsc = g + 32;
         const uint8_t* gmn = gsc + 64;
         const uint8_t* gq = gmn + 64;
@@ -629,13 +632,11 @@ void dot_r8_q4_K(int64_t n, const void* w, const void* a, const QActAux*, float*
         }
         for (int p = 0; p < 4; p++) {  // mins of sub-blocks 2p, 2p+1 times their activation sums
             const int16_t* bs = y[ib].bsums + 4 * p;
-            const int32_t pair = int32_t(uint16_t(int16_t(bs[0] + bs[1]))) | (int32_t(bs[2] + bs[3]) << 16);
             const __m256i mn = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(gmn + 16 * p)));
-            imin = _mm256_add_epi32(imin, _mm256_madd_epi16(mn, _mm256_set1_epi32(pair)));
+            imin = _mm256_add_epi32(imin, _mm256_madd_epi16(mn, _mm256_set1_epi32(pair16(bs[0] + bs[1], bs[2] + bs[3]))));
         }
         const __m256 da = _mm256_set1_ps(y[ib].d);
-        const __m256 d = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(g))), da);
-        const __m256 dm = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(g + 16))), da);
+        const __m256 d = _mm256_mul_ps(half8(g), da), dm = _mm256_mul_ps(half8(g + 16), da);
         acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), d, acc);
         acc = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(imin), dm, acc);
     }
@@ -650,7 +651,7 @@ void dot_r8_q6_K(int64_t n, const void* w, const void* a, const QActAux*, float*
     const block_q8_K* y = static_cast<const block_q8_K*>(a);
     const __m256i m4 = _mm256_set1_epi8(15), m30 = _mm256_set1_epi8(0x30);
     __m256 acc = _mm256_setzero_ps();
-    for (int64_t ib = 0; ib < n / QK_K; ib++, g += 1680) {
+    for (int64_t ib = 0; ib < n / QK_K; ib++, g += kQ6_KGroupBytes) {
         __m256i isum = _mm256_setzero_si256(), ioff = _mm256_setzero_si256();
         for (int s = 0; s < 8; s++) {
             const uint8_t* q = g + 144 + 192 * s;
@@ -675,10 +676,10 @@ void dot_r8_q6_K(int64_t n, const void* w, const void* a, const QActAux*, float*
                 isum = _mm256_add_epi32(isum, _mm256_add_epi32(_mm256_madd_epi16(s0, sch[t]), _mm256_madd_epi16(s1, sch[t])));
             }
             const int16_t* bs = y[ib].bsums + 2 * s;
-            ioff = _mm256_add_epi32(ioff, _mm256_madd_epi16(scp, _mm256_set1_epi32(int32_t(uint16_t(bs[0])) | (int32_t(bs[1]) << 16))));
+            ioff = _mm256_add_epi32(ioff, _mm256_madd_epi16(scp, _mm256_set1_epi32(pair16(bs[0], bs[1]))));
         }
         const __m256i p = _mm256_sub_epi32(isum, _mm256_slli_epi32(ioff, 5));
-        const __m256 d = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(g))), _mm256_set1_ps(y[ib].d));
+        const __m256 d = _mm256_mul_ps(half8(g), _mm256_set1_ps(y[ib].d));
         acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), d, acc);
     }
     _mm256_storeu_ps(out, acc);

@@ -12,9 +12,10 @@ namespace ggml::cpu {
 namespace {
 
 constexpr int R = kRepackRows;
-constexpr size_t kQ4_0Group = 2 * R + 16 * R;                        // per 32 k: 144
-constexpr size_t kQ4_KGroup = 2 * 2 * R + 8 * R + 8 * R + 128 * R;  // per 256 k: 1184
-constexpr size_t kQ6_KGroup = 2 * R + 16 * R + 8 * (128 + 64);      // per 256 k: 1680 (= 8 plain blocks)
+constexpr size_t kQ4_0Group = kQ4_0GroupBytes, kQ4_KGroup = kQ4_KGroupBytes, kQ6_KGroup = kQ6_KGroupBytes;
+static_assert(kQ4_0Group == 2 * R + 16 * R, "fp16 d[8], 8 x 16 code bytes");
+static_assert(kQ4_KGroup == 2 * 2 * R + 8 * R + 8 * R + 128 * R, "d, dmin, scales, mins, codes");
+static_assert(kQ6_KGroup == 2 * R + 16 * R + 8 * (128 + 64), "d, scales, 8 x (low nibbles + high bits)");
 
 // 32 codes of each of 8 rows (code[r][i]) <-> the 128 interleaved code bytes.
 void put_codes(const uint8_t code[R][32], uint8_t* dst) {
@@ -233,6 +234,15 @@ void repack_rows(Type t, const void* src, void* dst, int64_t K, int64_t M, int n
         uint8_t* rows = const_cast<uint8_t*>(static_cast<const uint8_t*>(src)) + size_t(grp * R) * plain;
         convert<true>(t, rows, static_cast<uint8_t*>(dst) + size_t(grp * R) * packed, K);  // reads rows only
     }
+}
+
+void repack_tensor(Tensor* t, void* dst, int n_threads) {
+    const int64_t K = t->ne[0], M = t->ne[1];
+    repack_rows(t->type, t->data, dst, K, M, n_threads);
+    t->data = dst;
+    t->nb[1] = repacked_row_bytes(t->type, K);
+    t->nb[2] = t->nb[3] = t->nb[1] * size_t(M);
+    t->repacked = true;
 }
 
 void unrepack_group(Type t, const void* group, void* dst, int64_t K) {

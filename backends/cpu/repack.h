@@ -22,11 +22,14 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "ggml/tensor.h"
 #include "ggml/type.h"
 
 namespace ggml::cpu {
 
 constexpr int kRepackRows = 8;
+// Bytes of one group per block (the layouts above): Q4_0 per 32 k, Q4_K and Q6_K per 256 k.
+constexpr size_t kQ4_0GroupBytes = 144, kQ4_KGroupBytes = 1184, kQ6_KGroupBytes = 1680;
 
 // True when weights of type t, shape [K, M], can be interleaved and the current SIMD level has the
 // interleaved decode kernel (on other levels the plain layout is faster).
@@ -35,6 +38,9 @@ bool repack_supported(Type t, int64_t K, int64_t M);
 size_t repacked_row_bytes(Type t, int64_t K);
 // Interleaves M plain rows of K elements (M a multiple of 8) from src into dst, with n_threads threads.
 void repack_rows(Type t, const void* src, void* dst, int64_t K, int64_t M, int n_threads);
+// Interleaves the 2-D tensor t (plain rows at t->data) into dst (repacked_row_bytes x ne[1] bytes) and points
+// t there: data, strides (nb[1] = repacked_row_bytes) and the repacked flag. The caller sets t->buffer.
+void repack_tensor(Tensor* t, void* dst, int n_threads);
 // The 8 plain rows of one interleaved group (dst: 8 rows of row_size(t, K) bytes, back to back).
 void unrepack_group(Type t, const void* group, void* dst, int64_t K);
 

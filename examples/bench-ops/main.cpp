@@ -123,12 +123,9 @@ struct MatMul {
     void repack() {
         const int64_t K = a->ne[0], M = a->ne[1];
         AlignedBuf* packed = new AlignedBuf(ggml::cpu::repacked_row_bytes(a->type, K) * size_t(M));
-        ggml::cpu::repack_rows(a->type, a->data, packed->p, K, M, 1);
+        ggml::cpu::repack_tensor(a, packed->p, 1);
         std::swap(abuf.p, packed->p);
         delete packed;
-        a->data = abuf.p, a->repacked = true;
-        a->nb[1] = ggml::cpu::repacked_row_bytes(a->type, K);
-        a->nb[2] = a->nb[3] = a->nb[1] * size_t(M);
     }
 };
 
