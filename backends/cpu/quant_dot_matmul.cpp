@@ -12,6 +12,7 @@
 
 #include "backends/cpu/gemm.h"
 #include "backends/cpu/quant_dot.h"
+#include "backends/cpu/range_steal.h"
 #include "backends/cpu/repack.h"
 #include "ggml/quants.h"
 
@@ -285,58 +286,52 @@ struct Ctx {
     }
 };
 
-// Few b rows: tasks of consecutive weight rows (about kDecodeTaskBytes of weights, a multiple of 16 rows,
-// one batch each), handed out dynamically so a thread that loses its core to another process does not
-// hold the others back; each weight row is read once and dotted with all N activation rows. Long tasks
-// keep each thread on one sequential stream (the hardware and software prefetches stay useful).
-constexpr size_t kDecodeTaskBytes = size_t(64) << 10;
+// Few b rows: the weight rows, in units of 8 (an interleaved group), are split into one contiguous range
+// per thread with stealing at the ends (range_steal.h), claimed about kDecodeChunkBytes of weights at a
+// time; each weight row is read once and dotted with all N activation rows.
+constexpr size_t kDecodeChunkBytes = size_t(64) << 10;
 
 void decode_path(const Ctx& c, int nth) {
     const QMatMul& s = c.s;
-    const size_t wrow = s.a_nb[1];
-    int64_t rows_per_task = std::max<int64_t>(16, int64_t(kDecodeTaskBytes / std::max<size_t>(wrow, 1)) / 16 * 16);
-    // at least 4 tasks per thread when the matrix allows it (balance)
-    while (rows_per_task > 16 && s.b2 * s.b3 * ((s.M + rows_per_task - 1) / rows_per_task) < 4 * nth) rows_per_task /= 2;
-    rows_per_task = std::max<int64_t>(16, rows_per_task / 16 * 16);
-    const int64_t per_batch = (s.M + rows_per_task - 1) / rows_per_task;
-    const int64_t tasks = s.b2 * s.b3 * per_batch;
+    const int64_t units = (s.M + kRepackRows - 1) / kRepackRows, nbatch = s.b2 * s.b3;
+    const int64_t chunk = std::max<int64_t>(1, int64_t(kDecodeChunkBytes / (kRepackRows * s.a_nb[1])));
     const size_t ldd = s.d_nb[1] / sizeof(float);
-    nth = int(std::max<int64_t>(1, std::min<int64_t>(nth, tasks)));
+    nth = int(std::max<int64_t>(1, std::min<int64_t>(nth, nbatch * units)));
     const QuantDotTable& tab = quant_dot_table();
     const QDotFn dot = tab.dot[int(s.ta)];
     // Q4_0 / Q5_0: per activation block float scale + code sum, once per activation row (see QActAux).
     const QDotAuxFn dot_aux = s.ta == Type::Q4_0 ? tab.dot_aux_q4_0 : s.ta == Type::Q5_0 ? tab.dot_aux_q5_0 : nullptr;
     const QDotR8Fn dot_r8 = s.a_repacked ? tab.dot_r8[int(s.ta)] : nullptr;  // null: the reference
     const int64_t nb = s.K / QK8_0;
-    std::vector<QActAux> aux(dot_aux ? size_t(s.b2 * s.b3 * s.N * nb) : 0);
+    std::vector<QActAux> aux(dot_aux ? size_t(nbatch * s.N * nb) : 0);
     if (dot_aux)
-        for (int64_t r = 0; r < s.b2 * s.b3 * s.N; r++) make_act_aux(c.row(r / s.N, r % s.N), s.K, aux.data() + r * nb);
-#pragma omp parallel for num_threads(nth) schedule(dynamic, 1)
-    for (int64_t t = 0; t < tasks; t++) {
-        const int64_t batch = t / per_batch, m0 = (t % per_batch) * rows_per_task;
-        const int64_t m1 = std::min(s.M, m0 + rows_per_task);
-        const int64_t i2 = batch % s.b2, i3 = batch / s.b2;
-        const char* am = c.a_mat(i2, i3);
-        float* dm = c.d_mat(i2, i3);
-        if (s.a_repacked) {  // m0 and m1 are multiples of 8: whole groups
-            for (int64_t m = m0; m < m1; m += kRepackRows) {
-                const char* group = am + size_t(m) * s.a_nb[1];
-                for (int64_t n = 0; n < s.N; n++) {
-                    float out[kRepackRows];
-                    if (dot_r8) dot_r8(s.K, group, c.row(batch, n), dot_aux ? aux.data() + (batch * s.N + n) * nb : nullptr, out);
-                    else vec_dot_r8_ref(s.ta, s.K, group, c.row(batch, n), out);
-                    std::memcpy(dm + n * ldd + m, out, sizeof out);
+        for (int64_t r = 0; r < nbatch * s.N; r++) make_act_aux(c.row(r / s.N, r % s.N), s.K, aux.data() + r * nb);
+    RangeSteal work(nbatch * units, nth);
+#pragma omp parallel num_threads(nth)
+    {
+        const int ith = omp_get_thread_num();
+        int64_t lo, hi;
+        while (work.next(ith, chunk, &lo, &hi)) {
+            for (int64_t u = lo; u < hi; u++) {
+                const int64_t batch = u / units, m0 = (u % units) * kRepackRows, m1 = std::min(s.M, m0 + kRepackRows);
+                const char* am = c.a_mat(batch % s.b2, batch / s.b2);
+                float* dm = c.d_mat(batch % s.b2, batch / s.b2);
+                const QActAux* baux = dot_aux ? aux.data() + batch * s.N * nb : nullptr;
+                if (s.a_repacked) {  // M is a multiple of 8: whole groups
+                    const char* group = am + size_t(m0) * s.a_nb[1];
+                    for (int64_t n = 0; n < s.N; n++) {
+                        float out[kRepackRows];
+                        if (dot_r8) dot_r8(s.K, group, c.row(batch, n), baux ? baux + n * nb : nullptr, out);
+                        else vec_dot_r8_ref(s.ta, s.K, group, c.row(batch, n), out);
+                        std::memcpy(dm + n * ldd + m0, out, sizeof out);
+                    }
+                    continue;
                 }
-            }
-            continue;
-        }
-        for (int64_t m = m0; m < m1; m++) {
-            const char* arow = am + size_t(m) * s.a_nb[1];
-            if (dot_aux) {
-                for (int64_t n = 0; n < s.N; n++)
-                    dm[n * ldd + m] = dot_aux(s.K, arow, c.row(batch, n), aux.data() + (batch * s.N + n) * nb);
-            } else {
-                for (int64_t n = 0; n < s.N; n++) dm[n * ldd + m] = dot(s.K, arow, c.row(batch, n));
+                for (int64_t m = m0; m < m1; m++) {
+                    const char* arow = am + size_t(m) * s.a_nb[1];
+                    for (int64_t n = 0; n < s.N; n++)
+                        dm[n * ldd + m] = baux ? dot_aux(s.K, arow, c.row(batch, n), baux + n * nb) : dot(s.K, arow, c.row(batch, n));
+                }
             }
         }
     }
