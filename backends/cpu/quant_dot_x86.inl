@@ -611,6 +611,21 @@ void dot_r8_q4_0(int64_t n, const void* w, const void* a, const QActAux* aux, fl
     _mm256_storeu_ps(out, acc);
 }
 
+// Q8_0: signed codes, so each product is |w| * (a with w's sign) (dot_ss); pair sums stay below 2^15.
+void dot_r8_q8_0(int64_t n, const void* w, const void* a, const QActAux*, float* out) {
+    const uint8_t* g = static_cast<const uint8_t*>(w);
+    const block_q8_0* y = static_cast<const block_q8_0*>(a);
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t ib = 0; ib < n / QK8_0; ib++, g += kQ8_0GroupBytes) {
+        prefetch_ahead(g, 5);
+        __m256i s = _mm256_setzero_si256();
+        for (int j = 0; j < 8; j++) s = _mm256_add_epi32(s, dot_ss(loadu(g + 16 + 32 * j), bcast4(y[ib].qs + 4 * j)));
+        const __m256 d = _mm256_mul_ps(half8(g), _mm256_set1_ps(h2f(y[ib].d)));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), d, acc);
+    }
+    _mm256_storeu_ps(out, acc);
+}
+
 void dot_r8_q4_K(int64_t n, const void* w, const void* a, const QActAux*, float* out) {
     const uint8_t* g = static_cast<const uint8_t*>(w);
     const block_q8_K* y = static_cast<const block_q8_K*>(a);
@@ -698,6 +713,7 @@ QuantDotTable make_table() {
     t.dot[int(Type::Q5_K)] = dot_q5_K;
     t.dot[int(Type::Q6_K)] = dot_q6_K;
     t.dot_r8[int(Type::Q4_0)] = dot_r8_q4_0;
+    t.dot_r8[int(Type::Q8_0)] = dot_r8_q8_0;
     t.dot_r8[int(Type::Q4_K)] = dot_r8_q4_K;
     t.dot_r8[int(Type::Q6_K)] = dot_r8_q6_K;
     t.dot_aux_q4_0 = dot_aux_q4_0;

@@ -12,8 +12,9 @@ namespace ggml::cpu {
 namespace {
 
 constexpr int R = kRepackRows;
-constexpr size_t kQ4_0Group = kQ4_0GroupBytes, kQ4_KGroup = kQ4_KGroupBytes, kQ6_KGroup = kQ6_KGroupBytes;
+constexpr size_t kQ4_0Group = kQ4_0GroupBytes, kQ8_0Group = kQ8_0GroupBytes, kQ4_KGroup = kQ4_KGroupBytes, kQ6_KGroup = kQ6_KGroupBytes;
 static_assert(kQ4_0Group == 2 * R + 16 * R, "fp16 d[8], 8 x 16 code bytes");
+static_assert(kQ8_0Group == 2 * R + 32 * R, "fp16 d[8], 8 x 32 code bytes");
 static_assert(kQ4_KGroup == 2 * 2 * R + 8 * R + 8 * R + 128 * R, "d, dmin, scales, mins, codes");
 static_assert(kQ6_KGroup == 2 * R + 16 * R + 8 * (128 + 64), "d, scales, 8 x (low nibbles + high bits)");
 
@@ -107,6 +108,24 @@ void convert_q4_0(uint8_t* rows, size_t row_bytes, uint8_t* g, int64_t K) {
             for (int r = 0; r < R; r++) {
                 block_q4_0* x = reinterpret_cast<block_q4_0*>(rows + size_t(r) * row_bytes) + b;
                 for (int i = 0; i < 16; i++) x->qs[i] = uint8_t(code[r][i] | (code[r][i + 16] << 4));
+            }
+        }
+    }
+}
+
+template <bool kToGroup>
+void convert_q8_0(uint8_t* rows, size_t row_bytes, uint8_t* g, int64_t K) {
+    for (int64_t b = 0; b < K / 32; b++, g += kQ8_0Group) {
+        for (int r = 0; r < R; r++) {
+            block_q8_0* x = reinterpret_cast<block_q8_0*>(rows + size_t(r) * row_bytes) + b;
+            uint8_t* d = g + 2 * r;
+            uint8_t* q = reinterpret_cast<uint8_t*>(x->qs);
+            if constexpr (kToGroup) std::memcpy(d, &x->d, 2);
+            else std::memcpy(&x->d, d, 2);
+            for (int j = 0; j < 8; j++) {
+                uint8_t* c = g + 2 * R + (j * R + r) * 4;
+                if constexpr (kToGroup) std::memcpy(c, q + 4 * j, 4);
+                else std::memcpy(q + 4 * j, c, 4);
             }
         }
     }
@@ -210,6 +229,7 @@ template <bool kToGroup>
 void convert(Type t, uint8_t* rows, uint8_t* g, int64_t K) {
     const size_t row_bytes = row_size(t, K);
     if (t == Type::Q4_0) convert_q4_0<kToGroup>(rows, row_bytes, g, K);
+    else if (t == Type::Q8_0) convert_q8_0<kToGroup>(rows, row_bytes, g, K);
     else if (t == Type::Q4_K) convert_q4_K<kToGroup>(rows, row_bytes, g, K);
     else convert_q6_K<kToGroup>(rows, row_bytes, g, K);
 }
@@ -218,12 +238,13 @@ void convert(Type t, uint8_t* rows, uint8_t* g, int64_t K) {
 
 size_t repacked_row_bytes(Type t, int64_t K) {
     if (t == Type::Q4_0) return size_t(K / 32) * kQ4_0Group / R;
+    if (t == Type::Q8_0) return size_t(K / 32) * kQ8_0Group / R;
     return size_t(K / QK_K) * (t == Type::Q4_K ? kQ4_KGroup : kQ6_KGroup) / R;
 }
 
 bool repack_supported(Type t, int64_t K, int64_t M) {
     if (M % R != 0 || M <= 0) return false;
-    if (!(t == Type::Q4_0 && K % 32 == 0) && !((t == Type::Q4_K || t == Type::Q6_K) && K % QK_K == 0)) return false;
+    if (!((t == Type::Q4_0 || t == Type::Q8_0) && K % 32 == 0) && !((t == Type::Q4_K || t == Type::Q6_K) && K % QK_K == 0)) return false;
     return quant_dot_table().dot_r8[int(t)] != nullptr;  // the scalar table has none
 }
 

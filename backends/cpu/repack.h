@@ -5,12 +5,14 @@
 // code vector belongs to one row, and one broadcast activation word feeds all 8 rows, so the 8 dots
 // come out in the 8 lanes without any horizontal work (see the kernels in quant_dot_x86.inl).
 //
-// A group of 8 rows occupies 8 x repacked_row_bytes: exactly the bytes of 8 plain rows for Q4_0 and Q6_K, 4 bytes
+// A group of 8 rows occupies 8 x repacked_row_bytes: exactly the bytes of 8 plain rows for Q4_0, Q8_0 and Q6_K, 4 bytes
 // more per row and 256 k (2.8 %) for Q4_K (its 6-bit scales and mins unpacked to bytes). A repacked
 // tensor's nb[1] is repacked_row_bytes, so group g starts at row 8g's offset.
 //
 // Q4_0 group, per 32-element block b (144 bytes): fp16 d[8] (row r's scale), then 4 x 32 code bytes:
 //   byte [j][r][i] (j 0..3, r 0..7, i 0..3) = code(r, 32b + 8j + i) | code(r, 32b + 8j + 4 + i) << 4.
+// Q8_0 group, per 32-element block b (272 bytes): fp16 d[8], then 8 x 32 code bytes:
+//   byte [j][r][i] (j 0..7, r 0..7, i 0..3) = code(r, 32b + 4j + i) (int8, as in the plain block).
 // Q4_K group, per 256-element super-block (1184 bytes): fp16 d[8], fp16 dmin[8], u8 scale[8 sub][8 rows],
 //   u8 min[4 pairs][8 rows][2] (the mins of sub-blocks 2p and 2p+1 side by side), then per 32-element
 //   sub-block the 128 code bytes laid out as Q4_0's.
@@ -28,8 +30,8 @@
 namespace ggml::cpu {
 
 constexpr int kRepackRows = 8;
-// Bytes of one group per block (the layouts above): Q4_0 per 32 k, Q4_K and Q6_K per 256 k.
-constexpr size_t kQ4_0GroupBytes = 144, kQ4_KGroupBytes = 1184, kQ6_KGroupBytes = 1680;
+// Bytes of one group per block (the layouts above): Q4_0 and Q8_0 per 32 k, Q4_K and Q6_K per 256 k.
+constexpr size_t kQ4_0GroupBytes = 144, kQ8_0GroupBytes = 272, kQ4_KGroupBytes = 1184, kQ6_KGroupBytes = 1680;
 
 // True when weights of type t, shape [K, M], can be interleaved and the current SIMD level has the
 // interleaved decode kernel (on other levels the plain layout is faster).
