@@ -1,4 +1,5 @@
 // soft_max: softmax(x*scale + slope*mask) per row, slope from ALiBi when max_bias > 0.
+#include <algorithm>
 #include <cmath>
 
 #include "backends/cpu/ops/common.h"
@@ -23,15 +24,24 @@ void op_soft_max(Tensor* dst, const OpContext& ctx) {
     for_each_row(dst, ctx.n_threads, [&](int64_t i1, int64_t i2, int64_t i3, float* scratch) {
         float* y = f32_row(dst, i1, i2, i3);
         const float* x = f32_row_view(a, i1, i2, i3, scratch);
-        vec_scale(n, y, x, scale, 0.0f);
+        // Masked columns past the last open one are exactly 0 after the softmax: they are only cleared
+        // (a causal mask closes half the row on average during prefill).
+        int64_t len = n;
+        const float* m = nullptr;
         if (mask) {
-            const float slope = alibi_slope(max_bias, i2, a->ne[2]);
-            const float* m = f32_row_view(mask, i1 % mask->ne[1], i2 % mask->ne[2], i3 % mask->ne[3], scratch + n);
-            for (int64_t i = 0; i < n; i++) y[i] += slope * m[i];
+            m = f32_row_view(mask, i1 % mask->ne[1], i2 % mask->ne[2], i3 % mask->ne[3], scratch + n);
+            while (len > 0 && m[len - 1] == -INFINITY) len--;
+            if (len == 0) len = n;  // a fully masked row: the plain definition (NaN), as without the cut
         }
-        const float mx = vec_max(n, y);
-        const float sum = vec_exp_sum(n, y, y, mx);
-        vec_scale(n, y, y, 1.0f / sum, 0.0f);
+        vec_scale(len, y, x, scale, 0.0f);
+        if (m) {
+            const float slope = alibi_slope(max_bias, i2, a->ne[2]);
+            for (int64_t i = 0; i < len; i++) y[i] += slope * m[i];
+        }
+        const float mx = vec_max(len, y);
+        const float sum = vec_exp_sum(len, y, y, mx);
+        vec_scale(len, y, y, 1.0f / sum, 0.0f);
+        std::fill(y + len, y + n, 0.0f);
     }, size_t(n + (mask ? mask->ne[0] : 0)));
 }
 
