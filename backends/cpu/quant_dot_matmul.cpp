@@ -380,7 +380,10 @@ void prefill_path(const Ctx& c, int nth) {
         const char* am = c.a_mat(i2, i3);
         size_t lda = s.a_nb[1];
         int64_t mbase = 0;  // row of am
-        if (s.a_repacked) {  // the task's rows back in the plain layout (m0, m1 multiples of 8)
+        // Interleaved weights: straight into panels where the type allows (direct), else the task's rows
+        // back in the plain layout first (m0, m1 multiples of 8).
+        const bool direct = s.a_repacked && repacked_to_panel_supported(s.ta);
+        if (s.a_repacked && !direct) {
             thread_local Bytes plain;
             lda = quant_row_size(s.ta, s.K);
             uint8_t* rows = plain.get(size_t(m1 - m0) * lda);
@@ -394,8 +397,9 @@ void prefill_path(const Ctx& c, int nth) {
             const int64_t kc = std::min(kKC, nchunks - c0);
             for (int64_t p = 0; p < npan_m; p++) {
                 const int64_t m = m0 + p * kQPanelRows;
-                unpack_panel(s.ta, kind, am + size_t(m - mbase) * lda, lda,
-                             int(std::min<int64_t>(kQPanelRows, m1 - m)), c0, kc, wpack + size_t(p * kc) * cb);
+                if (direct) repacked_to_panel(s.ta, am + size_t(m) * s.a_nb[1], c0, kc, wpack + size_t(p * kc) * cb);
+                else unpack_panel(s.ta, kind, am + size_t(m - mbase) * lda, lda,
+                                  int(std::min<int64_t>(kQPanelRows, m1 - m)), c0, kc, wpack + size_t(p * kc) * cb);
             }
             for (int64_t qb = q0; qb < q1; qb += kNC / kQActRows) {
                 const int64_t qe = std::min(q1, qb + kNC / kQActRows);

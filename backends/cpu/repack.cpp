@@ -266,6 +266,54 @@ void repack_tensor(Tensor* t, void* dst, int n_threads) {
     t->repacked = true;
 }
 
+bool repacked_to_panel_supported(Type t) { return t == Type::Q4_0 || t == Type::Q8_0 || t == Type::Q4_K; }
+
+bool repacked_to_panel(Type t, const void* group, int64_t c0, int64_t nc, uint8_t* dst) {
+    if (!repacked_to_panel_supported(t)) return false;
+    const uint8_t* g = static_cast<const uint8_t*>(group);
+    const bool u8 = t == Type::Q8_0;
+    const size_t cb = qpanel_chunk_bytes(u8 ? QKind::U8 : QKind::U4);
+    for (int64_t c = c0; c < c0 + nc; c++, dst += cb) {
+        float* dw = reinterpret_cast<float*>(dst + (u8 ? 512 : 256));
+        float* mw = dw + R;  // both halves' min terms
+        const uint8_t* codes;
+        if (t == Type::Q4_K) {
+            const uint8_t* sb = g + size_t(c / 8) * kQ4_KGroup;
+            const int s = int(c % 8);
+            for (int r = 0; r < R; r++) {
+                uint16_t d, dmin;
+                std::memcpy(&d, sb + 2 * r, 2);
+                std::memcpy(&dmin, sb + 2 * R + 2 * r, 2);
+                dw[r] = fp16_to_fp32(d) * float(sb[4 * R + s * R + r]);
+                mw[r] = mw[R + r] = -fp16_to_fp32(dmin) * float(sb[12 * R + ((s / 2) * R + r) * 2 + s % 2]);
+            }
+            codes = sb + 20 * R + 128 * s;
+        } else {
+            const uint8_t* b = g + size_t(c) * (u8 ? kQ8_0Group : kQ4_0Group);
+            for (int r = 0; r < R; r++) {
+                uint16_t d;
+                std::memcpy(&d, b + 2 * r, 2);
+                dw[r] = fp16_to_fp32(d);
+                mw[r] = mw[R + r] = (u8 ? -128.0f : -8.0f) * dw[r];
+            }
+            codes = b + 2 * R;
+        }
+        if (u8) {  // step j is code bytes [j]; the panel holds code + 128 as two 4-bit planes
+            for (int i = 0; i < 256; i++) {
+                const uint8_t u = uint8_t(codes[i] ^ 0x80);
+                dst[i] = u & 15, dst[256 + i] = u >> 4;
+            }
+        } else {  // byte vector j holds steps 2j (low nibbles) and 2j + 1 (high nibbles)
+            for (int j = 0; j < 4; j++)
+                for (int i = 0; i < 32; i++) {
+                    const uint8_t v = codes[32 * j + i];
+                    dst[64 * j + i] = v & 15, dst[64 * j + 32 + i] = v >> 4;
+                }
+        }
+    }
+    return true;
+}
+
 void unrepack_group(Type t, const void* group, void* dst, int64_t K) {
     convert<false>(t, static_cast<uint8_t*>(dst), const_cast<uint8_t*>(static_cast<const uint8_t*>(group)), K);
 }
