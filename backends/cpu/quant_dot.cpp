@@ -285,6 +285,30 @@ size_t qpanel_chunk_bytes(QKind kind) {
     return planes * 256 + 3 * 32 + (hs ? 64 : 0);
 }
 
+size_t qpanel_wide_chunk_bytes(QKind kind) { return 2 * qpanel_chunk_bytes(kind); }
+
+void widen_panels(QKind kind, int64_t nc, const uint8_t* a, const uint8_t* b, uint8_t* dst) {
+    const size_t cb = qpanel_chunk_bytes(kind);
+    const int planes = kind == QKind::U8 ? 2 : 1;
+    for (int64_t c = 0; c < nc; c++, a += cb, b = b ? b + cb : nullptr, dst += 2 * cb) {
+        for (int pl = 0; pl < planes; pl++)
+            for (int st = 0; st < 8; st++) {
+                uint8_t* d = dst + pl * 512 + st * 64;
+                std::memcpy(d, a + pl * 256 + st * 32, 32);
+                if (b) std::memcpy(d + 32, b + pl * 256 + st * 32, 32);
+                else std::memset(d + 32, 0, 32);
+            }
+        const float* fa = reinterpret_cast<const float*>(a + planes * 256);  // dw[8], mw[2][8]
+        const float* fb = b ? reinterpret_cast<const float*>(b + planes * 256) : nullptr;
+        float* fd = reinterpret_cast<float*>(dst + planes * 512);            // dw[16], mw[2][16]
+        for (int v = 0; v < 3; v++) {
+            std::memcpy(fd + 16 * v, fa + 8 * v, 32);
+            if (fb) std::memcpy(fd + 16 * v + 8, fb + 8 * v, 32);
+            else std::memset(fd + 16 * v + 8, 0, 32);
+        }
+    }
+}
+
 namespace {
 
 // The scalar packed micro-kernel: the same arithmetic as the SIMD ones (integer sums per half chunk,

@@ -34,6 +34,7 @@ using QActFn = void (*)(const float* x, void* y, int64_t n);
 
 // ---- prefill micro-kernel ----
 constexpr int kQPanelRows = 8;  // weight rows per panel
+constexpr int kQWideRows = 16;  // weight rows per wide panel (two panels interleaved)
 constexpr int kQActRows = 4;    // activation rows per panel
 constexpr int kQChunk = 32;     // k per chunk
 
@@ -61,6 +62,13 @@ constexpr size_t kQActChunkBytes = 4 * 32 + 4 * 4 + 8 * 4 + 4 * 4;
 using QGemmFn = void (*)(QKind kind, int64_t nchunks, const uint8_t* w0, const uint8_t* w1, const uint8_t* apanel,
                          float* c, int64_t ldc, int mrows, int ncols, bool accumulate);
 
+// Wide panels (the AVX-512 VNNI micro-kernel, gemm_wide): two 8-row panels A (rows 0..7) and B (rows 8..15)
+// interleaved so that one 64-byte load holds 16 rows of one step. Per chunk: planes x 512 code bytes
+// ([plane][step 0..7][row 0..15][4]), then float dw[16], mw[2][16]. Only for the U4, U5 and U8 kinds.
+size_t qpanel_wide_chunk_bytes(QKind kind);
+// Chunks [0, nc) of panels a and b (b may be null: rows 8..15 zero) as one wide panel at dst.
+void widen_panels(QKind kind, int64_t nc, const uint8_t* a, const uint8_t* b, uint8_t* dst);
+
 // Decode helper for Q8_0 activations: per block the scale as float and the sum of the codes, computed once
 // per activation row and reused by every weight row. With it the Q4_0 / Q5_0 dots take the unsigned codes
 // straight (u8 x s8) and subtract the offset times the block sum in int32.
@@ -81,6 +89,9 @@ struct QuantDotTable {
     QDotAuxFn dot_aux_q4_0 = nullptr, dot_aux_q5_0 = nullptr;  // same results as dot[], faster (decode)
     QActFn act_q8_0 = nullptr, act_q8_1 = nullptr, act_q8_K = nullptr;
     QGemmFn gemm = nullptr;
+    // The same product on wide panels (w0, w1 of 16 rows each, mrows <= 32) for the U4 / U5 / U8 kinds;
+    // null where the level has none.
+    QGemmFn gemm_wide = nullptr;
 };
 const QuantDotTable& quant_dot_table_scalar();
 const QuantDotTable& quant_dot_table();  // for simd_level()

@@ -368,6 +368,7 @@ void prefill_path(const Ctx& c, int nth) {
 #pragma omp parallel for num_threads(nth) schedule(dynamic, 1)
     for (int64_t t = 0; t < nbatch * per; t++) {
         const QGemmFn gemm = quant_dot_table().gemm;
+        const QGemmFn wide = kind == QKind::U4 || kind == QKind::U5 || kind == QKind::U8 ? quant_dot_table().gemm_wide : nullptr;
         const int64_t batch = t / per, piece = t % per;
         const int64_t i2 = batch % s.b2, i3 = batch / s.b2;
         const int64_t m0 = (piece / sn) * mb, m1 = std::min(s.M, m0 + mb);
@@ -375,8 +376,10 @@ void prefill_path(const Ctx& c, int nth) {
         split(piece % sn, sn, npan_n, 1, &q0, &q1);
         if (m0 >= m1 || q0 >= q1) continue;
         const int64_t npan_m = (m1 - m0 + kQPanelRows - 1) / kQPanelRows;
-        thread_local Bytes wbuf;
+        thread_local Bytes wbuf, wbuf_wide;
         uint8_t* wpack = wbuf.get(size_t(npan_m * kKC) * cb);
+        const size_t wcb = qpanel_wide_chunk_bytes(kind);
+        uint8_t* wwide = wide ? wbuf_wide.get(size_t((npan_m + 1) / 2 * kKC) * wcb) : nullptr;
         const char* am = c.a_mat(i2, i3);
         size_t lda = s.a_nb[1];
         int64_t mbase = 0;  // row of am
@@ -401,17 +404,29 @@ void prefill_path(const Ctx& c, int nth) {
                 else unpack_panel(s.ta, kind, am + size_t(m - mbase) * lda, lda,
                                   int(std::min<int64_t>(kQPanelRows, m1 - m)), c0, kc, wpack + size_t(p * kc) * cb);
             }
+            // The micro-kernel's weight operands: pairs of panels (16 rows), or with the wide kernel pairs
+            // of wide panels (32 rows), each of kc chunks of tcb bytes.
+            const uint8_t* tiles = wpack;
+            size_t tcb = cb;
+            if (wide) {
+                for (int64_t p = 0; p < npan_m; p += 2)
+                    widen_panels(kind, kc, wpack + size_t(p * kc) * cb, p + 1 < npan_m ? wpack + size_t((p + 1) * kc) * cb : nullptr,
+                                 wwide + size_t(p / 2 * kc) * wcb);
+                tiles = wwide, tcb = wcb;
+            }
+            const int64_t tile_rows = wide ? 2 * kQWideRows : 2 * kQPanelRows;
+            const int64_t ntiles_m = (m1 - m0 + tile_rows / 2 - 1) / (tile_rows / 2);  // operands (half tiles)
             for (int64_t qb = q0; qb < q1; qb += kNC / kQActRows) {
                 const int64_t qe = std::min(q1, qb + kNC / kQActRows);
-                for (int64_t p = 0; p < npan_m; p += 2) {  // two panels (16 rows) per micro-tile
-                    const int64_t m = m0 + p * kQPanelRows;
-                    const int mrows = int(std::min<int64_t>(2 * kQPanelRows, m1 - m));
-                    const uint8_t* w0 = wpack + size_t(p * kc) * cb;
-                    const uint8_t* w1 = p + 1 < npan_m ? w0 + size_t(kc) * cb : nullptr;
+                for (int64_t p = 0; p < ntiles_m; p += 2) {
+                    const int64_t m = m0 + p * (tile_rows / 2);
+                    const int mrows = int(std::min<int64_t>(tile_rows, m1 - m));
+                    const uint8_t* w0 = tiles + size_t(p * kc) * tcb;
+                    const uint8_t* w1 = p + 1 < ntiles_m ? w0 + size_t(kc) * tcb : nullptr;
                     for (int64_t q = qb; q < qe; q++) {
                         const int ncols = int(std::min<int64_t>(kQActRows, s.N - q * kQActRows));
-                        gemm(kind, kc, w0, w1, ap + size_t(q) * apanel_bytes + size_t(c0) * kQActChunkBytes,
-                             dm + q * kQActRows * int64_t(ldd) + m, int64_t(ldd), mrows, ncols, c0 > 0);
+                        (wide ? wide : gemm)(kind, kc, w0, w1, ap + size_t(q) * apanel_bytes + size_t(c0) * kQActChunkBytes,
+                                             dm + q * kQActRows * int64_t(ldd) + m, int64_t(ldd), mrows, ncols, c0 > 0);
                     }
                 }
             }

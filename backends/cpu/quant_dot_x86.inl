@@ -550,6 +550,83 @@ void gemm(QKind kind, int64_t nchunks, const uint8_t* w0, const uint8_t* w1, con
     }
 }
 
+#if QD_VNNI
+// ---- the wide micro-kernel (AVX-512 VNNI): P wide panels (16 P weight rows) x 4 activation rows --------
+// One zmm holds 16 rows of one step, so each vpdpbusd does 64 products: twice the ymm kernel's work per
+// instruction, with the per-chunk float epilogue shared by twice the rows. U4 / U5 / U8 kinds only.
+template <QKind kKind, int P>
+void gemm_wide_kernel(int64_t nchunks, const uint8_t* w0, const uint8_t* w1, const uint8_t* ap, float* c, int64_t ldc,
+                      int mrows, int ncols, bool accumulate) {
+    constexpr int kPlanes = kKind == QKind::U8 ? 2 : 1;
+    constexpr size_t kCB = kPlanes * 512 + 192;
+    const uint8_t* wps[2] = {w0, P == 2 ? w1 : w0};
+    __m512 acc[P * 4];
+    for (int i = 0; i < P * 4; i++) acc[i] = _mm512_setzero_ps();
+    for (int64_t ch = 0; ch < nchunks; ch++, ap += kQActChunkBytes) {
+        const float* da = reinterpret_cast<const float*>(ap + 128);
+        __m512i isum[P * 4], hi[P * 4];
+        for (int i = 0; i < P * 4; i++) isum[i] = hi[i] = _mm512_setzero_si512();
+#pragma GCC unroll 8
+        for (int st = 0; st < 8; st++) {
+            __m512i wl[P], wh[P];
+            for (int p = 0; p < P; p++) {
+                wl[p] = _mm512_load_si512(wps[p] + st * 64);
+                wh[p] = kPlanes == 2 ? _mm512_load_si512(wps[p] + 512 + st * 64) : _mm512_setzero_si512();
+            }
+#pragma GCC unroll 4
+            for (int j = 0; j < 4; j++) {
+                int32_t a4;
+                std::memcpy(&a4, ap + j * 32 + st * 4, 4);
+                const __m512i av = _mm512_set1_epi32(a4);
+                for (int p = 0; p < P; p++) {
+                    isum[p * 4 + j] = _mm512_dpbusd_epi32(isum[p * 4 + j], wl[p], av);
+                    if constexpr (kPlanes == 2) hi[p * 4 + j] = _mm512_dpbusd_epi32(hi[p * 4 + j], wh[p], av);
+                }
+            }
+        }
+        for (int p = 0; p < P; p++) {
+            const float* dwp = reinterpret_cast<const float*>(wps[p] + kPlanes * 512);
+            const __m512 dw = _mm512_loadu_ps(dwp), mw = _mm512_loadu_ps(dwp + 16);  // the halves' min terms agree
+#pragma GCC unroll 4
+            for (int j = 0; j < 4; j++) {
+                __m512i s = isum[p * 4 + j];
+                if constexpr (kPlanes == 2) s = _mm512_add_epi32(s, _mm512_slli_epi32(hi[p * 4 + j], 4));
+                __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, _mm512_set1_ps(da[j])), acc[p * 4 + j]);
+                acc[p * 4 + j] = _mm512_fmadd_ps(mw, _mm512_set1_ps(da[12 + j]), v);
+            }
+            wps[p] += kCB;
+        }
+    }
+    for (int p = 0; p < P; p++) {
+        const int rows = std::min(mrows - p * 16, 16);
+        if (rows <= 0) break;
+        const __mmask16 m = __mmask16((1u << rows) - 1);
+        float* cp = c + p * 16;
+        for (int j = 0; j < ncols; j++) {
+            __m512 v = acc[p * 4 + j];
+            if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, cp + j * ldc));
+            _mm512_mask_storeu_ps(cp + j * ldc, m, v);
+        }
+    }
+}
+
+template <QKind kKind>
+void gemm_wide_kind(int64_t nchunks, const uint8_t* w0, const uint8_t* w1, const uint8_t* ap, float* c, int64_t ldc,
+                    int mrows, int ncols, bool accumulate) {
+    if (w1) gemm_wide_kernel<kKind, 2>(nchunks, w0, w1, ap, c, ldc, mrows, ncols, accumulate);
+    else gemm_wide_kernel<kKind, 1>(nchunks, w0, w0, ap, c, ldc, mrows, ncols, accumulate);
+}
+
+void gemm_wide(QKind kind, int64_t nchunks, const uint8_t* w0, const uint8_t* w1, const uint8_t* ap, float* c,
+               int64_t ldc, int mrows, int ncols, bool accumulate) {
+    switch (kind) {
+        case QKind::U4: gemm_wide_kind<QKind::U4>(nchunks, w0, w1, ap, c, ldc, mrows, ncols, accumulate); break;
+        case QKind::U5: gemm_wide_kind<QKind::U5>(nchunks, w0, w1, ap, c, ldc, mrows, ncols, accumulate); break;
+        default: gemm_wide_kind<QKind::U8>(nchunks, w0, w1, ap, c, ldc, mrows, ncols, accumulate); break;
+    }
+}
+#endif
+
 // ---- interleaved decode (repack.h): 8 rows per group, lane r of every vector belongs to row r ----------
 inline __m256i bcast4(const int8_t* p) {
     int32_t v;
@@ -722,6 +799,9 @@ QuantDotTable make_table() {
     t.act_q8_1 = act_q8_1;
     t.act_q8_K = act_q8_K;
     t.gemm = gemm;
+#if QD_VNNI
+    t.gemm_wide = gemm_wide;
+#endif
     return t;
 }
 
