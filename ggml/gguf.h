@@ -184,6 +184,10 @@ public:
     size_t data_offset() const { return data_offset_; }  // absolute file offset of the data section
     const uint8_t* mapping() const { return map_; }
     size_t file_size() const { return size_; }
+    // Hands the mapped pages of bytes [p, p + n) back to the page cache (whole pages inside the range):
+    // for data copied elsewhere (repacked weights), so the process does not hold it twice. Reading the
+    // range again still works (the pages fault back in).
+    void drop_pages(const void* p, size_t n) const;
 
     // Metadata, in file order.
     const std::vector<GgufKv>& kvs() const { return kvs_; }

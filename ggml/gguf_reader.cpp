@@ -336,6 +336,14 @@ GgufFile GgufFile::open(const std::string& path) {
     return f;
 }
 
+void GgufFile::drop_pages(const void* p, size_t n) const {
+    const uintptr_t page = uintptr_t(sysconf(_SC_PAGESIZE));
+    const uintptr_t lo = (uintptr_t(p) + page - 1) / page * page, hi = (uintptr_t(p) + n) / page * page;
+    const uintptr_t map_lo = uintptr_t(map_), map_hi = map_lo + size_;
+    if (size_ == 0 || lo >= hi || lo < map_lo || hi > map_hi) return;
+    madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);  // advice: failure costs only memory
+}
+
 void GgufFile::release() {
     if (map_ && size_ > 0) munmap(map_, size_);
     map_ = nullptr;

@@ -61,9 +61,12 @@ void Model::repack_weights(int n_threads) {
     size_t offset = 0;
     const int nth = n_threads > 0 ? n_threads : omp_get_max_threads();
     for (ggml::Tensor* t : todo) {
+        const void* plain = t->data;
+        const size_t plain_bytes = t->nbytes();
         ggml::cpu::repack_tensor(t, static_cast<char*>(repacked_->base()) + offset, nth);
         t->buffer = repacked_.get();
         offset += bytes_of(t);
+        file_->drop_pages(plain, plain_bytes);  // the plain copy is no longer read: keep the weights once in memory
     }
 }
 
