@@ -86,9 +86,14 @@ public:
         for (Tensor* n : g.nodes) {
             const auto t0 = std::chrono::steady_clock::now();
             run(n);
-            // mul_mat by weight type: the weight products and the attention's (f16 cache) apart
+            // mul_mat by type of a, and for weights (not views, as the attention's cache reads are) by shape
+            // (rows x k): each weight matrix's time apart.
             std::string key = op_name(n->op);
-            if (n->op == Op::MulMat) key += std::string(" ") + type_name(n->src[0]->type);
+            if (n->op == Op::MulMat) {
+                const Tensor* a = n->src[0];
+                key += std::string(" ") + type_name(a->type);
+                if (!a->view_src) key += " " + std::to_string(a->ne[1]) + "x" + std::to_string(a->ne[0]);
+            }
             OpTime& ot = op_time_[key];
             ot.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             ot.calls++;
