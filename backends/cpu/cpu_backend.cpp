@@ -107,7 +107,7 @@ public:
         for (const auto& [name, t] : op_time_) total += t.seconds;
         std::fprintf(stderr, "cpu profile: %.3f s in ops\n", total);
         for (const auto& [name, t] : op_time_)
-            std::fprintf(stderr, "  %-14s %8.3f s %5.1f%% %9ld calls\n", name.c_str(), t.seconds, 100.0 * t.seconds / total,
+            std::fprintf(stderr, "  %-26s %8.3f s %5.1f%% %9ld calls\n", name.c_str(), t.seconds, 100.0 * t.seconds / total,
                          t.calls);
     }
 
