@@ -36,17 +36,30 @@ std::unique_ptr<Model> Model::load(const std::string& path, const Options& opts)
     }
     m->w_.layers.resize(size_t(m->hp_.n_layer));
     m->arch_->load_weights(*m);
+    m->output_tied_ = m->w_.output == m->w_.tok_embd;
     if (opts.repack) m->repack_weights(opts.n_threads);
     return m;
 }
 
 void Model::repack_weights(int n_threads) {
-    // Only weights that mul_mat alone reads: not the token embedding (get_rows), even when tied to the output.
+    // Only weights that mul_mat alone reads. A token embedding tied to the output (Gemma: 262144 x 640,
+    // two thirds of the weight bytes) stays plain for get_rows, and the output product gets an
+    // interleaved copy of it (the plain pages are then dropped like the others': get_rows faults back in
+    // only the rows it reads).
     std::vector<ggml::Tensor*> todo;
     auto consider = [&](ggml::Tensor* t) {
         if (t && t != w_.tok_embd && t->n_dims() == 2 && ggml::cpu::repack_supported(t->type, t->ne[0], t->ne[1]))
             todo.push_back(t);
     };
+    if (w_.output && w_.output == w_.tok_embd &&
+        ggml::cpu::repack_supported(w_.output->type, w_.output->ne[0], w_.output->ne[1])) {
+        ggml::Tensor* out = tensors_.new_tensor(w_.tok_embd->type, w_.tok_embd->n_dims(), w_.tok_embd->ne);
+        out->name = w_.tok_embd->name + " (output)";
+        out->data = w_.tok_embd->data;
+        out->buffer = w_.tok_embd->buffer;
+        for (int i = 0; i < 4; i++) out->nb[i] = w_.tok_embd->nb[i];
+        w_.output = out;
+    }
     consider(w_.output);
     for (const LayerWeights& l : w_.layers)
         for (ggml::Tensor* t : {l.wq, l.wk, l.wv, l.wo, l.ffn_gate, l.ffn_up, l.ffn_down}) consider(t);

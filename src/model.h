@@ -53,6 +53,8 @@ public:
     const Weights& weights() const { return w_; }
     ggml::Backend& cpu() const { return *cpu_; }
     size_t weight_bytes() const;  // bytes of all tensors in the file
+    // True when the output projection is the token embedding (tied; it may run on an interleaved copy).
+    bool output_tied() const { return output_tied_; }
     std::string describe_type() const;  // most common weight type, e.g. "q4_K"
 
     // For architecture loaders: a tensor of the file with the expected shape (ne[0] first); throws a
@@ -73,6 +75,7 @@ private:
     Weights w_;
     std::unique_ptr<ggml::Backend> cpu_;
     ggml::Context tensors_;
+    bool output_tied_ = false;
     std::unique_ptr<ggml::Buffer> mapping_;
     std::unique_ptr<ggml::Buffer> repacked_;  // interleaved copies of weights (Options::repack)
     std::unordered_map<std::string, ggml::Tensor*> by_name_;

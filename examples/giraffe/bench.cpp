@@ -98,7 +98,7 @@ int cmd_bench(const Args& a) {
         // The floor: every weight (but the embedding table, of which one row is read) plus the live KV cache.
         bw = std::max(bw, ggml::cpu::read_bandwidth_gbs(threads) * 1e9);
         double bytes = double(model->weight_bytes());
-        if (model->weights().output != model->weights().tok_embd) bytes -= double(model->weights().tok_embd->nbytes());
+        if (!model->output_tied()) bytes -= double(model->weights().tok_embd->nbytes());
         const double kv_bytes = double(s.kv().bytes()) * double(a.depth + n_gen / 2) / double(s.n_ctx());
         const double floor_tps = bw / (bytes + kv_bytes);
         if (a.json)
