@@ -688,6 +688,37 @@ void dot_r8_q4_0(int64_t n, const void* w, const void* a, const QActAux* aux, fl
     _mm256_storeu_ps(out, acc);
 }
 
+// Q5_0: Q4_0's dot with each code's fifth bit ORed in from the fifth-bit plane (repack.h): lane (r, i)
+// of that vector holds the bits of the code bytes' lane (r, i) for every j, at bits 2j and 2j + 1.
+inline __m256i bit4_from(__m256i hb, int shift) {  // shift > 0: left
+    const __m256i v = shift >= 0 ? _mm256_slli_epi16(hb, shift) : _mm256_srli_epi16(hb, -shift);
+    return _mm256_and_si256(v, _mm256_set1_epi8(16));
+}
+void dot_r8_q5_0(int64_t n, const void* w, const void* a, const QActAux* aux, float* out) {
+    const uint8_t* g = static_cast<const uint8_t*>(w);
+    const block_q8_0* y = static_cast<const block_q8_0*>(a);
+    const __m256i m4 = _mm256_set1_epi8(15);
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t ib = 0; ib < n / QK8_0; ib++, g += kQ5_0GroupBytes) {
+        prefetch_ahead(g, 3);
+        const __m256i hb = loadu(g + 144);
+        __m256i s = _mm256_setzero_si256();
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++) {
+            const __m256i v = loadu(g + 16 + 32 * j);
+            const __m256i lo = _mm256_or_si256(_mm256_and_si256(v, m4), bit4_from(hb, 4 - 2 * j));
+            const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(v, 4), m4), bit4_from(hb, 3 - 2 * j));
+            // codes < 32: the u8 x s8 pair sums of dot_us stay far inside int16
+            s = _mm256_add_epi32(s, dot_us(lo, bcast4(y[ib].qs + 8 * j)));
+            s = _mm256_add_epi32(s, dot_us(hi, bcast4(y[ib].qs + 8 * j + 4)));
+        }
+        const __m256i p = _mm256_sub_epi32(s, _mm256_set1_epi32(16 * aux[ib].sum));
+        const __m256 d = _mm256_mul_ps(half8(g), _mm256_set1_ps(aux[ib].d));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), d, acc);
+    }
+    _mm256_storeu_ps(out, acc);
+}
+
 // Q8_0: signed codes, so each product is |w| * (a with w's sign) (dot_ss); pair sums stay below 2^15.
 void dot_r8_q8_0(int64_t n, const void* w, const void* a, const QActAux*, float* out) {
     const uint8_t* g = static_cast<const uint8_t*>(w);
@@ -790,6 +821,7 @@ QuantDotTable make_table() {
     t.dot[int(Type::Q5_K)] = dot_q5_K;
     t.dot[int(Type::Q6_K)] = dot_q6_K;
     t.dot_r8[int(Type::Q4_0)] = dot_r8_q4_0;
+    t.dot_r8[int(Type::Q5_0)] = dot_r8_q5_0;
     t.dot_r8[int(Type::Q8_0)] = dot_r8_q8_0;
     t.dot_r8[int(Type::Q4_K)] = dot_r8_q4_K;
     t.dot_r8[int(Type::Q6_K)] = dot_r8_q6_K;

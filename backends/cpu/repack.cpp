@@ -12,8 +12,9 @@ namespace ggml::cpu {
 namespace {
 
 constexpr int R = kRepackRows;
-constexpr size_t kQ4_0Group = kQ4_0GroupBytes, kQ8_0Group = kQ8_0GroupBytes, kQ4_KGroup = kQ4_KGroupBytes, kQ6_KGroup = kQ6_KGroupBytes;
+constexpr size_t kQ4_0Group = kQ4_0GroupBytes, kQ5_0Group = kQ5_0GroupBytes, kQ8_0Group = kQ8_0GroupBytes, kQ4_KGroup = kQ4_KGroupBytes, kQ6_KGroup = kQ6_KGroupBytes;
 static_assert(kQ4_0Group == 2 * R + 16 * R, "fp16 d[8], 8 x 16 code bytes");
+static_assert(kQ5_0Group == 2 * R + 16 * R + 4 * R, "fp16 d[8], 8 x 16 code bytes, 8 x 4 fifth-bit bytes");
 static_assert(kQ8_0Group == 2 * R + 32 * R, "fp16 d[8], 8 x 32 code bytes");
 static_assert(kQ4_KGroup == 2 * 2 * R + 8 * R + 8 * R + 128 * R, "d, dmin, scales, mins, codes");
 static_assert(kQ6_KGroup == 2 * R + 16 * R + 8 * (128 + 64), "d, scales, 8 x (low nibbles + high bits)");
@@ -108,6 +109,52 @@ void convert_q4_0(uint8_t* rows, size_t row_bytes, uint8_t* g, int64_t K) {
             for (int r = 0; r < R; r++) {
                 block_q4_0* x = reinterpret_cast<block_q4_0*>(rows + size_t(r) * row_bytes) + b;
                 for (int i = 0; i < 16; i++) x->qs[i] = uint8_t(code[r][i] | (code[r][i + 16] << 4));
+            }
+        }
+    }
+}
+
+template <bool kToGroup>
+void convert_q5_0(uint8_t* rows, size_t row_bytes, uint8_t* g, int64_t K) {
+    uint8_t code[R][32];
+    for (int64_t b = 0; b < K / 32; b++, g += kQ5_0Group) {
+        uint8_t* high = g + 2 * R + 16 * R;  // [r][i]
+        for (int r = 0; r < R; r++) {
+            block_q5_0* x = reinterpret_cast<block_q5_0*>(rows + size_t(r) * row_bytes) + b;
+            if constexpr (kToGroup) {
+                std::memcpy(g + 2 * r, &x->d, 2);
+                uint32_t qh;
+                std::memcpy(&qh, x->qh, 4);
+                for (int i = 0; i < 16; i++) {
+                    code[r][i] = uint8_t((x->qs[i] & 15) | (((qh >> i) & 1) << 4));
+                    code[r][i + 16] = uint8_t((x->qs[i] >> 4) | (((qh >> (i + 16)) & 1) << 4));
+                }
+                for (int i = 0; i < 4; i++) {
+                    int v = 0;
+                    for (int j = 0; j < 4; j++) v |= (code[r][8 * j + i] >> 4) << (2 * j) | (code[r][8 * j + 4 + i] >> 4) << (2 * j + 1);
+                    high[r * 4 + i] = uint8_t(v);
+                }
+                for (int i = 0; i < 32; i++) code[r][i] &= 15;
+            } else {
+                std::memcpy(&x->d, g + 2 * r, 2);
+            }
+        }
+        if constexpr (kToGroup) {
+            put_codes(code, g + 2 * R);
+        } else {
+            get_codes(g + 2 * R, code);
+            for (int r = 0; r < R; r++) {
+                block_q5_0* x = reinterpret_cast<block_q5_0*>(rows + size_t(r) * row_bytes) + b;
+                for (int i = 0; i < 4; i++)
+                    for (int j = 0; j < 4; j++) {
+                        const int v = high[r * 4 + i];
+                        code[r][8 * j + i] = uint8_t(code[r][8 * j + i] | ((v >> (2 * j)) & 1) << 4);
+                        code[r][8 * j + 4 + i] = uint8_t(code[r][8 * j + 4 + i] | ((v >> (2 * j + 1)) & 1) << 4);
+                    }
+                uint32_t qh = 0;
+                for (int i = 0; i < 32; i++) qh |= uint32_t(code[r][i] >> 4) << i;
+                std::memcpy(x->qh, &qh, 4);
+                for (int i = 0; i < 16; i++) x->qs[i] = uint8_t((code[r][i] & 15) | ((code[r][i + 16] & 15) << 4));
             }
         }
     }
@@ -229,6 +276,7 @@ template <bool kToGroup>
 void convert(Type t, uint8_t* rows, uint8_t* g, int64_t K) {
     const size_t row_bytes = row_size(t, K);
     if (t == Type::Q4_0) convert_q4_0<kToGroup>(rows, row_bytes, g, K);
+    else if (t == Type::Q5_0) convert_q5_0<kToGroup>(rows, row_bytes, g, K);
     else if (t == Type::Q8_0) convert_q8_0<kToGroup>(rows, row_bytes, g, K);
     else if (t == Type::Q4_K) convert_q4_K<kToGroup>(rows, row_bytes, g, K);
     else convert_q6_K<kToGroup>(rows, row_bytes, g, K);
@@ -238,13 +286,14 @@ void convert(Type t, uint8_t* rows, uint8_t* g, int64_t K) {
 
 size_t repacked_row_bytes(Type t, int64_t K) {
     if (t == Type::Q4_0) return size_t(K / 32) * kQ4_0Group / R;
+    if (t == Type::Q5_0) return size_t(K / 32) * kQ5_0Group / R;
     if (t == Type::Q8_0) return size_t(K / 32) * kQ8_0Group / R;
     return size_t(K / QK_K) * (t == Type::Q4_K ? kQ4_KGroup : kQ6_KGroup) / R;
 }
 
 bool repack_supported(Type t, int64_t K, int64_t M) {
     if (M % R != 0 || M <= 0) return false;
-    if (!((t == Type::Q4_0 || t == Type::Q8_0) && K % 32 == 0) && !((t == Type::Q4_K || t == Type::Q6_K) && K % QK_K == 0)) return false;
+    if (!((t == Type::Q4_0 || t == Type::Q5_0 || t == Type::Q8_0) && K % 32 == 0) && !((t == Type::Q4_K || t == Type::Q6_K) && K % QK_K == 0)) return false;
     return quant_dot_table().dot_r8[int(t)] != nullptr;  // the scalar table has none
 }
 

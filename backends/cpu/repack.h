@@ -5,12 +5,15 @@
 // code vector belongs to one row, and one broadcast activation word feeds all 8 rows, so the 8 dots
 // come out in the 8 lanes without any horizontal work (see the kernels in quant_dot_x86.inl).
 //
-// A group of 8 rows occupies 8 x repacked_row_bytes: exactly the bytes of 8 plain rows for Q4_0, Q8_0 and Q6_K, 4 bytes
+// A group of 8 rows occupies 8 x repacked_row_bytes: exactly the bytes of 8 plain rows for Q4_0, Q5_0, Q8_0 and Q6_K, 4 bytes
 // more per row and 256 k (2.8 %) for Q4_K (its 6-bit scales and mins unpacked to bytes). A repacked
 // tensor's nb[1] is repacked_row_bytes, so group g starts at row 8g's offset.
 //
 // Q4_0 group, per 32-element block b (144 bytes): fp16 d[8] (row r's scale), then 4 x 32 code bytes:
 //   byte [j][r][i] (j 0..3, r 0..7, i 0..3) = code(r, 32b + 8j + i) | code(r, 32b + 8j + 4 + i) << 4.
+// Q5_0 group, per 32-element block b (176 bytes): fp16 d[8], the low 4 bits of the codes laid out as
+//   Q4_0's (128 bytes), then 32 bytes of fifth bits: byte [r][i] holds bit 4 of code(r, 32b + 8j + i) at
+//   bit 2j and of code(r, 32b + 8j + 4 + i) at bit 2j + 1 (j 0..3), beside the code bytes it completes.
 // Q8_0 group, per 32-element block b (272 bytes): fp16 d[8], then 8 x 32 code bytes:
 //   byte [j][r][i] (j 0..7, r 0..7, i 0..3) = code(r, 32b + 4j + i) (int8, as in the plain block).
 // Q4_K group, per 256-element super-block (1184 bytes): fp16 d[8], fp16 dmin[8], u8 scale[8 sub][8 rows],
@@ -30,8 +33,8 @@
 namespace ggml::cpu {
 
 constexpr int kRepackRows = 8;
-// Bytes of one group per block (the layouts above): Q4_0 and Q8_0 per 32 k, Q4_K and Q6_K per 256 k.
-constexpr size_t kQ4_0GroupBytes = 144, kQ8_0GroupBytes = 272, kQ4_KGroupBytes = 1184, kQ6_KGroupBytes = 1680;
+// Bytes of one group per block (the layouts above): Q4_0, Q5_0 and Q8_0 per 32 k, Q4_K and Q6_K per 256 k.
+constexpr size_t kQ4_0GroupBytes = 144, kQ5_0GroupBytes = 176, kQ8_0GroupBytes = 272, kQ4_KGroupBytes = 1184, kQ6_KGroupBytes = 1680;
 
 // True when weights of type t, shape [K, M], can be interleaved and the current SIMD level has the
 // interleaved decode kernel (on other levels the plain layout is faster).

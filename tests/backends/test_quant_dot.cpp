@@ -373,7 +373,7 @@ TEST_CASE("quant mul_mat: against f32 over dequantized weights and against the s
 }
 
 TEST_CASE("quant mul_mat: many k blocks and row blocks (prefill tiling)", "[quant_dot][mul_mat]") {
-    for (Type t : {Type::Q4_0, Type::Q8_0, Type::Q4_K, Type::Q6_K}) {
+    for (Type t : {Type::Q4_0, Type::Q5_0, Type::Q8_0, Type::Q4_K, Type::Q6_K}) {
         const QCase c{t, 1280 + (type_traits(t).block_size == QK_K ? 256 : 0), 200, 140};
         for (const std::string& level : all_levels()) {
             const QResult r = at_level(level, [&] { return run_q(c, 2); });
@@ -389,7 +389,7 @@ TEST_CASE("quant mul_mat: many k blocks and row blocks (prefill tiling)", "[quan
 
 TEST_CASE("repack: interleaved groups give back the plain rows byte for byte", "[quant_dot][repack]") {
     std::mt19937 rng(7);
-    for (Type t : {Type::Q4_0, Type::Q8_0, Type::Q4_K, Type::Q6_K}) {
+    for (Type t : {Type::Q4_0, Type::Q5_0, Type::Q8_0, Type::Q4_K, Type::Q6_K}) {
         const int64_t bs = type_traits(t).block_size, nb = 5, M = 24, K = nb * bs;
         for (int mode = 0; mode < 5; mode++) {
             const auto w = make_weights(t, nb * M, mode, rng);
@@ -406,7 +406,7 @@ TEST_CASE("repack: interleaved groups give back the plain rows byte for byte", "
 
 TEST_CASE("repack: interleaved dots equal the reference at every level that has them", "[quant_dot][repack]") {
     std::mt19937 rng(8);
-    for (Type t : {Type::Q4_0, Type::Q8_0, Type::Q4_K, Type::Q6_K}) {
+    for (Type t : {Type::Q4_0, Type::Q5_0, Type::Q8_0, Type::Q4_K, Type::Q6_K}) {
         const Type at = quant_act_type(t);
         const int64_t bs = type_traits(t).block_size;
         for (int64_t nb : {1, 3, 8}) {
@@ -445,7 +445,7 @@ TEST_CASE("repack: interleaved dots equal the reference at every level that has 
 TEST_CASE("repack: mul_mat on interleaved weights equals mul_mat on the plain rows", "[quant_dot][repack][mul_mat]") {
     std::mt19937 rng(9);
     std::uniform_real_distribution<float> u(-1, 1);
-    for (Type t : {Type::Q4_0, Type::Q8_0, Type::Q4_K, Type::Q6_K}) {
+    for (Type t : {Type::Q4_0, Type::Q5_0, Type::Q8_0, Type::Q4_K, Type::Q6_K}) {
         const int64_t K = type_traits(t).block_size == QK_K ? 3 * QK_K : 11 * 32, M = 48;
         if (!repack_supported(t, K, M)) continue;  // no interleaved kernel at this machine's level
         Context ctx;
