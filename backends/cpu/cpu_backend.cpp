@@ -79,11 +79,21 @@ public:
     }
 
     void compute(const Graph& g) override {
-        if (!profile_) {
-            for (Tensor* n : g.nodes) run(n);
-            return;
+        // For each node, the weights of the next weight product (a mul_mat whose a is not a view).
+        std::vector<const Tensor*> next_weight(g.nodes.size(), nullptr);
+        const Tensor* upcoming = nullptr;
+        for (size_t i = g.nodes.size(); i-- > 0;) {
+            next_weight[i] = upcoming;
+            const Tensor* n = g.nodes[i];
+            if (n->op == Op::MulMat && !n->src[0]->view_src) upcoming = n->src[0];
         }
-        for (Tensor* n : g.nodes) {
+        for (size_t i = 0; i < g.nodes.size(); i++) {
+            ctx_.next_weight = next_weight[i];
+            if (!profile_) {
+                run(g.nodes[i]);
+                continue;
+            }
+            Tensor* n = g.nodes[i];
             const auto t0 = std::chrono::steady_clock::now();
             run(n);
             // mul_mat by type of a, and for weights (not views, as the attention's cache reads are) by shape

@@ -137,6 +137,8 @@ struct QMatMul {
     char* d;
     size_t a_nb[4], b_nb[4], d_nb[4];
     bool a_repacked = false;  // a is interleaved (repack.h), nb[1] = repacked_row_bytes
+    const char* next_a = nullptr;  // the weights the next product reads (a prefetch hint), next_bytes long
+    size_t next_bytes = 0;
 };
 void mul_mat_quant(const QMatMul& s, int n_threads);
 // The N at and above which mul_mat_quant uses the packed (prefill) path.

@@ -290,6 +290,7 @@ struct Ctx {
 // per thread with stealing at the ends (range_steal.h), claimed about kDecodeChunkBytes of weights at a
 // time; each weight row is read once and dotted with all N activation rows.
 constexpr size_t kDecodeChunkBytes = size_t(64) << 10;
+constexpr size_t kNextPrefetchBytes = size_t(16) << 10;
 
 void decode_path(const Ctx& c, int nth) {
     const QMatMul& s = c.s;
@@ -311,7 +312,19 @@ void decode_path(const Ctx& c, int nth) {
     {
         const int ith = omp_get_thread_num();
         int64_t lo, hi;
-        while (work.next(ith, chunk, &lo, &hi)) {
+        bool own = true;
+        for (;;) {
+            if (own && !work.take_own(ith, chunk, &lo, &hi)) {
+                own = false;
+                // Own range done: ask for the start of this thread's share of the next product's weights, so
+                // that product does not begin on cold streams.
+                if (s.next_a) {
+                    const size_t share = s.next_bytes / size_t(nth), begin = share * size_t(ith);
+                    const size_t len = std::min(share, kNextPrefetchBytes);
+                    for (size_t o = 0; o < len; o += 64) __builtin_prefetch(s.next_a + begin + o, 0, 2);
+                }
+            }
+            if (!own && !work.steal(ith, chunk, &lo, &hi)) break;
             for (int64_t u = lo; u < hi; u++) {
                 const int64_t batch = u / units, m0 = (u % units) * kRepackRows, m1 = std::min(s.M, m0 + kRepackRows);
                 const char* am = c.a_mat(batch % s.b2, batch / s.b2);

@@ -20,14 +20,20 @@ public:
         const int64_t parts = int64_t(ranges_.size());
         for (int64_t i = 0; i < parts; i++) ranges_[size_t(i)].pack(n * i / parts, n * (i + 1) / parts);
     }
-    // The next chunk of at most `chunk` items for thread ith into [*lo, *hi); false when none is left.
-    bool next(int ith, int64_t chunk, int64_t* lo, int64_t* hi) {
+    // The next chunk of at most `chunk` items of thread ith's own range into [*lo, *hi); false when it is done.
+    bool take_own(int ith, int64_t chunk, int64_t* lo, int64_t* hi) {
+        return ranges_[size_t(ith) % ranges_.size()].take_front(chunk, lo, hi);
+    }
+    // A chunk from the back of another thread's range; false when all work is claimed.
+    bool steal(int ith, int64_t chunk, int64_t* lo, int64_t* hi) {
         const size_t parts = ranges_.size();
-        for (size_t k = 0; k < parts; k++) {
-            Range& r = ranges_[(size_t(ith) + k) % parts];
-            if (k == 0 ? r.take_front(chunk, lo, hi) : r.take_back(chunk, lo, hi)) return true;
-        }
+        for (size_t k = 1; k < parts; k++)
+            if (ranges_[(size_t(ith) + k) % parts].take_back(chunk, lo, hi)) return true;
         return false;
+    }
+    // take_own, then steal.
+    bool next(int ith, int64_t chunk, int64_t* lo, int64_t* hi) {
+        return take_own(ith, chunk, lo, hi) || steal(ith, chunk, lo, hi);
     }
 
 private:

@@ -154,6 +154,7 @@ void op_mul_mat(Tensor* dst, const OpContext& ctx) {
         QMatMul q{s.K, s.M, s.N, s.b2, s.b3, s.r2, s.r3, s.ta, s.a, s.b, s.d, {}, {}, {}};
         for (int i = 0; i < 4; i++) q.a_nb[i] = s.a_nb[i], q.b_nb[i] = s.b_nb[i], q.d_nb[i] = s.d_nb[i];
         q.a_repacked = a->repacked;
+        if (const Tensor* w = ctx.next_weight) q.next_a = static_cast<const char*>(w->data), q.next_bytes = w->nbytes();
         mul_mat_quant(q, nth);
         return;
     }

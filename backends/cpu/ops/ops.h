@@ -7,6 +7,9 @@ namespace ggml::cpu {
 
 struct OpContext {
     int n_threads = 1;
+    // The weight matrix the next weight product of the graph will read (null if none): a decode product
+    // starts its reads while it finishes its own (see decode_path).
+    const Tensor* next_weight = nullptr;
 };
 
 void op_cpy(Tensor* dst, const OpContext& ctx);  // also cont and cast
