@@ -23,15 +23,18 @@ void pack_b(const char* b, size_t ldb, size_t eb, int64_t rows, int64_t k0, int6
     pack_b_avx2(kNR, b, ldb, eb, rows, k0, kc, dst);
 }
 
-void kernel_32x12(int64_t kc, const float* pa, const float* pb, float* c, int64_t ldc, int mrows, int ncols,
-                  bool accumulate) {
-    __m512 acc[kNR][2];
-    for (int j = 0; j < kNR; j++) acc[j][0] = acc[j][1] = _mm512_setzero_ps();
+// NR <= kNR columns of the packed b panel (its stride stays kNR): fewer columns, fewer multiply-adds (decode
+// attention multiplies by 8 query rows).
+template <int NR>
+void kernel_32xn(int64_t kc, const float* pa, const float* pb, float* c, int64_t ldc, int mrows, int ncols,
+                 bool accumulate) {
+    __m512 acc[NR][2];
+    for (int j = 0; j < NR; j++) acc[j][0] = acc[j][1] = _mm512_setzero_ps();
 #pragma GCC unroll 2
     for (int64_t k = 0; k < kc; k++) {
         const __m512 a0 = _mm512_load_ps(pa), a1 = _mm512_load_ps(pa + 16);
 #pragma GCC unroll 12
-        for (int j = 0; j < kNR; j++) {
+        for (int j = 0; j < NR; j++) {
             const __m512 b = _mm512_set1_ps(pb[j]);
             acc[j][0] = _mm512_fmadd_ps(a0, b, acc[j][0]);
             acc[j][1] = _mm512_fmadd_ps(a1, b, acc[j][1]);
@@ -65,6 +68,13 @@ void kernel_32x12(int64_t kc, const float* pa, const float* pb, float* c, int64_
         _mm512_mask_storeu_ps(cj, k0m, v0);
         _mm512_mask_storeu_ps(cj + 16, k1m, v1);
     }
+}
+
+void kernel_32x12(int64_t kc, const float* pa, const float* pb, float* c, int64_t ldc, int mrows, int ncols,
+                  bool accumulate) {
+    if (ncols <= 4) kernel_32xn<4>(kc, pa, pb, c, ldc, mrows, ncols, accumulate);
+    else if (ncols <= 8) kernel_32xn<8>(kc, pa, pb, c, ldc, mrows, ncols, accumulate);
+    else kernel_32xn<kNR>(kc, pa, pb, c, ldc, mrows, ncols, accumulate);
 }
 
 }  // namespace
