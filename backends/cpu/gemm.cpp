@@ -143,6 +143,13 @@ void gemm_tile(Type ta, const char* a, size_t lda, const char* b, size_t ldb, si
             g.pack_b(b + size_t(jc) * ldb, ldb, eb, nc, pc, kc, pb);
             for (int64_t ic = m0; ic < m1; ic += kMC) {
                 const int64_t mc = std::min(kMC, m1 - ic);
+                // The next block of a is requested now, so reading it overlaps this block's arithmetic (a
+                // read straight from memory, as the attention's KV cache is, otherwise waits at every pack).
+                const size_t es = type_traits(ta).block_bytes;
+                for (int64_t r = ic + kMC; r < std::min(m1, ic + 2 * kMC); r++) {
+                    const char* row = a + size_t(r) * lda + size_t(pc) * es;
+                    for (size_t o = 0; o < size_t(kc) * es; o += 64) __builtin_prefetch(row + o, 0, 2);
+                }
                 g.pack_a(ta, a + size_t(ic) * lda, lda, mc, pc, kc, pa);
                 for (int64_t jr = 0; jr < nc; jr += nr) {
                     const float* pbj = pb + (jr / nr) * nr * kc;
