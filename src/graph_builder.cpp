@@ -84,12 +84,29 @@ Tensor* attention(GraphInputs& in, int il, Tensor* q, Tensor* k, Tensor* v, floa
     const int64_t group = hp.n_head / n_kv_head;
     Tensor* qp = ggml::permute(c, q, 0, 2, 1, 3);                                        // [hd, n, heads]
     qp = ggml::reshape(c, qp->is_contiguous() ? qp : ggml::cont(c, qp), {hd_k, n * group, n_kv_head});
-    Tensor* scores = ggml::mul_mat(c, keys, qp);                                          // [n_kv, n*group, kv]
-    scores = ggml::soft_max(c, scores, in.mask[kind], scale);
-    Tensor* out = ggml::mul_mat(c, vals, scores);                                         // [hd_v, n*group, kv]
-    out = ggml::reshape(c, out, {hd_v, n, hp.n_head});                                    // [hd_v, n, heads]
-    out = ggml::cont(c, ggml::permute(c, out, 0, 2, 1, 3));                               // [hd_v, heads, n]
-    return ggml::reshape(c, out, {hd_v * hp.n_head, n});
+
+    // Long prefills: the scores of all `group` heads at once (n_kv x n*group x kv floats) outgrow the
+    // caches and soft_max and the value product stream them from memory. Then the group's heads go in
+    // chunks of `per` heads whose scores fit in.scores_budget bytes (TinyLlama, 512 tokens at depth 2048:
+    // pp 154 -> 187 tokens/s); each chunk's output [hd_v, n, per, kv] is laid out as [hd_v, per, kv, n]
+    // and the chunks are joined along the head-in-group dimension.
+    int64_t per = group;
+    while (per > 1 && double(n_kv) * double(n * per) * double(n_kv_head) * 4.0 > double(in.scores_budget)) {
+        int64_t d = per - 1;
+        while (group % d) d--;
+        per = d;
+    }
+    Tensor* joined = nullptr;  // [hd_v, heads so far in each group, kv, n]
+    for (int64_t g0 = 0; g0 < group; g0 += per) {
+        Tensor* qc = per == group ? qp : ggml::view_3d(c, qp, hd_k, n * per, n_kv_head, qp->nb[1], qp->nb[2], size_t(g0 * n) * qp->nb[1]);
+        Tensor* scores = ggml::mul_mat(c, keys, qc);                                      // [n_kv, n*per, kv]
+        scores = ggml::soft_max(c, scores, in.mask[kind], scale);
+        Tensor* out = ggml::mul_mat(c, vals, scores);                                     // [hd_v, n*per, kv]
+        out = ggml::permute(c, ggml::reshape(c, out, {hd_v, n, per, n_kv_head}), 0, 3, 1, 2);  // [hd_v, per, kv, n]
+        joined = joined ? ggml::concat(c, joined, out, 1) : out;
+    }
+    if (!joined->is_contiguous()) joined = ggml::cont(c, joined);
+    return ggml::reshape(c, joined, {hd_v * hp.n_head, n});
 }
 
 Tensor* gated_ffn(GraphInputs& in, const LayerWeights& l, Tensor* x, ggml::GluOp act) {

@@ -24,6 +24,7 @@ struct GraphInputs {
     ggml::Tensor* pos;       // I32 [n_tokens]
     ggml::Tensor* mask[2];   // F32 [n_kv, n_tokens] for full (0) and sliding (1) layers
     LayerRope rope[2];       // for full (0) and sliding (1) layers
+    size_t scores_budget = size_t(32) << 20;  // SessionParams::attn_scores_bytes
 };
 
 namespace blocks {

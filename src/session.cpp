@@ -89,7 +89,7 @@ void Session::decode_ubatch(const int32_t* tokens, int n, bool all_logits) {
         mask_data[size_t(kind)].resize(size_t(n_kv) * size_t(n));
         kv_->fill_mask(r, n_past_, n, n_kv, mask_data[size_t(kind)].data());
     }
-    GraphInputs in{ctx, model_, *kv_, n, n_past_, all_logits, tok, pos, {mask[0], mask[1]}, {}};
+    GraphInputs in{ctx, model_, *kv_, n, n_past_, all_logits, tok, pos, {mask[0], mask[1]}, {}, params_.attn_scores_bytes};
     std::vector<std::vector<float>> factors(2);
     for (int kind = 0; kind < 2; kind++) {
         ResolvedRope rr = resolve_rope(hp_, rope_, kind == 1, n_past_ + n);

@@ -21,6 +21,9 @@ struct SessionParams {
     ggml::Type kv_type = ggml::Type::F16;
     std::optional<RopeScaling> rope_scaling;  // overrides the file's
     std::optional<float> rope_base;           // overrides the file's (full-attention layers)
+    // Prefill attention runs a KV head's query heads in chunks whose scores (n_kv x rows x KV heads
+    // floats) fit this many bytes, so they stay in cache (graph_builder.cpp, blocks::attention).
+    size_t attn_scores_bytes = size_t(32) << 20;
 };
 
 class Session {
