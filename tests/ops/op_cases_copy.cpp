@@ -148,6 +148,9 @@ void concat_cases(std::vector<OpCase>& out) {
     out.push_back(make("concat_f32_dim0_transposed_a", {in(T::F32, {3, 5}), in(T::F32, {7, 3})},
                        [](ggml::Context& c, const Ts& t) { return ggml::concat(c, t[0], t[1], 0); },
                        [](const Rs& r) { return ref::concat(r[0], r[1], 0); }, kExact, transpose_first));
+    out.push_back(make("concat_f32_dim1_transposed_a", {in(T::F32, {3, 5}), in(T::F32, {5, 2})},
+                       [](ggml::Context& c, const Ts& t) { return ggml::concat(c, t[0], t[1], 1); },
+                       [](const Rs& r) { return ref::concat(r[0], r[1], 1); }, kExact, transpose_first));
     out.push_back(make("concat_f32_dim2_permuted_b", {in(T::F32, {4, 3, 2}), in(T::F32, {4, 5, 3})},
                        [](ggml::Context& c, const Ts& t) { return ggml::concat(c, t[0], t[1], 2); },
                        [](const Rs& r) { return ref::concat(r[0], r[1], 2); }, kExact,
