@@ -31,6 +31,7 @@ void add_mul_mat_cases(std::vector<OpCase>& out) {
         add("k4096_m16_n2", 4096, {in(w, {4096, 16}), in(T::F32, {4096, 2})});
         // Grouped-query attention: 2 KV heads shared by 6 query heads.
         add("gqa_k64_m9_n5_a2_b6", 64, {in(w, {64, 9, 2}), in(T::F32, {64, 5, 6})});
+        add("decode_gqa_k64_m37_n8_a3_b3", 64, {in(w, {64, 37, 3}), in(T::F32, {64, 8, 3})});  // 8 rows: m-major split
         add("batch_k33_m7_n5_a3x2_b3x2", 33, {in(w, {33, 7, 3, 2}), in(T::F32, {33, 5, 3, 2})});
         add("broadcast_dim3_k33_m7_n5_a1x1_b3x2", 33, {in(w, {33, 7, 1, 1}), in(T::F32, {33, 5, 3, 2})});
         add("broadcast_k33_m7_n5_a2x1_b4x3", 33, {in(w, {33, 7, 2, 1}), in(T::F32, {33, 5, 4, 3})});

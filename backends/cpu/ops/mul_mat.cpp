@@ -92,7 +92,11 @@ void mul_mat_dot(const Shape& s, int nth) {
 void mul_mat_gemm(const Shape& s, int nth) {
     const GemmKernels& g = gemm_kernels();
     const int64_t nbatch = s.b2 * s.b3;
-    const int64_t per = nth / std::gcd<int64_t>(nbatch, nth);
+    // Few columns (decode attention: 8 query rows against the cache): every batch is cut along m into
+    // one piece per thread and thread i takes piece i of every batch, so each thread reads one contiguous
+    // run of the cache rows, all heads of a row together.
+    const bool m_major = s.N <= kGemmMinN && nbatch > 1;
+    const int64_t per = m_major ? nth : nth / std::gcd<int64_t>(nbatch, nth);
     const int64_t munits = (s.M + 31) / 32, nunits = (s.N + g.nr - 1) / g.nr;
     int64_t sm = 1;
     double best = 1e300;
@@ -108,7 +112,7 @@ void mul_mat_gemm(const Shape& s, int nth) {
     const size_t ldd = s.d_nb[1] / sizeof(float);
 #pragma omp parallel for num_threads(nth) schedule(static)
     for (int64_t t = 0; t < tasks; t++) {
-        const int64_t batch = t / per, piece = t % per;
+        const int64_t batch = m_major ? t % nbatch : t / per, piece = m_major ? t / nbatch : t % per;
         const int64_t i2 = batch % s.b2, i3 = batch / s.b2;
         int64_t m0, m1, n0, n1;
         split(piece / sn, sm, s.M, 32, &m0, &m1);
