@@ -31,10 +31,6 @@ public:
             if (ranges_[(size_t(ith) + k) % parts].take_back(chunk, lo, hi)) return true;
         return false;
     }
-    // take_own, then steal.
-    bool next(int ith, int64_t chunk, int64_t* lo, int64_t* hi) {
-        return take_own(ith, chunk, lo, hi) || steal(ith, chunk, lo, hi);
-    }
 
 private:
     struct alignas(128) Range {

@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "backends/cpu/quant_dot.h"
@@ -19,12 +20,12 @@ static_assert(kQ8_0Group == 2 * R + 32 * R, "fp16 d[8], 8 x 32 code bytes");
 static_assert(kQ4_KGroup == 2 * 2 * R + 8 * R + 8 * R + 128 * R, "d, dmin, scales, mins, codes");
 static_assert(kQ6_KGroup == 2 * R + 16 * R + 8 * (128 + 64), "d, scales, 8 x (low nibbles + high bits)");
 
-// 32 codes of each of 8 rows (code[r][i]) <-> the 128 interleaved code bytes.
+// The low 4 bits of 32 codes of each of 8 rows (code[r][i]) <-> the 128 interleaved code bytes.
 void put_codes(const uint8_t code[R][32], uint8_t* dst) {
     for (int j = 0; j < 4; j++)
         for (int r = 0; r < R; r++)
             for (int i = 0; i < 4; i++)
-                dst[(j * R + r) * 4 + i] = uint8_t(code[r][8 * j + i] | (code[r][8 * j + 4 + i] << 4));
+                dst[(j * R + r) * 4 + i] = uint8_t((code[r][8 * j + i] & 15) | (code[r][8 * j + 4 + i] << 4));
 }
 void get_codes(const uint8_t* src, uint8_t code[R][32]) {
     for (int j = 0; j < 4; j++)
@@ -88,74 +89,68 @@ void pack_k4_scales(const uint8_t* sc, const uint8_t* mn, uint8_t* s) {
     }
 }
 
-// One group: plain rows rows[r] (row_size bytes apart) <-> interleaved bytes g, for all K.
-template <bool kToGroup>
-void convert_q4_0(uint8_t* rows, size_t row_bytes, uint8_t* g, int64_t K) {
-    uint8_t code[R][32];
-    for (int64_t b = 0; b < K / 32; b++, g += kQ4_0Group) {
-        for (int r = 0; r < R; r++) {
-            block_q4_0* x = reinterpret_cast<block_q4_0*>(rows + size_t(r) * row_bytes) + b;
-            if constexpr (kToGroup) {
-                std::memcpy(g + 2 * r, &x->d, 2);
-                for (int i = 0; i < 16; i++) code[r][i] = x->qs[i] & 15, code[r][i + 16] = x->qs[i] >> 4;
-            } else {
-                std::memcpy(&x->d, g + 2 * r, 2);
-            }
+// Fifth bits of Q5_0 codes (32 codes of 8 rows) <-> 32 bytes: byte [r][i] holds bit 4 of codes 8j + i
+// (at bit 2j) and 8j + 4 + i (at bit 2j + 1), j 0..3.
+void put_fifth(const uint8_t code[R][32], uint8_t* dst) {
+    for (int r = 0; r < R; r++)
+        for (int i = 0; i < 4; i++) {
+            int v = 0;
+            for (int j = 0; j < 4; j++) v |= (code[r][8 * j + i] >> 4) << (2 * j) | (code[r][8 * j + 4 + i] >> 4) << (2 * j + 1);
+            dst[r * 4 + i] = uint8_t(v);
         }
-        if constexpr (kToGroup) {
-            put_codes(code, g + 2 * R);
-        } else {
-            get_codes(g + 2 * R, code);
-            for (int r = 0; r < R; r++) {
-                block_q4_0* x = reinterpret_cast<block_q4_0*>(rows + size_t(r) * row_bytes) + b;
-                for (int i = 0; i < 16; i++) x->qs[i] = uint8_t(code[r][i] | (code[r][i + 16] << 4));
+}
+void add_fifth(const uint8_t* src, uint8_t code[R][32]) {
+    for (int r = 0; r < R; r++)
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++) {
+                const int v = src[r * 4 + i];
+                code[r][8 * j + i] = uint8_t(code[r][8 * j + i] | ((v >> (2 * j)) & 1) << 4);
+                code[r][8 * j + 4 + i] = uint8_t(code[r][8 * j + 4 + i] | ((v >> (2 * j + 1)) & 1) << 4);
             }
-        }
-    }
 }
 
-template <bool kToGroup>
-void convert_q5_0(uint8_t* rows, size_t row_bytes, uint8_t* g, int64_t K) {
+// The 32 codes of a Q4_0 / Q5_0 block (Q5_0: with the fifth bit) <-> the block's code fields.
+void get_block(const block_q4_0& x, uint8_t* q) {
+    for (int i = 0; i < 16; i++) q[i] = x.qs[i] & 15, q[i + 16] = x.qs[i] >> 4;
+}
+void get_block(const block_q5_0& x, uint8_t* q) {
+    uint32_t qh;
+    std::memcpy(&qh, x.qh, 4);
+    for (int i = 0; i < 16; i++) {
+        q[i] = uint8_t((x.qs[i] & 15) | (((qh >> i) & 1) << 4));
+        q[i + 16] = uint8_t((x.qs[i] >> 4) | (((qh >> (i + 16)) & 1) << 4));
+    }
+}
+void set_block(block_q4_0& x, const uint8_t* q) {
+    for (int i = 0; i < 16; i++) x.qs[i] = uint8_t(q[i] | (q[i + 16] << 4));
+}
+void set_block(block_q5_0& x, const uint8_t* q) {
+    uint32_t qh = 0;
+    for (int i = 0; i < 32; i++) qh |= uint32_t(q[i] >> 4) << i;
+    std::memcpy(x.qh, &qh, 4);
+    for (int i = 0; i < 16; i++) x.qs[i] = uint8_t((q[i] & 15) | ((q[i + 16] & 15) << 4));
+}
+
+// One group: plain rows rows[r] (row_size bytes apart) <-> interleaved bytes g, for all K. Q4_0 and
+// Q5_0: fp16 d[8], the low nibbles, and for Q5_0 the fifth-bit plane.
+template <class Block, bool kToGroup>
+void convert_q4_0_q5_0(uint8_t* rows, size_t row_bytes, uint8_t* g, int64_t K) {
+    constexpr bool kFive = std::is_same_v<Block, block_q5_0>;
+    constexpr size_t kGroup = kFive ? kQ5_0Group : kQ4_0Group;
     uint8_t code[R][32];
-    for (int64_t b = 0; b < K / 32; b++, g += kQ5_0Group) {
-        uint8_t* high = g + 2 * R + 16 * R;  // [r][i]
+    for (int64_t b = 0; b < K / 32; b++, g += kGroup) {
+        auto block = [&](int r) -> Block& { return reinterpret_cast<Block*>(rows + size_t(r) * row_bytes)[b]; };
         for (int r = 0; r < R; r++) {
-            block_q5_0* x = reinterpret_cast<block_q5_0*>(rows + size_t(r) * row_bytes) + b;
-            if constexpr (kToGroup) {
-                std::memcpy(g + 2 * r, &x->d, 2);
-                uint32_t qh;
-                std::memcpy(&qh, x->qh, 4);
-                for (int i = 0; i < 16; i++) {
-                    code[r][i] = uint8_t((x->qs[i] & 15) | (((qh >> i) & 1) << 4));
-                    code[r][i + 16] = uint8_t((x->qs[i] >> 4) | (((qh >> (i + 16)) & 1) << 4));
-                }
-                for (int i = 0; i < 4; i++) {
-                    int v = 0;
-                    for (int j = 0; j < 4; j++) v |= (code[r][8 * j + i] >> 4) << (2 * j) | (code[r][8 * j + 4 + i] >> 4) << (2 * j + 1);
-                    high[r * 4 + i] = uint8_t(v);
-                }
-                for (int i = 0; i < 32; i++) code[r][i] &= 15;
-            } else {
-                std::memcpy(&x->d, g + 2 * r, 2);
-            }
+            if constexpr (kToGroup) std::memcpy(g + 2 * r, &block(r).d, 2), get_block(block(r), code[r]);
+            else std::memcpy(&block(r).d, g + 2 * r, 2);
         }
         if constexpr (kToGroup) {
             put_codes(code, g + 2 * R);
+            if constexpr (kFive) put_fifth(code, g + 2 * R + 16 * R);
         } else {
             get_codes(g + 2 * R, code);
-            for (int r = 0; r < R; r++) {
-                block_q5_0* x = reinterpret_cast<block_q5_0*>(rows + size_t(r) * row_bytes) + b;
-                for (int i = 0; i < 4; i++)
-                    for (int j = 0; j < 4; j++) {
-                        const int v = high[r * 4 + i];
-                        code[r][8 * j + i] = uint8_t(code[r][8 * j + i] | ((v >> (2 * j)) & 1) << 4);
-                        code[r][8 * j + 4 + i] = uint8_t(code[r][8 * j + 4 + i] | ((v >> (2 * j + 1)) & 1) << 4);
-                    }
-                uint32_t qh = 0;
-                for (int i = 0; i < 32; i++) qh |= uint32_t(code[r][i] >> 4) << i;
-                std::memcpy(x->qh, &qh, 4);
-                for (int i = 0; i < 16; i++) x->qs[i] = uint8_t((code[r][i] & 15) | ((code[r][i + 16] & 15) << 4));
-            }
+            if constexpr (kFive) add_fifth(g + 2 * R + 16 * R, code);
+            for (int r = 0; r < R; r++) set_block(block(r), code[r]);
         }
     }
 }
@@ -275,8 +270,8 @@ void convert_q6_K(uint8_t* rows, size_t row_bytes, uint8_t* g, int64_t K) {
 template <bool kToGroup>
 void convert(Type t, uint8_t* rows, uint8_t* g, int64_t K) {
     const size_t row_bytes = row_size(t, K);
-    if (t == Type::Q4_0) convert_q4_0<kToGroup>(rows, row_bytes, g, K);
-    else if (t == Type::Q5_0) convert_q5_0<kToGroup>(rows, row_bytes, g, K);
+    if (t == Type::Q4_0) convert_q4_0_q5_0<block_q4_0, kToGroup>(rows, row_bytes, g, K);
+    else if (t == Type::Q5_0) convert_q4_0_q5_0<block_q5_0, kToGroup>(rows, row_bytes, g, K);
     else if (t == Type::Q8_0) convert_q8_0<kToGroup>(rows, row_bytes, g, K);
     else if (t == Type::Q4_K) convert_q4_K<kToGroup>(rows, row_bytes, g, K);
     else convert_q6_K<kToGroup>(rows, row_bytes, g, K);
