@@ -76,7 +76,7 @@ void s_f32_to_bf16(int64_t n, uint16_t* z, const float* x) { for (int64_t i = 0;
 const VecTable& vec_table_scalar() {
     static const VecTable t = {s_add, s_sub, s_mul, s_div, s_scale, s_dot_f32, s_dot_f16, s_dot_bf16,
                                s_sum_sq, s_sum, s_max, s_exp_sum, s_silu, s_swiglu, s_f16_to_f32,
-                               s_f32_to_f16, s_bf16_to_f32, s_f32_to_bf16};
+                               s_f32_to_f16, s_bf16_to_f32, s_f32_to_bf16, nullptr, nullptr};
     return t;
 }
 
@@ -101,6 +101,25 @@ void vec_scale(int64_t n, float* z, const float* x, float s, float b) { vec_tabl
 float vec_dot_f32(int64_t n, const float* x, const float* y) { return vec_table().dot_f32(n, x, y); }
 float vec_dot_f16(int64_t n, const uint16_t* x, const float* y) { return vec_table().dot_f16(n, x, y); }
 float vec_dot_bf16(int64_t n, const uint16_t* x, const float* y) { return vec_table().dot_bf16(n, x, y); }
+bool vec_dot_f16_many_native() {
+    const VecTable& t = vec_table();
+    return t.dot_f16_rows16 && t.dot_f16_block;
+}
+void vec_dot_f16_rows16(int64_t n, const uint16_t* x, size_t ldx, const float* y, size_t ldy, int ny, float* out,
+                        size_t ldo) {
+    const VecTable& t = vec_table();
+    if (t.dot_f16_rows16 && n % 16 == 0 && n <= 256) return t.dot_f16_rows16(n, x, ldx, y, ldy, ny, out, ldo);
+    for (int i = 0; i < 16; i++)
+        for (int j = 0; j < ny; j++)
+            out[size_t(j) * ldo + size_t(i)] = t.dot_f16(n, x + size_t(i) * ldx, y + size_t(j) * ldy);
+}
+void vec_dot_f16_block(int64_t n, const uint16_t* x, size_t ldx, int nx, const float* const* y, int ny, float* out,
+                       size_t ldo) {
+    const VecTable& t = vec_table();
+    if (t.dot_f16_block) return t.dot_f16_block(n, x, ldx, nx, y, ny, out, ldo);
+    for (int i = 0; i < nx; i++)
+        for (int j = 0; j < ny; j++) out[size_t(j) * ldo + size_t(i)] = t.dot_f16(n, x + size_t(i) * ldx, y[j]);
+}
 double vec_sum_sq(int64_t n, const float* x) { return vec_table().sum_sq(n, x); }
 double vec_sum(int64_t n, const float* x) { return vec_table().sum(n, x); }
 float vec_max(int64_t n, const float* x) { return vec_table().max(n, x); }

@@ -1,5 +1,6 @@
 // AVX-512 (F/BW/VL/DQ) versions of the vec.h kernels: the AVX2 file's structure at 16 floats per register.
-// Not executed on machines without AVX-512; kept a line-for-line mirror of vec_avx2.cpp.
+// Not executed on machines without AVX-512; kept a line-for-line mirror of vec_avx2.cpp, plus the f16
+// block dot of decode attention (AVX2 machines take single dots there).
 // GCC 12's AVX-512 headers build some results from self-initialised `undefined` vectors, which trips
 // -Wuninitialized once inlined here (a known false positive of the headers, not of this code).
 #if defined(__GNUC__) && !defined(__clang__)
@@ -8,6 +9,7 @@
 #endif
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -112,6 +114,104 @@ float v_dot_f16(int64_t n, const uint16_t* x, const float* y) {
 }
 float v_dot_bf16(int64_t n, const uint16_t* x, const float* y) {
     return dot(n, y, [x](int64_t i) { return load_bf16(x + i); }, [x](int64_t i) { return bf16_to_fp32(x[i]); });
+}
+
+// NX f16 rows against NY f32 rows: 16 accumulators, each 16 codes converted once for NY rows of y, each
+// 16 values of y loaded once for NX rows of x.
+// `ahead`: x rows to request into L2 meanwhile (the next tile's, on the first pass over these), or null.
+template <int NX, int NY>
+void dot_f16_tile(int64_t n, const uint16_t* x, size_t ldx, const float* const* y, float* out, size_t ldo,
+                  const uint16_t* ahead) {
+    __m512 acc[NX][NY];
+    for (int i = 0; i < NX; i++)
+        for (int j = 0; j < NY; j++) acc[i][j] = _mm512_setzero_ps();
+    int64_t k = 0;
+    for (; k + 16 <= n; k += 16) {
+        if (ahead && k % 32 == 0)
+            for (int i = 0; i < NX; i++)
+                _mm_prefetch(reinterpret_cast<const char*>(ahead + size_t(i) * ldx + k), _MM_HINT_T1);
+        __m512 v[NX];
+        for (int i = 0; i < NX; i++) v[i] = load_f16(x + size_t(i) * ldx + k);
+        for (int j = 0; j < NY; j++) {
+            const __m512 p = _mm512_loadu_ps(y[j] + k);
+            for (int i = 0; i < NX; i++) acc[i][j] = _mm512_fmadd_ps(v[i], p, acc[i][j]);
+        }
+    }
+    for (int i = 0; i < NX; i++)
+        for (int j = 0; j < NY; j++) {
+            float s = _mm512_reduce_add_ps(acc[i][j]);
+            for (int64_t t = k; t < n; t++) s += fp16_to_fp32(x[size_t(i) * ldx + size_t(t)]) * y[j][t];
+            out[size_t(j) * ldo + size_t(i)] = s;
+        }
+}
+template <int NX>
+void dot_f16_rows(int64_t n, const uint16_t* x, size_t ldx, const float* const* y, int ny, float* out, size_t ldo,
+                  const uint16_t* ahead) {
+    for (int j = 0; j < ny; j += 4, y += 4, out += 4 * ldo, ahead = nullptr) {
+        switch (std::min(4, ny - j)) {
+            case 1: dot_f16_tile<NX, 1>(n, x, ldx, y, out, ldo, ahead); break;
+            case 2: dot_f16_tile<NX, 2>(n, x, ldx, y, out, ldo, ahead); break;
+            case 3: dot_f16_tile<NX, 3>(n, x, ldx, y, out, ldo, ahead); break;
+            default: dot_f16_tile<NX, 4>(n, x, ldx, y, out, ldo, ahead); break;
+        }
+    }
+}
+// out[j * ldo + i] = dot(x row i, y[j]) for i < nx (rows ldx codes apart), j < ny: 4 x 4 tiles, the x
+// rows re-read from cache for each 4 rows of y (decode attention's value product: V rows against 8 query
+// rows of probabilities, a tile's four V rows one run of memory).
+void v_dot_f16_block(int64_t n, const uint16_t* x, size_t ldx, int nx, const float* const* y, int ny, float* out,
+                     size_t ldo) {
+    for (int i = 0; i < nx; i += 4, x += 4 * ldx, out += 4) {
+        const uint16_t* ahead = i + 4 < nx ? x + 4 * ldx : nullptr;
+        switch (std::min(4, nx - i)) {
+            case 1: dot_f16_rows<1>(n, x, ldx, y, ny, out, ldo, ahead); break;
+            case 2: dot_f16_rows<2>(n, x, ldx, y, ny, out, ldo, ahead); break;
+            case 3: dot_f16_rows<3>(n, x, ldx, y, ny, out, ldo, ahead); break;
+            default: dot_f16_rows<4>(n, x, ldx, y, ny, out, ldo, ahead); break;
+        }
+    }
+}
+
+// Sixteen sums in one vector: lane i of the result is the sum of the lanes of a[i].
+inline __m512 transpose_sum16(__m512* a) {
+    // Each round interleaves pairs of vectors and adds, halving their number: after round 1 each 128-bit
+    // lane of a[i] holds partial sums of rows 2i, 2i + 1, after round 2 of rows 4i..4i + 3 (one per
+    // float), and the last two rounds add 128-bit lanes until lane i holds all of row i.
+    for (int i = 0; i < 8; i++) {
+        const __m512 lo = _mm512_unpacklo_ps(a[2 * i], a[2 * i + 1]), hi = _mm512_unpackhi_ps(a[2 * i], a[2 * i + 1]);
+        a[i] = _mm512_add_ps(lo, hi);
+    }
+    for (int i = 0; i < 4; i++) {
+        const __m512d x = _mm512_castps_pd(a[2 * i]), y = _mm512_castps_pd(a[2 * i + 1]);
+        a[i] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(x, y)), _mm512_castpd_ps(_mm512_unpackhi_pd(x, y)));
+    }
+    for (int i = 0; i < 2; i++) {
+        const __m512 x = a[2 * i], y = a[2 * i + 1];
+        a[i] = _mm512_add_ps(_mm512_shuffle_f32x4(x, y, 0x88), _mm512_shuffle_f32x4(x, y, 0xdd));
+    }
+    return _mm512_add_ps(_mm512_shuffle_f32x4(a[0], a[1], 0x88), _mm512_shuffle_f32x4(a[0], a[1], 0xdd));
+}
+
+// Sixteen f16 rows (ldx codes apart, n a multiple of 16, at most 256) against ny f32 rows (ldy floats
+// apart): out[j * ldo + i] = dot(x row i, y row j) (decode attention's scores: 16 cached keys against a
+// KV head's query rows). The rows are converted once into L1; each y row then takes 16 dots whose sums
+// come out together, one store per y row.
+void v_dot_f16_rows16(int64_t n, const uint16_t* x, size_t ldx, const float* y, size_t ldy, int ny, float* out,
+                      size_t ldo) {
+    alignas(64) float xf[16 * 256];
+    const int64_t nv = n / 16;
+    for (int i = 0; i < 16; i++)
+        for (int64_t c = 0; c < nv; c++) _mm512_store_ps(xf + i * n + 16 * c, load_f16(x + size_t(i) * ldx + 16 * c));
+    for (int j = 0; j < ny; j++) {
+        const float* yj = y + size_t(j) * ldy;
+        __m512 acc[16];
+        for (int i = 0; i < 16; i++) acc[i] = _mm512_mul_ps(_mm512_load_ps(xf + i * n), _mm512_loadu_ps(yj));
+        for (int64_t c = 1; c < nv; c++) {
+            const __m512 q = _mm512_loadu_ps(yj + 16 * c);
+            for (int i = 0; i < 16; i++) acc[i] = _mm512_fmadd_ps(_mm512_load_ps(xf + i * n + 16 * c), q, acc[i]);
+        }
+        _mm512_storeu_ps(out + size_t(j) * ldo, transpose_sum16(acc));
+    }
 }
 
 double v_sum_sq(int64_t n, const float* x) {
@@ -226,7 +326,7 @@ void v_f32_to_bf16(int64_t n, uint16_t* z, const float* x) {
 const VecTable& vec_table_avx512() {
     static const VecTable t = {v_add, v_sub, v_mul, v_div, v_scale, v_dot_f32, v_dot_f16, v_dot_bf16,
                                v_sum_sq, v_sum, v_max, v_exp_sum, v_silu, v_swiglu, v_f16_to_f32,
-                               v_f32_to_f16, v_bf16_to_f32, v_f32_to_bf16};
+                               v_f32_to_f16, v_bf16_to_f32, v_f32_to_bf16, v_dot_f16_block, v_dot_f16_rows16};
     return t;
 }
 

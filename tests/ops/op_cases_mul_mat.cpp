@@ -32,6 +32,17 @@ void add_mul_mat_cases(std::vector<OpCase>& out) {
         // Grouped-query attention: 2 KV heads shared by 6 query heads.
         add("gqa_k64_m9_n5_a2_b6", 64, {in(w, {64, 9, 2}), in(T::F32, {64, 5, 6})});
         add("decode_gqa_k64_m37_n8_a3_b3", 64, {in(w, {64, 37, 3}), in(T::F32, {64, 8, 3})});  // 8 rows: m-major split
+        // Decode attention on f16 caches: scores of 16-cell blocks (a tail of 13 cells, 4 and 8 query rows,
+        // keys of 2 heads interleaved per cell as in the cache) and the value product's block dots (rows
+        // longer than 512, a length that is no multiple of 16, 66 rows: a tile tail).
+        add("decode_scores_k32_m45_n4_a2_b2", 32, {in(w, {32, 45, 2}), in(T::F32, {32, 4, 2})});
+        add("decode_scores_cache_view_k64_m61_n8", 64, {in(w, {128, 61}), in(T::F32, {64, 8, 2})},
+            [w](Layout& l, const As& a) {
+                const size_t es = ref::type_size(w);
+                return As{l.view(a[0], {64, 61, 2}, {128 * es, 64 * es}, 0), a[1]};
+            });
+        add("decode_values_k1000_m66_n8_a2_b2", 1000, {in(w, {1000, 66, 2}), in(T::F32, {1000, 8, 2})});
+        add("decode_values_k600_m9_n3", 600, {in(w, {600, 9}), in(T::F32, {600, 3})});
         add("batch_k33_m7_n5_a3x2_b3x2", 33, {in(w, {33, 7, 3, 2}), in(T::F32, {33, 5, 3, 2})});
         add("broadcast_dim3_k33_m7_n5_a1x1_b3x2", 33, {in(w, {33, 7, 1, 1}), in(T::F32, {33, 5, 3, 2})});
         add("broadcast_k33_m7_n5_a2x1_b4x3", 33, {in(w, {33, 7, 2, 1}), in(T::F32, {33, 5, 4, 3})});

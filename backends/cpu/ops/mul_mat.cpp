@@ -15,11 +15,15 @@
 #include "backends/cpu/gemm.h"
 #include "backends/cpu/ops/ops.h"
 #include "backends/cpu/quant_dot.h"
+#include "backends/cpu/vec.h"
 
 namespace ggml::cpu {
 namespace {
 
 constexpr int64_t kGemmMinN = 8;  // below this many columns, dot products beat packing a
+// f16 rows at least this long against up to kGemmMinN columns (decode attention's value product: V rows as
+// long as the context, 8 query rows) take block dots (vec_dot_f16_block): each V row read once, no packing.
+constexpr int64_t kDotBlockMinK = 512;
 
 // [begin, end) of part i of `parts` over `total` items, in whole units (the last part takes the remainder).
 inline void split(int64_t i, int64_t parts, int64_t total, int64_t unit, int64_t* begin, int64_t* end) {
@@ -77,12 +81,57 @@ void mul_mat_dot(const Shape& s, int nth) {
             }
             const char* am = s.a_mat(i2, i3);
             float* dm = s.d_mat(i2, i3);
-            for (int64_t m = m_begin; m < m_end; m++) {
-                const char* arow = am + size_t(m) * s.a_nb[1];
-                for (int64_t n = 0; n < s.N; n++) dm[n * ldd + m] = dot(s.K, arow, brow[n]);
+            if (s.ta == Type::F16 && s.a_nb[1] % sizeof(uint16_t) == 0) {
+                const auto* a0 = reinterpret_cast<const uint16_t*>(am + size_t(m_begin) * s.a_nb[1]);
+                vec_dot_f16_block(s.K, a0, s.a_nb[1] / sizeof(uint16_t), int(m_end - m_begin), brow.data(), int(s.N),
+                                  dm + m_begin, ldd);
+            } else {
+                for (int64_t m = m_begin; m < m_end; m++) {
+                    const char* arow = am + size_t(m) * s.a_nb[1];
+                    for (int64_t n = 0; n < s.N; n++) dm[n * ldd + m] = dot(s.K, arow, brow[n]);
+                }
             }
             r += m_end - m_begin;
         }
+    }
+}
+
+// Decode attention's scores: short f16 rows (the cached keys of a KV head) against its few query rows.
+// Each thread takes one contiguous range of cells and walks it 16 cells at a time, all heads of those
+// cells together, so it reads one run of the cache; the 16 keys are converted once and their dots with
+// each query row leave the kernel as one vector (vec_dot_f16_rows16).
+bool scores_decode_fits(const Shape& s) {
+    return s.ta == Type::F16 && s.N <= kGemmMinN && s.K % 16 == 0 && s.K <= 256 && s.M >= 16 &&
+           s.a_nb[1] % sizeof(uint16_t) == 0 && s.b_nb[0] == sizeof(float) && s.b_nb[1] % sizeof(float) == 0 &&
+           vec_dot_f16_many_native();
+}
+constexpr int64_t kScoresAhead = 64;  // cells
+void mul_mat_scores_decode(const Shape& s, int nth) {
+    const int64_t nbatch = s.b2 * s.b3;
+    const size_t ldd = s.d_nb[1] / sizeof(float), lda = s.a_nb[1] / sizeof(uint16_t), ldb = s.b_nb[1] / sizeof(float);
+    nth = int(std::max<int64_t>(1, std::min<int64_t>(nth, s.M / 16)));
+#pragma omp parallel num_threads(nth)
+    {
+        int64_t m0, m1;
+        split(omp_get_thread_num(), omp_get_num_threads(), s.M, 16, &m0, &m1);
+        for (int64_t m = m0; m < m1; m += 16)
+            for (int64_t batch = 0; batch < nbatch; batch++) {
+                const int64_t i2 = batch % s.b2, i3 = batch / s.b2;
+                const auto* a = reinterpret_cast<const uint16_t*>(s.a_mat(i2, i3)) + size_t(m) * lda;
+                const auto* b = reinterpret_cast<const float*>(s.b_mat(i2, i3));
+                float* d = s.d_mat(i2, i3) + m;
+                // this head's keys of the next cells (the hardware prefetchers alone fall behind here)
+                for (int64_t r = m + kScoresAhead; r < std::min(m1, m + kScoresAhead + 16); r++)
+                    for (size_t o = 0; o < size_t(s.K) * sizeof(uint16_t); o += 64)
+                        __builtin_prefetch(reinterpret_cast<const char*>(a + size_t(r - m) * lda) + o, 0, 3);
+                if (m + 16 <= m1) {
+                    vec_dot_f16_rows16(s.K, a, lda, b, ldb, int(s.N), d, ldd);
+                    continue;
+                }
+                for (int64_t i = 0; i < m1 - m; i++)  // the last few cells
+                    for (int64_t n = 0; n < s.N; n++)
+                        d[size_t(n) * ldd + size_t(i)] = vec_dot_f16(s.K, a + size_t(i) * lda, b + size_t(n) * ldb);
+            }
     }
 }
 
@@ -92,9 +141,9 @@ void mul_mat_dot(const Shape& s, int nth) {
 void mul_mat_gemm(const Shape& s, int nth) {
     const GemmKernels& g = gemm_kernels();
     const int64_t nbatch = s.b2 * s.b3;
-    // Few columns (decode attention: 8 query rows against the cache): every batch is cut along m into
-    // one piece per thread and thread i takes piece i of every batch, so each thread reads one contiguous
-    // run of the cache rows, all heads of a row together.
+    // Few columns (decode attention where the f16 kernels above do not apply): every batch is cut along m
+    // into one piece per thread and thread i takes piece i of every batch, so each thread reads one
+    // contiguous run of the cache rows, all heads of a row together.
     const bool m_major = s.N <= kGemmMinN && nbatch > 1;
     const int64_t per = m_major ? nth : nth / std::gcd<int64_t>(nbatch, nth);
     const int64_t munits = (s.M + 31) / 32, nunits = (s.N + g.nr - 1) / g.nr;
@@ -162,7 +211,10 @@ void op_mul_mat(Tensor* dst, const OpContext& ctx) {
         mul_mat_quant(q, nth);
         return;
     }
-    if (s.N < kGemmMinN) mul_mat_dot(s, nth);
+    if (scores_decode_fits(s)) mul_mat_scores_decode(s, nth);
+    else if (s.N < kGemmMinN ||
+             (s.N == kGemmMinN && s.ta == Type::F16 && s.K >= kDotBlockMinK && vec_dot_f16_many_native()))
+        mul_mat_dot(s, nth);
     else mul_mat_gemm(s, nth);
 }
 
