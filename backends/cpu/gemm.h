@@ -40,7 +40,7 @@ struct VecTable {
     void (*bf16_to_f32)(int64_t, float*, const uint16_t*);
     void (*f32_to_bf16)(int64_t, uint16_t*, const float*);
     // null where a level has no kernel for them (vec.h: the single dots stand in)
-    void (*dot_f16_block)(int64_t, const uint16_t*, size_t, int, const float* const*, int, float*, size_t);
+    void (*dot_block16)(Type, int64_t, const uint16_t*, size_t, int, const float* const*, int, float*, size_t);
     void (*dot_f16_rows16)(int64_t, const uint16_t*, size_t, const float*, size_t, int, float*, size_t);
 };
 const VecTable& vec_table_scalar();

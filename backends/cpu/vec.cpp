@@ -101,9 +101,9 @@ void vec_scale(int64_t n, float* z, const float* x, float s, float b) { vec_tabl
 float vec_dot_f32(int64_t n, const float* x, const float* y) { return vec_table().dot_f32(n, x, y); }
 float vec_dot_f16(int64_t n, const uint16_t* x, const float* y) { return vec_table().dot_f16(n, x, y); }
 float vec_dot_bf16(int64_t n, const uint16_t* x, const float* y) { return vec_table().dot_bf16(n, x, y); }
-bool vec_dot_f16_many_native() {
+bool vec_dot_many_native() {
     const VecTable& t = vec_table();
-    return t.dot_f16_rows16 && t.dot_f16_block;
+    return t.dot_f16_rows16 && t.dot_block16;
 }
 void vec_dot_f16_rows16(int64_t n, const uint16_t* x, size_t ldx, const float* y, size_t ldy, int ny, float* out,
                         size_t ldo) {
@@ -113,12 +113,13 @@ void vec_dot_f16_rows16(int64_t n, const uint16_t* x, size_t ldx, const float* y
         for (int j = 0; j < ny; j++)
             out[size_t(j) * ldo + size_t(i)] = t.dot_f16(n, x + size_t(i) * ldx, y + size_t(j) * ldy);
 }
-void vec_dot_f16_block(int64_t n, const uint16_t* x, size_t ldx, int nx, const float* const* y, int ny, float* out,
-                       size_t ldo) {
+void vec_dot_block16(Type type, int64_t n, const uint16_t* x, size_t ldx, int nx, const float* const* y, int ny,
+                     float* out, size_t ldo) {
     const VecTable& t = vec_table();
-    if (t.dot_f16_block) return t.dot_f16_block(n, x, ldx, nx, y, ny, out, ldo);
+    if (t.dot_block16) return t.dot_block16(type, n, x, ldx, nx, y, ny, out, ldo);
+    const auto dot = type == Type::BF16 ? t.dot_bf16 : t.dot_f16;
     for (int i = 0; i < nx; i++)
-        for (int j = 0; j < ny; j++) out[size_t(j) * ldo + size_t(i)] = t.dot_f16(n, x + size_t(i) * ldx, y[j]);
+        for (int j = 0; j < ny; j++) out[size_t(j) * ldo + size_t(i)] = dot(n, x + size_t(i) * ldx, y[j]);
 }
 double vec_sum_sq(int64_t n, const float* x) { return vec_table().sum_sq(n, x); }
 double vec_sum(int64_t n, const float* x) { return vec_table().sum(n, x); }

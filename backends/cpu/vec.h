@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "ggml/type.h"
+
 namespace ggml::cpu {
 
 void vec_add(int64_t n, float* z, const float* x, const float* y);
@@ -14,17 +16,17 @@ void vec_scale(int64_t n, float* z, const float* x, float s, float b);  // z = x
 float vec_dot_f32(int64_t n, const float* x, const float* y);
 float vec_dot_f16(int64_t n, const uint16_t* x, const float* y);   // x: binary16
 float vec_dot_bf16(int64_t n, const uint16_t* x, const float* y);  // x: bfloat16
-// Many f16 dots at once (decode attention), each equal to single vec_dot_f16 calls:
+// Many dots of 16-bit rows at once (decode: attention, f16 / bf16 weights), each equal to single dots:
 // rows16: out[j * ldo + i] = vec_dot_f16(n, x + i * ldx, y + j * ldy) for i < 16, j < ny: sixteen short
-// rows (a kernel for n a multiple of 16, at most 256) whose sums come out together;
-// block: out[j * ldo + i] = vec_dot_f16(n, x + i * ldx, y[j]) for i < nx, j < ny: each row of x read
-// once per few rows of y instead of once per row.
+// f16 rows (a kernel for n a multiple of 16, at most 256) whose sums come out together;
+// block16: out[j * ldo + i] = dot(n, x + i * ldx, y[j]) for i < nx, j < ny, x of type t (F16 or BF16):
+// each row of x read once per few rows of y instead of once per row.
 // _native: whether this SIMD level has kernels for both, else they are single dots.
 void vec_dot_f16_rows16(int64_t n, const uint16_t* x, size_t ldx, const float* y, size_t ldy, int ny, float* out,
                         size_t ldo);
-void vec_dot_f16_block(int64_t n, const uint16_t* x, size_t ldx, int nx, const float* const* y, int ny, float* out,
-                       size_t ldo);
-bool vec_dot_f16_many_native();
+void vec_dot_block16(Type t, int64_t n, const uint16_t* x, size_t ldx, int nx, const float* const* y, int ny,
+                     float* out, size_t ldo);
+bool vec_dot_many_native();
 double vec_sum_sq(int64_t n, const float* x);  // sum of x^2, accumulated precisely enough for norms
 double vec_sum(int64_t n, const float* x);
 float vec_max(int64_t n, const float* x);

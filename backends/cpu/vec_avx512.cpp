@@ -1,6 +1,6 @@
 // AVX-512 (F/BW/VL/DQ) versions of the vec.h kernels: the AVX2 file's structure at 16 floats per register.
-// Not executed on machines without AVX-512; kept a line-for-line mirror of vec_avx2.cpp, plus the f16
-// block dot of decode attention (AVX2 machines take single dots there).
+// Not executed on machines without AVX-512; kept a line-for-line mirror of vec_avx2.cpp, plus the many-row
+// dots of decode (AVX2 machines take single dots there).
 // GCC 12's AVX-512 headers build some results from self-initialised `undefined` vectors, which trips
 // -Wuninitialized once inlined here (a known false positive of the headers, not of this code).
 #if defined(__GNUC__) && !defined(__clang__)
@@ -116,11 +116,21 @@ float v_dot_bf16(int64_t n, const uint16_t* x, const float* y) {
     return dot(n, y, [x](int64_t i) { return load_bf16(x + i); }, [x](int64_t i) { return bf16_to_fp32(x[i]); });
 }
 
-// NX f16 rows against NY f32 rows: 16 accumulators, each 16 codes converted once for NY rows of y, each
-// 16 values of y loaded once for NX rows of x.
-// `ahead`: x rows to request into L2 meanwhile (the next tile's, on the first pass over these), or null.
-template <int NX, int NY>
-void dot_f16_tile(int64_t n, const uint16_t* x, size_t ldx, const float* const* y, float* out, size_t ldo,
+// 16-bit codes (f16 or bf16) as 16 floats.
+template <bool BF16>
+inline __m512 load_h16(const uint16_t* p) {
+    return BF16 ? load_bf16(p) : load_f16(p);
+}
+template <bool BF16>
+inline float h16_to_f32(uint16_t h) {
+    return BF16 ? bf16_to_fp32(h) : fp16_to_fp32(h);
+}
+
+// NX 16-bit rows against NY f32 rows: 16 accumulators, each 16 codes converted once for NY rows of y,
+// each 16 values of y loaded once for NX rows of x. `ahead`: x rows to request into L2 meanwhile (the
+// next tile's, on the first pass over these), or null.
+template <bool BF16, int NX, int NY>
+void dot_h16_tile(int64_t n, const uint16_t* x, size_t ldx, const float* const* y, float* out, size_t ldo,
                   const uint16_t* ahead) {
     __m512 acc[NX][NY];
     for (int i = 0; i < NX; i++)
@@ -131,7 +141,7 @@ void dot_f16_tile(int64_t n, const uint16_t* x, size_t ldx, const float* const* 
             for (int i = 0; i < NX; i++)
                 _mm_prefetch(reinterpret_cast<const char*>(ahead + size_t(i) * ldx + k), _MM_HINT_T1);
         __m512 v[NX];
-        for (int i = 0; i < NX; i++) v[i] = load_f16(x + size_t(i) * ldx + k);
+        for (int i = 0; i < NX; i++) v[i] = load_h16<BF16>(x + size_t(i) * ldx + k);
         for (int j = 0; j < NY; j++) {
             const __m512 p = _mm512_loadu_ps(y[j] + k);
             for (int i = 0; i < NX; i++) acc[i][j] = _mm512_fmadd_ps(v[i], p, acc[i][j]);
@@ -140,36 +150,42 @@ void dot_f16_tile(int64_t n, const uint16_t* x, size_t ldx, const float* const* 
     for (int i = 0; i < NX; i++)
         for (int j = 0; j < NY; j++) {
             float s = _mm512_reduce_add_ps(acc[i][j]);
-            for (int64_t t = k; t < n; t++) s += fp16_to_fp32(x[size_t(i) * ldx + size_t(t)]) * y[j][t];
+            for (int64_t t = k; t < n; t++) s += h16_to_f32<BF16>(x[size_t(i) * ldx + size_t(t)]) * y[j][t];
             out[size_t(j) * ldo + size_t(i)] = s;
         }
 }
-template <int NX>
-void dot_f16_rows(int64_t n, const uint16_t* x, size_t ldx, const float* const* y, int ny, float* out, size_t ldo,
+template <bool BF16, int NX>
+void dot_h16_rows(int64_t n, const uint16_t* x, size_t ldx, const float* const* y, int ny, float* out, size_t ldo,
                   const uint16_t* ahead) {
     for (int j = 0; j < ny; j += 4, y += 4, out += 4 * ldo, ahead = nullptr) {
         switch (std::min(4, ny - j)) {
-            case 1: dot_f16_tile<NX, 1>(n, x, ldx, y, out, ldo, ahead); break;
-            case 2: dot_f16_tile<NX, 2>(n, x, ldx, y, out, ldo, ahead); break;
-            case 3: dot_f16_tile<NX, 3>(n, x, ldx, y, out, ldo, ahead); break;
-            default: dot_f16_tile<NX, 4>(n, x, ldx, y, out, ldo, ahead); break;
+            case 1: dot_h16_tile<BF16, NX, 1>(n, x, ldx, y, out, ldo, ahead); break;
+            case 2: dot_h16_tile<BF16, NX, 2>(n, x, ldx, y, out, ldo, ahead); break;
+            case 3: dot_h16_tile<BF16, NX, 3>(n, x, ldx, y, out, ldo, ahead); break;
+            default: dot_h16_tile<BF16, NX, 4>(n, x, ldx, y, out, ldo, ahead); break;
         }
     }
 }
 // out[j * ldo + i] = dot(x row i, y[j]) for i < nx (rows ldx codes apart), j < ny: 4 x 4 tiles, the x
 // rows re-read from cache for each 4 rows of y (decode attention's value product: V rows against 8 query
-// rows of probabilities, a tile's four V rows one run of memory).
-void v_dot_f16_block(int64_t n, const uint16_t* x, size_t ldx, int nx, const float* const* y, int ny, float* out,
-                     size_t ldo) {
+// rows of probabilities; f16 / bf16 weights against one activation row), a tile's rows read together.
+template <bool BF16>
+void dot_h16_block(int64_t n, const uint16_t* x, size_t ldx, int nx, const float* const* y, int ny, float* out,
+                   size_t ldo) {
     for (int i = 0; i < nx; i += 4, x += 4 * ldx, out += 4) {
         const uint16_t* ahead = i + 4 < nx ? x + 4 * ldx : nullptr;
         switch (std::min(4, nx - i)) {
-            case 1: dot_f16_rows<1>(n, x, ldx, y, ny, out, ldo, ahead); break;
-            case 2: dot_f16_rows<2>(n, x, ldx, y, ny, out, ldo, ahead); break;
-            case 3: dot_f16_rows<3>(n, x, ldx, y, ny, out, ldo, ahead); break;
-            default: dot_f16_rows<4>(n, x, ldx, y, ny, out, ldo, ahead); break;
+            case 1: dot_h16_rows<BF16, 1>(n, x, ldx, y, ny, out, ldo, ahead); break;
+            case 2: dot_h16_rows<BF16, 2>(n, x, ldx, y, ny, out, ldo, ahead); break;
+            case 3: dot_h16_rows<BF16, 3>(n, x, ldx, y, ny, out, ldo, ahead); break;
+            default: dot_h16_rows<BF16, 4>(n, x, ldx, y, ny, out, ldo, ahead); break;
         }
     }
+}
+void v_dot_block16(Type t, int64_t n, const uint16_t* x, size_t ldx, int nx, const float* const* y, int ny,
+                   float* out, size_t ldo) {
+    if (t == Type::BF16) dot_h16_block<true>(n, x, ldx, nx, y, ny, out, ldo);
+    else dot_h16_block<false>(n, x, ldx, nx, y, ny, out, ldo);
 }
 
 // Sixteen sums in one vector: lane i of the result is the sum of the lanes of a[i].
@@ -326,7 +342,7 @@ void v_f32_to_bf16(int64_t n, uint16_t* z, const float* x) {
 const VecTable& vec_table_avx512() {
     static const VecTable t = {v_add, v_sub, v_mul, v_div, v_scale, v_dot_f32, v_dot_f16, v_dot_bf16,
                                v_sum_sq, v_sum, v_max, v_exp_sum, v_silu, v_swiglu, v_f16_to_f32,
-                               v_f32_to_f16, v_bf16_to_f32, v_f32_to_bf16, v_dot_f16_block, v_dot_f16_rows16};
+                               v_f32_to_f16, v_bf16_to_f32, v_f32_to_bf16, v_dot_block16, v_dot_f16_rows16};
     return t;
 }
 

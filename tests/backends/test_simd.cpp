@@ -123,38 +123,48 @@ TEST_CASE("vec: dot products and sums match scalar", "[simd]") {
     }
 }
 
-// The many-row f16 dots of decode attention against single scalar dots: tiles of 4 x 4 and their tails
-// (rows, y rows, lengths no multiple of 16), and blocks of 16 short rows at and off the kernel's lengths.
-TEST_CASE("vec: f16 block dots match single dots", "[simd]") {
+// The many-row dots of decode against single scalar dots: f16 and bf16 tiles of 4 x 4 and their tails
+// (rows, y rows, lengths no multiple of 16), and f16 blocks of 16 short rows at and off the kernel's lengths.
+TEST_CASE("vec: many-row 16-bit dots match single dots", "[simd]") {
     const int64_t ny_max = 8, nx_max = 9;
     for (const auto& level : simd_levels()) {
-        for (int64_t n : {int64_t(16), int64_t(40), int64_t(64), int64_t(256), int64_t(1003)}) {
-            const size_t ldx = size_t(n) + 5, ldy = size_t(n) + 3;
-            Data xf(int64_t(ldx) * 16, -1, 1, 7), y(int64_t(ldy) * ny_max, -1, 1, 8);
-            std::vector<uint16_t> x(ldx * 16);
-            for (size_t i = 0; i < x.size(); i++) x[i] = fp32_to_fp16(xf.p[i]);
-            std::vector<const float*> yr;
-            for (int64_t j = 0; j < ny_max; j++) yr.push_back(y.p + size_t(j) * ldy);
-            auto single = [&](int64_t i, int64_t j) {
-                return at_level("scalar", [&] { return vec_dot_f16(n, x.data() + size_t(i) * ldx, yr[size_t(j)]); });
-            };
-            const double tol = 1e-6 * double(n);  // |x|, |y| <= 1
-            for (int ny = 1; ny <= ny_max; ny++) {
-                INFO("level " << level << " n " << n << " ny " << ny);
-                for (int nx = 1; nx <= nx_max; nx++) {
-                    std::vector<float> out(size_t(ny) * 16, 0.0f);
+        for (ggml::Type type : {ggml::Type::F16, ggml::Type::BF16}) {
+            const bool bf16 = type == ggml::Type::BF16;
+            for (int64_t n : {int64_t(16), int64_t(40), int64_t(64), int64_t(256), int64_t(1003)}) {
+                const size_t ldx = size_t(n) + 5, ldy = size_t(n) + 3;
+                Data xf(int64_t(ldx) * 16, -1, 1, 7), y(int64_t(ldy) * ny_max, -1, 1, 8);
+                std::vector<uint16_t> x(ldx * 16);
+                for (size_t i = 0; i < x.size(); i++) x[i] = bf16 ? fp32_to_bf16(xf.p[i]) : fp32_to_fp16(xf.p[i]);
+                std::vector<const float*> yr;
+                for (int64_t j = 0; j < ny_max; j++) yr.push_back(y.p + size_t(j) * ldy);
+                auto single = [&](int64_t i, int64_t j) {
+                    const uint16_t* xi = x.data() + size_t(i) * ldx;
+                    const float* yj = yr[size_t(j)];
+                    return at_level("scalar", [&] { return bf16 ? vec_dot_bf16(n, xi, yj) : vec_dot_f16(n, xi, yj); });
+                };
+                const double tol = 1e-6 * double(n);  // |x|, |y| <= 1
+                for (int ny = 1; ny <= ny_max; ny++) {
+                    INFO("level " << level << " type " << ggml::type_name(type) << " n " << n << " ny " << ny);
+                    for (int nx = 1; nx <= nx_max; nx++) {
+                        std::vector<float> out(size_t(ny) * 16, 0.0f);
+                        at_level(level, [&] {
+                            vec_dot_block16(type, n, x.data(), ldx, nx, yr.data(), ny, out.data(), 16);
+                            return 0;
+                        });
+                        for (int j = 0; j < ny; j++)
+                            for (int i = 0; i < nx; i++)
+                                CHECK(std::abs(out[size_t(j) * 16 + size_t(i)] - single(i, j)) <= tol);
+                    }
+                    if (bf16) continue;
+                    std::vector<float> out(size_t(ny) * 17, 0.0f);
                     at_level(level, [&] {
-                        vec_dot_f16_block(n, x.data(), ldx, nx, yr.data(), ny, out.data(), 16);
+                        vec_dot_f16_rows16(n, x.data(), ldx, y.p, ldy, ny, out.data(), 17);
                         return 0;
                     });
                     for (int j = 0; j < ny; j++)
-                        for (int i = 0; i < nx; i++)
-                            CHECK(std::abs(out[size_t(j) * 16 + size_t(i)] - single(i, j)) <= tol);
+                        for (int i = 0; i < 16; i++)
+                            CHECK(std::abs(out[size_t(j) * 17 + size_t(i)] - single(i, j)) <= tol);
                 }
-                std::vector<float> out(size_t(ny) * 17, 0.0f);
-                at_level(level, [&] { vec_dot_f16_rows16(n, x.data(), ldx, y.p, ldy, ny, out.data(), 17); return 0; });
-                for (int j = 0; j < ny; j++)
-                    for (int i = 0; i < 16; i++) CHECK(std::abs(out[size_t(j) * 17 + size_t(i)] - single(i, j)) <= tol);
             }
         }
     }

@@ -21,8 +21,8 @@ namespace ggml::cpu {
 namespace {
 
 constexpr int64_t kGemmMinN = 8;  // below this many columns, dot products beat packing a
-// f16 rows at least this long against up to kGemmMinN columns (decode attention's value product: V rows as
-// long as the context, 8 query rows) take block dots (vec_dot_f16_block): each V row read once, no packing.
+// f16 / bf16 rows at least this long against kGemmMinN columns (decode attention's value product: V rows
+// as long as the context, 8 query rows) take block dots (vec_dot_block16): each row read once, no packing.
 constexpr int64_t kDotBlockMinK = 512;
 
 // [begin, end) of part i of `parts` over `total` items, in whole units (the last part takes the remainder).
@@ -81,10 +81,10 @@ void mul_mat_dot(const Shape& s, int nth) {
             }
             const char* am = s.a_mat(i2, i3);
             float* dm = s.d_mat(i2, i3);
-            if (s.ta == Type::F16 && s.a_nb[1] % sizeof(uint16_t) == 0) {
+            if ((s.ta == Type::F16 || s.ta == Type::BF16) && s.a_nb[1] % sizeof(uint16_t) == 0) {
                 const auto* a0 = reinterpret_cast<const uint16_t*>(am + size_t(m_begin) * s.a_nb[1]);
-                vec_dot_f16_block(s.K, a0, s.a_nb[1] / sizeof(uint16_t), int(m_end - m_begin), brow.data(), int(s.N),
-                                  dm + m_begin, ldd);
+                vec_dot_block16(s.ta, s.K, a0, s.a_nb[1] / sizeof(uint16_t), int(m_end - m_begin), brow.data(),
+                                int(s.N), dm + m_begin, ldd);
             } else {
                 for (int64_t m = m_begin; m < m_end; m++) {
                     const char* arow = am + size_t(m) * s.a_nb[1];
@@ -103,7 +103,7 @@ void mul_mat_dot(const Shape& s, int nth) {
 bool scores_decode_fits(const Shape& s) {
     return s.ta == Type::F16 && s.N <= kGemmMinN && s.K % 16 == 0 && s.K <= 256 && s.M >= 16 &&
            s.a_nb[1] % sizeof(uint16_t) == 0 && s.b_nb[0] == sizeof(float) && s.b_nb[1] % sizeof(float) == 0 &&
-           vec_dot_f16_many_native();
+           vec_dot_many_native();
 }
 constexpr int64_t kScoresAhead = 64;  // cells
 void mul_mat_scores_decode(const Shape& s, int nth) {
@@ -213,7 +213,8 @@ void op_mul_mat(Tensor* dst, const OpContext& ctx) {
     }
     if (scores_decode_fits(s)) mul_mat_scores_decode(s, nth);
     else if (s.N < kGemmMinN ||
-             (s.N == kGemmMinN && s.ta == Type::F16 && s.K >= kDotBlockMinK && vec_dot_f16_many_native()))
+             (s.N == kGemmMinN && (s.ta == Type::F16 || s.ta == Type::BF16) && s.K >= kDotBlockMinK &&
+              vec_dot_many_native()))
         mul_mat_dot(s, nth);
     else mul_mat_gemm(s, nth);
 }
