@@ -96,6 +96,12 @@ void mul_mat_dot(const Shape& s, int nth) {
     }
 }
 
+// Whether kGemmMinN columns take mul_mat_dot's block dots rather than the GEMM (see kDotBlockMinK).
+bool block_dots_fit(const Shape& s) {
+    return s.N == kGemmMinN && (s.ta == Type::F16 || s.ta == Type::BF16) && s.K >= kDotBlockMinK &&
+           vec_dot_many_native();
+}
+
 // Decode attention's scores: short f16 rows (the cached keys of a KV head) against its few query rows.
 // Each thread takes one contiguous range of cells and walks it 16 cells at a time, all heads of those
 // cells together, so it reads one run of the cache; the 16 keys are converted once and their dots with
@@ -212,10 +218,7 @@ void op_mul_mat(Tensor* dst, const OpContext& ctx) {
         return;
     }
     if (scores_decode_fits(s)) mul_mat_scores_decode(s, nth);
-    else if (s.N < kGemmMinN ||
-             (s.N == kGemmMinN && (s.ta == Type::F16 || s.ta == Type::BF16) && s.K >= kDotBlockMinK &&
-              vec_dot_many_native()))
-        mul_mat_dot(s, nth);
+    else if (s.N < kGemmMinN || block_dots_fit(s)) mul_mat_dot(s, nth);
     else mul_mat_gemm(s, nth);
 }
 
