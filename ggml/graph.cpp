@@ -1,5 +1,6 @@
 #include "ggml/graph.h"
 
+#include <unordered_map>
 #include <unordered_set>
 
 namespace ggml {
@@ -34,12 +35,39 @@ void Graph::expand(Tensor* root) {
     }
 }
 
+bool is_weight_product(const Tensor* t) {
+    return t->op == Op::MulMat && t->src[0]->op == Op::None && !t->src[0]->view_src;
+}
+
+void Graph::group_sibling_products() {
+    // A moved product's sources are a leaf and the activations, which precede the first sibling.
+    std::unordered_map<const Tensor*, std::vector<Tensor*>> by_input;
+    for (Tensor* n : nodes)
+        if (is_weight_product(n)) by_input[n->src[1]].push_back(n);
+    std::vector<Tensor*> order;
+    order.reserve(nodes.size());
+    std::unordered_set<const Tensor*> placed;
+    for (Tensor* n : nodes) {
+        if (placed.count(n)) continue;
+        if (!is_weight_product(n)) {
+            order.push_back(n);
+            continue;
+        }
+        for (Tensor* s : by_input[n->src[1]]) {
+            order.push_back(s);
+            placed.insert(s);
+        }
+    }
+    nodes = std::move(order);
+}
+
 Graph build_graph(std::initializer_list<Tensor*> outputs) {
     Graph g;
     for (Tensor* t : outputs) {
         t->is_output = true;
         g.expand(t);
     }
+    g.group_sibling_products();
     return g;
 }
 

@@ -16,6 +16,7 @@
 
 #include "backends/cpu/gemm.h"
 #include "backends/cpu/ops/ops.h"
+#include "ggml/graph.h"
 
 namespace ggml {
 namespace {
@@ -84,24 +85,28 @@ public:
         const Tensor* upcoming = nullptr;
         for (size_t i = g.nodes.size(); i-- > 0;) {
             next_weight[i] = upcoming;
-            const Tensor* n = g.nodes[i];
-            if (n->op == Op::MulMat && !n->src[0]->view_src) upcoming = n->src[0];
+            if (is_weight_product(g.nodes[i])) upcoming = g.nodes[i]->src[0];
         }
-        for (size_t i = 0; i < g.nodes.size(); i++) {
-            ctx_.next_weight = next_weight[i];
-            if (!profile_) {
-                run(g.nodes[i]);
-                continue;
-            }
-            Tensor* n = g.nodes[i];
+        for (size_t i = 0; i < g.nodes.size();) {
+            Tensor* const* n = &g.nodes[i];
+            // Siblings: weight products of the same activations, side by side, run as one.
+            size_t count = 1;
+            if (is_weight_product(n[0]))
+                while (i + count < g.nodes.size() && is_weight_product(n[count]) && n[count]->src[1] == n[0]->src[1]) count++;
+            ctx_.next_weight = next_weight[i + count - 1];
             const auto t0 = std::chrono::steady_clock::now();
-            run(n);
-            // mul_mat by type of a, and for weights (not views, as the attention's cache reads are) by shape
-            // (rows x k): each weight matrix's time apart.
-            std::string key = op_name(n->op);
-            if (n->op == Op::MulMat) {
-                const Tensor* a = n->src[0];
-                key += std::string(" ") + type_name(a->type);
+            if (count > 1) cpu::op_mul_mat_siblings(n, int(count), ctx_);
+            else run(n[0]);
+            i += count;
+            if (!profile_) continue;
+            // mul_mat by type of a, and for weights by shape (rows x k): each weight matrix's time apart;
+            // siblings run as one are timed as one.
+            std::string key;
+            for (size_t j = 0; j < count; j++) {
+                key += j ? " + " : op_name(n[j]->op);
+                if (n[j]->op != Op::MulMat) continue;
+                const Tensor* a = n[j]->src[0];
+                key += std::string(j ? "" : " ") + type_name(a->type);
                 if (!a->view_src) key += " " + std::to_string(a->ne[1]) + "x" + std::to_string(a->ne[0]);
             }
             OpTime& ot = op_time_[key];

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <new>
 #include <numeric>
+#include <stdexcept>
 #include <vector>
 
 #include "backends/cpu/gemm.h"
@@ -288,63 +289,97 @@ struct Ctx {
 
 // Few b rows: the weight rows, in units of 8 (an interleaved group), are split into one contiguous range
 // per thread with stealing at the ends (range_steal.h), claimed about kDecodeChunkBytes of weights at a
-// time; each weight row is read once and dotted with all N activation rows.
+// time; each weight row is read once and dotted with all N activation rows. Several products of the same
+// activations (a layer's Q, K and V) are one range of units, back to back: one fork and join for all, and
+// the small ones ride in the stream of the large.
 constexpr size_t kDecodeChunkBytes = size_t(64) << 10;
 constexpr size_t kNextPrefetchBytes = size_t(16) << 10;
 
-void decode_path(const Ctx& c, int nth) {
-    const QMatMul& s = c.s;
-    const int64_t units = (s.M + kRepackRows - 1) / kRepackRows, nbatch = s.b2 * s.b3;
-    const int64_t chunk = std::max<int64_t>(1, int64_t(kDecodeChunkBytes / (kRepackRows * s.a_nb[1])));
-    const size_t ldd = s.d_nb[1] / sizeof(float);
-    nth = int(std::max<int64_t>(1, std::min<int64_t>(nth, nbatch * units)));
-    const QuantDotTable& tab = quant_dot_table();
-    const QDotFn dot = tab.dot[int(s.ta)];
-    // Q4_0 / Q5_0: per activation block float scale + code sum, once per activation row (see QActAux).
-    const QDotAuxFn dot_aux = s.ta == Type::Q4_0 ? tab.dot_aux_q4_0 : s.ta == Type::Q5_0 ? tab.dot_aux_q5_0 : nullptr;
-    const QDotR8Fn dot_r8 = s.a_repacked ? tab.dot_r8[int(s.ta)] : nullptr;  // null: the reference
-    const int64_t nb = s.K / QK8_0;
-    std::vector<QActAux> aux(dot_aux ? size_t(nbatch * s.N * nb) : 0);
-    if (dot_aux)
-        for (int64_t r = 0; r < nbatch * s.N; r++) make_act_aux(c.row(r / s.N, r % s.N), s.K, aux.data() + r * nb);
-    RangeSteal work(nbatch * units, nth);
+// One product's share of a decode pass: its kernels, and per activation row the Q4_0 / Q5_0 aux.
+struct DecodeProduct {
+    const Ctx* c;
+    int64_t units, nb;
+    QDotFn dot;
+    QDotAuxFn dot_aux;  // Q4_0 / Q5_0: per activation block float scale + code sum (see QActAux)
+    QDotR8Fn dot_r8;    // interleaved weights; null: the reference
+    std::vector<QActAux> aux;
+
+    explicit DecodeProduct(const Ctx& ctx) : c(&ctx) {
+        const QMatMul& s = ctx.s;
+        const QuantDotTable& tab = quant_dot_table();
+        units = s.b2 * s.b3 * ((s.M + kRepackRows - 1) / kRepackRows);
+        nb = s.K / QK8_0;
+        dot = tab.dot[int(s.ta)];
+        dot_aux = s.ta == Type::Q4_0 ? tab.dot_aux_q4_0 : s.ta == Type::Q5_0 ? tab.dot_aux_q5_0 : nullptr;
+        dot_r8 = s.a_repacked ? tab.dot_r8[int(s.ta)] : nullptr;
+        if (!dot_aux) return;
+        const int64_t rows = s.b2 * s.b3 * s.N;
+        aux.resize(size_t(rows * nb));
+        for (int64_t r = 0; r < rows; r++) make_act_aux(ctx.row(r / s.N, r % s.N), s.K, aux.data() + r * nb);
+    }
+
+    // Unit u: weight rows [8 (u % groups), +8) of batch u / groups against every activation row.
+    void run(int64_t u) const {
+        const QMatMul& s = c->s;
+        const int64_t groups = (s.M + kRepackRows - 1) / kRepackRows;
+        const int64_t batch = u / groups, m0 = (u % groups) * kRepackRows, m1 = std::min(s.M, m0 + kRepackRows);
+        const char* am = c->a_mat(batch % s.b2, batch / s.b2);
+        float* dm = c->d_mat(batch % s.b2, batch / s.b2);
+        const size_t ldd = s.d_nb[1] / sizeof(float);
+        const QActAux* baux = dot_aux ? aux.data() + batch * s.N * nb : nullptr;
+        if (s.a_repacked) {  // M is a multiple of 8: whole groups
+            const char* group = am + size_t(m0) * s.a_nb[1];
+            for (int64_t n = 0; n < s.N; n++) {
+                float out[kRepackRows];
+                if (dot_r8) dot_r8(s.K, group, c->row(batch, n), baux ? baux + n * nb : nullptr, out);
+                else vec_dot_r8_ref(s.ta, s.K, group, c->row(batch, n), out);
+                std::memcpy(dm + n * ldd + m0, out, sizeof out);
+            }
+            return;
+        }
+        for (int64_t m = m0; m < m1; m++) {
+            const char* arow = am + size_t(m) * s.a_nb[1];
+            for (int64_t n = 0; n < s.N; n++)
+                dm[n * ldd + m] = baux ? dot_aux(s.K, arow, c->row(batch, n), baux + n * nb) : dot(s.K, arow, c->row(batch, n));
+        }
+    }
+};
+
+void decode_path(const Ctx* cs, int count, int nth) {
+    std::vector<DecodeProduct> prods;
+    prods.reserve(size_t(count));
+    std::vector<int64_t> first{0};  // first[p]: product p's first unit in the joint range
+    for (int p = 0; p < count; p++) {
+        prods.emplace_back(cs[p]);
+        first.push_back(first.back() + prods.back().units);
+    }
+    const int64_t total = first.back();
+    const int64_t chunk = std::max<int64_t>(1, int64_t(kDecodeChunkBytes / (kRepackRows * cs[0].s.a_nb[1])));
+    const QMatMul& last = cs[count - 1].s;  // its next_a: the weights after the whole pass
+    nth = int(std::max<int64_t>(1, std::min<int64_t>(nth, total)));
+    RangeSteal work(total, nth);
 #pragma omp parallel num_threads(nth)
     {
         const int ith = omp_get_thread_num();
         int64_t lo, hi;
         bool own = true;
+        int p = 0;
         for (;;) {
             if (own && !work.take_own(ith, chunk, &lo, &hi)) {
                 own = false;
                 // Own range done: ask for the start of this thread's share of the next product's weights, so
                 // that product does not begin on cold streams.
-                if (s.next_a) {
-                    const size_t share = s.next_bytes / size_t(nth), begin = share * size_t(ith);
+                if (last.next_a) {
+                    const size_t share = last.next_bytes / size_t(nth), begin = share * size_t(ith);
                     const size_t len = std::min(share, kNextPrefetchBytes);
-                    for (size_t o = 0; o < len; o += 64) __builtin_prefetch(s.next_a + begin + o, 0, 2);
+                    for (size_t o = 0; o < len; o += 64) __builtin_prefetch(last.next_a + begin + o, 0, 2);
                 }
             }
             if (!own && !work.steal(ith, chunk, &lo, &hi)) break;
             for (int64_t u = lo; u < hi; u++) {
-                const int64_t batch = u / units, m0 = (u % units) * kRepackRows, m1 = std::min(s.M, m0 + kRepackRows);
-                const char* am = c.a_mat(batch % s.b2, batch / s.b2);
-                float* dm = c.d_mat(batch % s.b2, batch / s.b2);
-                const QActAux* baux = dot_aux ? aux.data() + batch * s.N * nb : nullptr;
-                if (s.a_repacked) {  // M is a multiple of 8: whole groups
-                    const char* group = am + size_t(m0) * s.a_nb[1];
-                    for (int64_t n = 0; n < s.N; n++) {
-                        float out[kRepackRows];
-                        if (dot_r8) dot_r8(s.K, group, c.row(batch, n), baux ? baux + n * nb : nullptr, out);
-                        else vec_dot_r8_ref(s.ta, s.K, group, c.row(batch, n), out);
-                        std::memcpy(dm + n * ldd + m0, out, sizeof out);
-                    }
-                    continue;
-                }
-                for (int64_t m = m0; m < m1; m++) {
-                    const char* arow = am + size_t(m) * s.a_nb[1];
-                    for (int64_t n = 0; n < s.N; n++)
-                        dm[n * ldd + m] = baux ? dot_aux(s.K, arow, c.row(batch, n), baux + n * nb) : dot(s.K, arow, c.row(batch, n));
-                }
+                while (u < first[size_t(p)]) p--;
+                while (u >= first[size_t(p) + 1]) p++;
+                prods[size_t(p)].run(u - first[size_t(p)]);
             }
         }
     }
@@ -447,14 +482,10 @@ void prefill_path(const Ctx& c, int nth) {
     }
 }
 
-}  // namespace
-
-void mul_mat_quant(const QMatMul& s, int nth) {
-    const Type at = quant_act_type(s.ta);
-    const size_t arow = quant_row_size(at, s.K);
+// Quantizes the activation rows (b) of s to type at; returns them, arow bytes apart.
+const uint8_t* quantize_activations(const QMatMul& s, Type at, size_t arow, Bytes& buf, int nth) {
     const int64_t nbatch = s.b2 * s.b3, nrows = nbatch * s.N;
-    thread_local Bytes qbuf;
-    uint8_t* act = qbuf.get(size_t(nrows) * arow);
+    uint8_t* act = buf.get(size_t(nrows) * arow);
     const bool contiguous = s.b_nb[0] == sizeof(float);
     const int qth = int(std::max<int64_t>(1, std::min<int64_t>(nth, nrows)));
 #pragma omp parallel num_threads(qth)
@@ -474,9 +505,41 @@ void mul_mat_quant(const QMatMul& s, int nth) {
             quantize_act(at, x, act + size_t(r) * arow, s.K);
         }
     }
-    const Ctx c{s, at, arow, act};
-    if (s.N < kQGemmMinN) decode_path(c, nth);
-    else prefill_path(c, nth);
+    return act;
+}
+
+}  // namespace
+
+void mul_mat_quant(const QMatMul* s, int count, int nth) {
+    if (count <= 0) return;
+    if (s[0].N >= kQGemmMinN) {  // prefill: one product at a time
+        for (int p = 0; p < count; p++) {
+            const Type at = quant_act_type(s[p].ta);
+            const size_t arow = quant_row_size(at, s[p].K);
+            thread_local Bytes qbuf;
+            prefill_path(Ctx{s[p], at, arow, quantize_activations(s[p], at, arow, qbuf, nth)}, nth);
+        }
+        return;
+    }
+    // Decode: the activations quantized once per activation type (Q8_0 or Q8_K) the products need.
+    thread_local Bytes qbuf[2];
+    Type done[2];
+    const uint8_t* acts[2] = {};
+    int ndone = 0;
+    std::vector<Ctx> cs;
+    cs.reserve(size_t(count));
+    for (int p = 0; p < count; p++) {
+        const Type at = quant_act_type(s[p].ta);
+        const size_t arow = quant_row_size(at, s[p].K);
+        int k = 0;
+        while (k < ndone && done[k] != at) k++;
+        if (k == ndone) {
+            if (ndone == 2) throw std::logic_error("mul_mat_quant: more than two activation types");
+            done[k] = at, acts[k] = quantize_activations(s[p], at, arow, qbuf[k], nth), ndone++;
+        }
+        cs.push_back(Ctx{s[p], at, arow, acts[k]});
+    }
+    decode_path(cs.data(), count, nth);
 }
 
 }  // namespace ggml::cpu

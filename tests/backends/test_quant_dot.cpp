@@ -480,3 +480,55 @@ TEST_CASE("repack: mul_mat on interleaved weights equals mul_mat on the plain ro
         }
     }
 }
+
+TEST_CASE("mul_mat siblings: products of the same activations in one pass equal separate products", "[quant_dot][mul_mat]") {
+    // Four weight types (two activation types: Q8_0 and Q8_K), interleaved and plain rows, an f16 weight
+    // (the float route) among them; decode sizes (one pass) and a prefill size (one product at a time).
+    std::mt19937 rng(10);
+    std::uniform_real_distribution<float> u(-1, 1);
+    const int64_t K = 2 * QK_K;
+    struct W {
+        Type t;
+        int64_t M;
+        bool repack;
+    };
+    const W ws[] = {{Type::Q4_0, 40, true}, {Type::Q4_K, 16, true}, {Type::F16, 5, false}, {Type::Q6_K, 24, false}, {Type::Q4_0, 9, false}};
+    Context ctx;
+    std::vector<std::vector<uint8_t>> store;
+    std::vector<Tensor*> weights;
+    for (const W& w : ws) {
+        std::vector<float> wf(size_t(K * w.M));
+        for (auto& v : wf) v = u(rng);
+        Tensor* t = ctx.new_tensor(w.t, {K, w.M});
+        store.emplace_back(t->nbytes());
+        t->data = store.back().data();
+        quantize_rows(w.t, wf.data(), store.back().data(), w.M, K, 0);
+        if (w.repack && repack_supported(w.t, K, w.M)) {
+            store.emplace_back(repacked_row_bytes(w.t, K) * size_t(w.M));
+            repack_tensor(t, store.back().data(), 2);
+        }
+        weights.push_back(t);
+    }
+    for (int64_t N : {1, 3, 9}) {
+        Tensor* b = ctx.new_tensor(Type::F32, {K, N});
+        std::vector<float> bf(size_t(K * N));
+        for (auto& v : bf) v = u(rng);
+        b->data = bf.data();
+        std::vector<std::vector<float>> want, got;
+        std::vector<Tensor*> dsts;
+        for (Tensor* w : weights) {
+            want.emplace_back(size_t(w->ne[1] * N)), got.emplace_back(size_t(w->ne[1] * N), -1.0f);
+            Tensor* d = ctx.new_tensor(Type::F32, {w->ne[1], N});
+            d->op = Op::MulMat, d->src[0] = w, d->src[1] = b;
+            d->data = want.back().data();
+            op_mul_mat(d, {2});
+            d->data = got.back().data();
+            dsts.push_back(d);
+        }
+        op_mul_mat_siblings(dsts.data(), int(dsts.size()), {2});
+        for (size_t i = 0; i < dsts.size(); i++) {
+            INFO("N=" << N << " product " << i << " (" << type_name(ws[i].t) << ")");
+            CHECK(got[i] == want[i]);  // the same kernels on the same quantized activations: bit for bit
+        }
+    }
+}

@@ -130,3 +130,27 @@ TEST_CASE("scheduler names an input without data", "[sched]") {
     Scheduler s({cpu.get()});
     REQUIRE_THROWS_WITH(s.compute(g), Catch::Contains("tokens"));
 }
+
+TEST_CASE("graph: weight products of the same activations are put side by side", "[sched]") {
+    Context ctx;
+    Tensor* x = ctx.new_tensor(Type::F32, {8, 2});
+    Tensor* wq = ctx.new_tensor(Type::F32, {8, 8});
+    Tensor* wk = ctx.new_tensor(Type::F32, {8, 8});
+    Tensor* wv = ctx.new_tensor(Type::F32, {8, 8});
+    Tensor* h = rms_norm(ctx, x, 1e-5f);
+    // q is worked on before k and v are even computed: the walk puts other nodes between the products.
+    Tensor* q = scale(ctx, mul_mat(ctx, wq, h), 0.5f);
+    Tensor* kv = add(ctx, silu(ctx, mul_mat(ctx, wk, h)), mul_mat(ctx, wv, h));
+    Tensor* prod = mul_mat(ctx, kv, q);  // not a weight product: its a is computed
+    Graph g = build_graph({prod});
+    std::vector<size_t> at;
+    for (size_t i = 0; i < g.nodes.size(); i++)
+        if (is_weight_product(g.nodes[i])) at.push_back(i);
+    REQUIRE(at.size() == 3);
+    CHECK(at[1] == at[0] + 1);
+    CHECK(at[2] == at[0] + 2);
+    CHECK(!is_weight_product(g.nodes.back()));
+    for (size_t i = 0; i < g.nodes.size(); i++)  // still every node after its sources
+        for (const Tensor* s : g.nodes[i]->src)
+            for (size_t j = i; s && j < g.nodes.size(); j++) CHECK(g.nodes[j] != s);
+}

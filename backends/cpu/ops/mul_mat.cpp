@@ -178,9 +178,8 @@ void mul_mat_gemm(const Shape& s, int nth) {
     }
 }
 
-}  // namespace
-
-void op_mul_mat(Tensor* dst, const OpContext& ctx) {
+// dst's product, checked; false when there is nothing to compute (an empty dst, or K = 0: zeros written).
+bool shape_of(const Tensor* dst, Shape* out) {
     const Tensor* a = dst->src[0];
     const Tensor* b = dst->src[1];
     if (!a || !b) throw std::invalid_argument("mul_mat: missing source");
@@ -193,33 +192,51 @@ void op_mul_mat(Tensor* dst, const OpContext& ctx) {
     if (a->ne[2] <= 0 || a->ne[3] <= 0 || b->ne[2] % a->ne[2] || b->ne[3] % a->ne[3])
         fail("b's dims 2, 3 must be multiples of a's", dst);
     if (dst->nb[0] != sizeof(float) || dst->nb[1] != size_t(dst->ne[0]) * sizeof(float)) fail("dst rows not contiguous", dst);
+    if (quant_dot_supported(a->type) && a->ne[0] % type_traits(a->type).block_size)
+        fail("ne[0] must be a multiple of the block size", dst);
 
-    Shape s;
+    Shape& s = *out;
     s.K = a->ne[0], s.M = a->ne[1], s.N = b->ne[1], s.b2 = b->ne[2], s.b3 = b->ne[3];
     s.r2 = b->ne[2] / a->ne[2], s.r3 = b->ne[3] / a->ne[3];
     s.ta = a->type;
     s.a = static_cast<const char*>(a->data), s.b = static_cast<const char*>(b->data);
     s.d = static_cast<char*>(dst->data);
     for (int i = 0; i < 4; i++) s.a_nb[i] = a->nb[i], s.b_nb[i] = b->nb[i], s.d_nb[i] = dst->nb[i];
-    if (s.M == 0 || s.N == 0 || s.b2 == 0 || s.b3 == 0) return;
+    if (s.M == 0 || s.N == 0 || s.b2 == 0 || s.b3 == 0) return false;
     if (s.K == 0) {
         for (int64_t i3 = 0; i3 < s.b3; i3++)
             for (int64_t i2 = 0; i2 < s.b2; i2++) std::memset(s.d_mat(i2, i3), 0, size_t(s.M * s.N) * sizeof(float));
-        return;
+        return false;
     }
+    return true;
+}
+
+}  // namespace
+
+void op_mul_mat(Tensor* dst, const OpContext& ctx) { op_mul_mat_siblings(&dst, 1, ctx); }
+
+void op_mul_mat_siblings(Tensor* const* dsts, int count, const OpContext& ctx) {
     const int nth = std::max(1, ctx.n_threads);
-    if (quant_dot_supported(s.ta)) {
-        if (s.K % type_traits(s.ta).block_size) fail("ne[0] must be a multiple of the block size", dst);
-        QMatMul q{s.K, s.M, s.N, s.b2, s.b3, s.r2, s.r3, s.ta, s.a, s.b, s.d, {}, {}, {}};
-        for (int i = 0; i < 4; i++) q.a_nb[i] = s.a_nb[i], q.b_nb[i] = s.b_nb[i], q.d_nb[i] = s.d_nb[i];
-        q.a_repacked = a->repacked;
-        if (const Tensor* w = ctx.next_weight) q.next_a = static_cast<const char*>(w->data), q.next_bytes = w->nbytes();
-        mul_mat_quant(q, nth);
-        return;
+    std::vector<QMatMul> quantized;
+    for (int i = 0; i < count; i++) {
+        Shape s;
+        if (!shape_of(dsts[i], &s)) continue;
+        if (quant_dot_supported(s.ta)) {
+            QMatMul q{s.K, s.M, s.N, s.b2, s.b3, s.r2, s.r3, s.ta, s.a, s.b, s.d, {}, {}, {}};
+            for (int j = 0; j < 4; j++) q.a_nb[j] = s.a_nb[j], q.b_nb[j] = s.b_nb[j], q.d_nb[j] = s.d_nb[j];
+            q.a_repacked = dsts[i]->src[0]->repacked;
+            quantized.push_back(q);
+        } else if (scores_decode_fits(s)) {
+            mul_mat_scores_decode(s, nth);
+        } else if (s.N < kGemmMinN || block_dots_fit(s)) {
+            mul_mat_dot(s, nth);
+        } else {
+            mul_mat_gemm(s, nth);
+        }
     }
-    if (scores_decode_fits(s)) mul_mat_scores_decode(s, nth);
-    else if (s.N < kGemmMinN || block_dots_fit(s)) mul_mat_dot(s, nth);
-    else mul_mat_gemm(s, nth);
+    if (quantized.empty()) return;
+    if (const Tensor* w = ctx.next_weight) quantized.back().next_a = static_cast<const char*>(w->data), quantized.back().next_bytes = w->nbytes();
+    mul_mat_quant(quantized.data(), int(quantized.size()), nth);
 }
 
 }  // namespace ggml::cpu
