@@ -348,22 +348,33 @@ struct DecodeProduct {
 void decode_path(const Ctx* cs, int count, int nth) {
     std::vector<DecodeProduct> prods;
     prods.reserve(size_t(count));
-    std::vector<int64_t> first{0};  // first[p]: product p's first unit in the joint range
-    for (int p = 0; p < count; p++) {
-        prods.emplace_back(cs[p]);
-        first.push_back(first.back() + prods.back().units);
-    }
-    const int64_t total = first.back();
+    int64_t units = 0;
+    for (int p = 0; p < count; p++) prods.emplace_back(cs[p]), units += prods.back().units;
+    nth = int(std::max<int64_t>(1, std::min<int64_t>(nth, units)));
+    // The joint range holds each thread's share of every product in turn (thread 0's share of each, then
+    // thread 1's, ...), so each thread still reads a slice of every matrix, as one product at a time would.
+    struct Segment {
+        int64_t begin;  // in the joint range
+        int p;
+        int64_t unit0;  // product p's unit at begin
+    };
+    std::vector<Segment> segs;
+    int64_t total = 0;
+    for (int t = 0; t < nth; t++)
+        for (int p = 0; p < count; p++) {
+            const int64_t u0 = prods[size_t(p)].units * t / nth, u1 = prods[size_t(p)].units * (t + 1) / nth;
+            if (u1 > u0) segs.push_back({total, p, u0}), total += u1 - u0;
+        }
+    segs.push_back({total, 0, 0});
     const int64_t chunk = std::max<int64_t>(1, int64_t(kDecodeChunkBytes / (kRepackRows * cs[0].s.a_nb[1])));
     const QMatMul& last = cs[count - 1].s;  // its next_a: the weights after the whole pass
-    nth = int(std::max<int64_t>(1, std::min<int64_t>(nth, total)));
     RangeSteal work(total, nth);
 #pragma omp parallel num_threads(nth)
     {
         const int ith = omp_get_thread_num();
         int64_t lo, hi;
         bool own = true;
-        int p = 0;
+        size_t sg = 0;
         for (;;) {
             if (own && !work.take_own(ith, chunk, &lo, &hi)) {
                 own = false;
@@ -376,10 +387,10 @@ void decode_path(const Ctx* cs, int count, int nth) {
                 }
             }
             if (!own && !work.steal(ith, chunk, &lo, &hi)) break;
-            for (int64_t u = lo; u < hi; u++) {
-                while (u < first[size_t(p)]) p--;
-                while (u >= first[size_t(p) + 1]) p++;
-                prods[size_t(p)].run(u - first[size_t(p)]);
+            for (int64_t v = lo; v < hi; v++) {
+                while (v < segs[sg].begin) sg--;
+                while (v >= segs[sg + 1].begin) sg++;
+                prods[size_t(segs[sg].p)].run(segs[sg].unit0 + v - segs[sg].begin);
             }
         }
     }
