@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
-#include <unordered_map>
+
+#include "ggml/ptr_map.h"
 
 namespace ggml {
 namespace {
@@ -81,18 +82,16 @@ std::unique_ptr<Buffer> alloc_ctx_tensors(Backend& backend, Context& ctx) {
 MemoryPlan plan_memory(const std::vector<Tensor*>& nodes, size_t alignment,
                        const std::unordered_set<const Tensor*>& keep_alive) {
     // Which nodes need bytes of their own, and the step after which nobody reads them.
-    std::unordered_map<const Tensor*, size_t> index;
+    PtrMap<size_t> index(nodes.size());
     for (size_t i = 0; i < nodes.size(); i++) index[nodes[i]] = i;
-    auto planned = [&](const Tensor* t) { return index.count(t) && !t->view_src && !t->data; };
+    auto planned = [&](const Tensor* t) { return index.contains(t) && !t->view_src && !t->data; };
     std::vector<size_t> last_use(nodes.size(), 0);
     for (size_t i = 0; i < nodes.size(); i++) {
         const Tensor* n = nodes[i];
-        if (planned(n)) last_use[index[n]] = std::max(last_use[index[n]], i);
+        if (planned(n)) last_use[i] = std::max(last_use[i], i);
         auto touch = [&](const Tensor* s) {
             if (!s) return;
-            const Tensor* o = owner(s);
-            auto it = index.find(o);
-            if (it != index.end()) last_use[it->second] = std::max(last_use[it->second], i);
+            if (const size_t* j = index.find(owner(s))) last_use[*j] = std::max(last_use[*j], i);
         };
         for (const Tensor* s : n->src) touch(s);
         touch(n->view_src);
@@ -105,8 +104,7 @@ MemoryPlan plan_memory(const std::vector<Tensor*>& nodes, size_t alignment,
     // Outputs reached through views stay alive too.
     for (size_t i = 0; i < nodes.size(); i++)
         if (nodes[i]->is_output && nodes[i]->view_src) {
-            auto it = index.find(owner(nodes[i]));
-            if (it != index.end()) last_use[it->second] = SIZE_MAX;
+            if (const size_t* j = index.find(owner(nodes[i]))) last_use[*j] = SIZE_MAX;
         }
 
     // Free each node's range right after its last reader: group the frees by step.

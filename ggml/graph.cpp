@@ -1,20 +1,24 @@
 #include "ggml/graph.h"
 
-#include <unordered_map>
-#include <unordered_set>
+#include "ggml/ptr_map.h"
 
 namespace ggml {
 
 void Graph::expand(Tensor* root) {
-    std::unordered_set<const Tensor*> seen(nodes.begin(), nodes.end());
-    seen.insert(leafs.begin(), leafs.end());
+    PtrMap<char> seen(2 * (nodes.size() + leafs.size()) + 64);
+    for (const Tensor* t : nodes) seen[t] = 1;
+    for (const Tensor* t : leafs) seen[t] = 1;
+    auto first_visit = [&](const Tensor* t) {
+        char& s = seen[t];
+        return s ? false : (s = 1, true);
+    };
     // Iterative post-order walk, so deep graphs (hundreds of layers) cannot overflow the stack.
     struct Frame {
         Tensor* t;
         int next;
     };
     std::vector<Frame> stack;
-    if (!seen.insert(root).second) return;
+    if (!first_visit(root)) return;
     stack.push_back({root, 0});
     while (!stack.empty()) {
         Frame& f = stack.back();
@@ -27,7 +31,7 @@ void Graph::expand(Tensor* root) {
         if (t->view_src) deps[n++] = t->view_src;
         if (f.next < n) {
             Tensor* d = deps[f.next++];
-            if (seen.insert(d).second) stack.push_back({d, 0});
+            if (first_visit(d)) stack.push_back({d, 0});
             continue;
         }
         (t->op == Op::None ? leafs : nodes).push_back(t);
@@ -41,21 +45,21 @@ bool is_weight_product(const Tensor* t) {
 
 void Graph::group_sibling_products() {
     // A moved product's sources are a leaf and the activations, which precede the first sibling.
-    std::unordered_map<const Tensor*, std::vector<Tensor*>> by_input;
+    PtrMap<std::vector<Tensor*>> by_input;
     for (Tensor* n : nodes)
         if (is_weight_product(n)) by_input[n->src[1]].push_back(n);
     std::vector<Tensor*> order;
     order.reserve(nodes.size());
-    std::unordered_set<const Tensor*> placed;
+    PtrMap<char> placed;
     for (Tensor* n : nodes) {
-        if (placed.count(n)) continue;
+        if (placed.contains(n)) continue;
         if (!is_weight_product(n)) {
             order.push_back(n);
             continue;
         }
         for (Tensor* s : by_input[n->src[1]]) {
             order.push_back(s);
-            placed.insert(s);
+            placed[s] = 1;
         }
     }
     nodes = std::move(order);

@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "ggml/ptr_map.h"
+
 namespace ggml {
 namespace {
 
@@ -18,25 +20,34 @@ struct Split {
     std::vector<std::pair<Tensor*, Tensor*>> copies;  // (source owner elsewhere, its copy here)
 };
 
-// What makes two graphs plan identically: ops, types, shapes, strides, parameters and wiring.
+// What makes two graphs plan identically: ops, types, shapes, strides, parameters and wiring. Not where
+// views start (views get no bytes of their own and are placed afresh on every run): decode's writes into
+// the KV cache move one cell per token, and the plan still holds.
 std::vector<int64_t> signature(const Graph& g) {
-    std::unordered_map<const Tensor*, int64_t> id;
+    PtrMap<int64_t> id(g.leafs.size() + g.nodes.size());
     for (size_t i = 0; i < g.leafs.size(); i++) id[g.leafs[i]] = -int64_t(i) - 2;
     for (size_t i = 0; i < g.nodes.size(); i++) id[g.nodes[i]] = int64_t(i);
-    std::vector<int64_t> s;
-    s.reserve(g.nodes.size() * 24);
+    auto id_of = [&](const Tensor* t) -> int64_t {
+        if (!t) return -1;
+        const int64_t* v = id.find(t);
+        if (!v) throw std::logic_error("scheduler: a source outside the graph");
+        return *v;
+    };
+    // Written through a pointer into a presized vector: ~700 nodes x 32 values per decoded token.
+    constexpr size_t kPerNode = 3 + 8 + kMaxParams + kMaxSrc + 2;
+    std::vector<int64_t> s(g.nodes.size() * kPerNode + g.leafs.size());
+    int64_t* o = s.data();
     for (const Tensor* n : g.nodes) {
-        s.push_back(int64_t(n->op));
-        s.push_back(int64_t(n->type));
-        s.push_back(n->is_output);
-        for (int i = 0; i < 4; i++) s.push_back(n->ne[i]), s.push_back(int64_t(n->nb[i]));
-        for (int32_t p : n->params) s.push_back(p);
-        for (const Tensor* x : n->src) s.push_back(x ? id.at(x) : -1);
-        s.push_back(n->view_src ? id.at(n->view_src) : -1);
-        s.push_back(int64_t(n->view_offset));
-        s.push_back(n->data != nullptr);
+        *o++ = int64_t(n->op);
+        *o++ = int64_t(n->type);
+        *o++ = n->is_output;
+        for (int i = 0; i < 4; i++) *o++ = n->ne[i], *o++ = int64_t(n->nb[i]);
+        for (int32_t p : n->params) *o++ = p;
+        for (const Tensor* x : n->src) *o++ = id_of(x);
+        *o++ = id_of(n->view_src);
+        *o++ = n->data != nullptr;
     }
-    for (const Tensor* l : g.leafs) s.push_back(int64_t(l->nbytes()));
+    for (const Tensor* l : g.leafs) *o++ = int64_t(l->nbytes());
     return s;
 }
 
@@ -44,7 +55,7 @@ std::vector<int64_t> signature(const Graph& g) {
 
 struct Scheduler::Impl {
     std::vector<Backend*> backends;
-    std::unordered_map<const Tensor*, Backend*> assigned;
+    PtrMap<Backend*> assigned;
     std::vector<Split> splits;
     std::unique_ptr<Context> copies_ctx;
 
@@ -56,8 +67,8 @@ struct Scheduler::Impl {
     Backend* backend_of_data(const Tensor* t) const {
         const Tensor* o = t->view_src ? t->view_src : t;
         if (o->buffer) return &o->buffer->backend();
-        auto it = assigned.find(o);
-        return it == assigned.end() ? nullptr : it->second;
+        Backend* const* b = assigned.find(o);
+        return b ? *b : nullptr;
     }
 
     void assign(const Graph& g) {
@@ -100,7 +111,7 @@ struct Scheduler::Impl {
         copies_ctx = std::make_unique<Context>();
         for (Tensor* n : g.nodes) {
             if (is_layout(n->op)) continue;
-            Backend* b = assigned.at(n);
+            Backend* b = *assigned.find(n);  // every computed node was assigned
             if (splits.empty() || splits.back().backend != b) splits.push_back(Split{b, {}, {}});
             splits.back().nodes.push_back(n);
         }
@@ -254,8 +265,8 @@ void Scheduler::compute(Graph& graph) {
 }
 
 Backend* Scheduler::backend_of(const Tensor* node) const {
-    auto it = impl_->assigned.find(node);
-    return it == impl_->assigned.end() ? nullptr : it->second;
+    Backend* const* b = impl_->assigned.find(node);
+    return b ? *b : nullptr;
 }
 int Scheduler::n_splits() const { return int(impl_->splits.size()); }
 size_t Scheduler::compute_buffer_size(const Backend* b) const {

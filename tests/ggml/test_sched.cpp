@@ -120,6 +120,30 @@ TEST_CASE("scheduler reuses a plan for the same shape and replans for a new one"
     REQUIRE(s.n_plans() == 2);
 }
 
+TEST_CASE("scheduler keeps the plan when only where a view starts moves (decode's cache writes)", "[sched]") {
+    auto cpu = make_cpu_backend(1);
+    Scheduler s({cpu.get()});
+    Context wctx;
+    Tensor* cache = wctx.new_tensor(Type::F32, {4, 8});
+    auto wbuf = alloc_ctx_tensors(*cpu, wctx);
+    std::vector<float> cells(32);
+    for (size_t i = 0; i < cells.size(); i++) cells[i] = float(i);
+    tensor_set_f32(cache, cells.data());
+    for (int64_t cell : {0, 3, 5}) {
+        Context ctx;
+        Tensor* x = ctx.new_tensor(Type::F32, {4});
+        auto buf = alloc_ctx_tensors(*cpu, ctx);
+        std::vector<float> v = {1, 2, 3, 4};
+        tensor_set_f32(x, v.data());
+        Tensor* y = scale(ctx, add(ctx, view_1d(ctx, cache, 4, size_t(cell) * 4 * sizeof(float)), x), 2.0f);
+        Graph g = build_graph({y});
+        s.compute(g);
+        tensor_get_f32(y, v.data());
+        for (int i = 0; i < 4; i++) REQUIRE(v[size_t(i)] == 2.0f * (float(cell * 4 + i) + float(i + 1)));
+    }
+    REQUIRE(s.n_plans() == 1);
+}
+
 TEST_CASE("scheduler names an input without data", "[sched]") {
     auto cpu = make_cpu_backend(1);
     Context ctx;
