@@ -14,7 +14,7 @@ void op_glu(Tensor* dst, const OpContext& ctx) {
         float* y = f32_row(dst, i1, i2, i3);
         switch (op) {
         case GluOp::SwiGlu: vec_swiglu(n, y, g, u); break;
-        case GluOp::GeGluTanh: for (int64_t i = 0; i < n; i++) y[i] = gelu_tanh(g[i]) * u[i]; break;
+        case GluOp::GeGluTanh: gelu_tanh_n(n, y, g, u); break;
         case GluOp::GeGluErf: for (int64_t i = 0; i < n; i++) y[i] = gelu_erf(g[i]) * u[i]; break;
         }
     }, size_t(2 * n));

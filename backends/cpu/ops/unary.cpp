@@ -11,7 +11,7 @@ void op_unary(Tensor* dst, const OpContext& ctx) {
     map_rows(dst, ctx, [op](float* y, const float* x, int64_t n) {
         switch (op) {
         case UnaryOp::Silu: vec_silu(n, y, x); break;
-        case UnaryOp::GeluTanh: for (int64_t i = 0; i < n; i++) y[i] = gelu_tanh(x[i]); break;
+        case UnaryOp::GeluTanh: gelu_tanh_n(n, y, x, nullptr); break;
         case UnaryOp::GeluErf: for (int64_t i = 0; i < n; i++) y[i] = gelu_erf(x[i]); break;
         case UnaryOp::Relu: for (int64_t i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0.0f; break;
         case UnaryOp::Tanh: for (int64_t i = 0; i < n; i++) y[i] = std::tanh(x[i]); break;
