@@ -140,8 +140,8 @@ struct QMatMul {
     const char* next_a = nullptr;  // the weights the next product reads (a prefetch hint), next_bytes long
     size_t next_bytes = 0;
 };
-// count products of the same activations (equal b, K and N): at decode (N < kQGemmMinN) one pass over all
-// their weights, the activations quantized once per activation type; at prefill one product at a time.
+// count products of the same activations (equal b, K and N), the activations quantized once per activation
+// type: at decode (N < kQGemmMinN) one pass over all their weights, at prefill one product at a time.
 void mul_mat_quant(const QMatMul* s, int count, int n_threads);
 // The N at and above which mul_mat_quant uses the packed (prefill) path.
 constexpr int64_t kQGemmMinN = 8;

@@ -523,16 +523,7 @@ const uint8_t* quantize_activations(const QMatMul& s, Type at, size_t arow, Byte
 
 void mul_mat_quant(const QMatMul* s, int count, int nth) {
     if (count <= 0) return;
-    if (s[0].N >= kQGemmMinN) {  // prefill: one product at a time
-        for (int p = 0; p < count; p++) {
-            const Type at = quant_act_type(s[p].ta);
-            const size_t arow = quant_row_size(at, s[p].K);
-            thread_local Bytes qbuf;
-            prefill_path(Ctx{s[p], at, arow, quantize_activations(s[p], at, arow, qbuf, nth)}, nth);
-        }
-        return;
-    }
-    // Decode: the activations quantized once per activation type (Q8_0 or Q8_K) the products need.
+    // The activations quantized once per activation type (Q8_0 or Q8_K) the products need.
     thread_local Bytes qbuf[2];
     Type done[2];
     const uint8_t* acts[2] = {};
@@ -550,7 +541,11 @@ void mul_mat_quant(const QMatMul* s, int count, int nth) {
         }
         cs.push_back(Ctx{s[p], at, arow, acts[k]});
     }
-    decode_path(cs.data(), count, nth);
+    if (s[0].N < kQGemmMinN) {
+        decode_path(cs.data(), count, nth);
+        return;
+    }
+    for (const Ctx& c : cs) prefill_path(c, nth);  // prefill: one product at a time
 }
 
 }  // namespace ggml::cpu
