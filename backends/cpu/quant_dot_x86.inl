@@ -638,21 +638,28 @@ inline __m256 half8(const uint8_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(r
 // Two int16 values as one 32-bit lane (a low, b high), for madd against per-row pairs.
 inline int32_t pair16(int a, int b) { return int32_t(uint16_t(int16_t(a))) | (int32_t(b) << 16); }
 // The 8 rows' unsigned-code dots over one 32-element block of 128 interleaved code bytes g against the
-// activation codes a (32): int32 per row; _scaled multiplies row r's dot by lane r of sc (int16 pairs
-// holding the row's scale twice).
+// activation codes a (32): int32 per row; _scaled multiplies row r's dot by row r's byte scale, sc as
+// r8_scales reads the 8 scales (each variant in the lane form its multiply takes).
 #if QD_VNNI
+// The high nibbles are taken in place, as 16 x the code (one AND instead of shift and AND), into their
+// own sum, divided by 16 (exactly) once at the end: 18 vector operations per block instead of 20, +4 % for
+// the Q4_0 and Q4_K decode kernels with the weights in L2.
 inline __m256i dot_r8_block(const uint8_t* g, const int8_t* a) {
     const __m256i m4 = _mm256_set1_epi8(15);
-    __m256i s = _mm256_setzero_si256();
+    __m256i lo = _mm256_setzero_si256(), hi = _mm256_setzero_si256();
     for (int j = 0; j < 4; j++) {
         const __m256i v = loadu(g + 32 * j);
-        s = _mm256_dpbusd_epi32(s, _mm256_and_si256(v, m4), bcast4(a + 8 * j));
-        s = _mm256_dpbusd_epi32(s, _mm256_and_si256(_mm256_srli_epi16(v, 4), m4), bcast4(a + 8 * j + 4));
+        lo = _mm256_dpbusd_epi32(lo, _mm256_and_si256(v, m4), bcast4(a + 8 * j));
+        hi = _mm256_dpbusd_epi32(hi, _mm256_andnot_si256(m4, v), bcast4(a + 8 * j + 4));
     }
-    return s;
+    return _mm256_add_epi32(lo, _mm256_srai_epi32(hi, 4));
+}
+// The 8 rows' byte scales at p, lane r = scale r as int32.
+inline __m256i r8_scales(const uint8_t* p) {
+    return _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
 }
 inline __m256i dot_r8_block_scaled(const uint8_t* g, const int8_t* a, __m256i sc) {
-    return _mm256_mullo_epi32(dot_r8_block(g, a), _mm256_srli_epi32(sc, 16));
+    return _mm256_mullo_epi32(dot_r8_block(g, a), sc);
 }
 #else
 // int16 pair sums per row: the 8 maddubs results stay below 8 * 2 * 15 * 127 < 2^15.
@@ -668,6 +675,14 @@ inline __m256i dot_r8_pairs(const uint8_t* g, const int8_t* a) {
 }
 inline __m256i dot_r8_block(const uint8_t* g, const int8_t* a) {
     return _mm256_madd_epi16(dot_r8_pairs(g, a), _mm256_set1_epi16(1));
+}
+// The 8 rows' byte scales at p, lane r = (scale r, scale r) as an int16 pair.
+inline __m256i r8_scales(const uint8_t* p) {
+    int64_t sc8;
+    std::memcpy(&sc8, p, 8);
+    const __m256i spread = _mm256_setr_epi8(0, -1, 0, -1, 1, -1, 1, -1, 2, -1, 2, -1, 3, -1, 3, -1,
+                                            4, -1, 4, -1, 5, -1, 5, -1, 6, -1, 6, -1, 7, -1, 7, -1);
+    return _mm256_shuffle_epi8(_mm256_set1_epi64x(sc8), spread);
 }
 inline __m256i dot_r8_block_scaled(const uint8_t* g, const int8_t* a, __m256i sc) {
     return _mm256_madd_epi16(dot_r8_pairs(g, a), sc);
@@ -737,9 +752,6 @@ void dot_r8_q8_0(int64_t n, const void* w, const void* a, const QActAux*, float*
 void dot_r8_q4_K(int64_t n, const void* w, const void* a, const QActAux*, float* out) {
     const uint8_t* g = static_cast<const uint8_t*>(w);
     const block_q8_K* y = static_cast<const block_q8_K*>(a);
-    // the 8 byte scales of one sub-block -> lane r = (scale r, scale r) as int16
-    const __m256i spread = _mm256_setr_epi8(0, -1, 0, -1, 1, -1, 1, -1, 2, -1, 2, -1, 3, -1, 3, -1,
-                                            4, -1, 4, -1, 5, -1, 5, -1, 6, -1, 6, -1, 7, -1, 7, -1);
     __m256 acc = _mm256_setzero_ps();
     for (int64_t ib = 0; ib < n / QK_K; ib++, g += kQ4_KGroupBytes) {
         const uint8_t* gsc = g + 32;
@@ -748,10 +760,7 @@ void dot_r8_q4_K(int64_t n, const void* w, const void* a, const QActAux*, float*
         __m256i isum = _mm256_setzero_si256(), imin = _mm256_setzero_si256();
         for (int s = 0; s < 8; s++) {
             prefetch_ahead(gq + 128 * s, 2);
-            int64_t sc8;
-            std::memcpy(&sc8, gsc + 8 * s, 8);
-            const __m256i sc = _mm256_shuffle_epi8(_mm256_set1_epi64x(sc8), spread);
-            isum = _mm256_add_epi32(isum, dot_r8_block_scaled(gq + 128 * s, y[ib].qs + 32 * s, sc));
+            isum = _mm256_add_epi32(isum, dot_r8_block_scaled(gq + 128 * s, y[ib].qs + 32 * s, r8_scales(gsc + 8 * s)));
         }
         for (int p = 0; p < 4; p++) {  // mins of sub-blocks 2p, 2p+1 times their activation sums
             const int16_t* bs = y[ib].bsums + 4 * p;
