@@ -789,10 +789,16 @@ void dot_r8_q6_K(int64_t n, const void* w, const void* a, const QActAux*, float*
             const uint8_t* q = g + 144 + 192 * s;
             prefetch_ahead(q, 3);
             const int8_t* as = y[ib].qs + 32 * s;
-            // lane r: the scales of the sub-block's halves (int16 pair); each half's duplicated
+            // lane r: the scales of the sub-block's halves (int16 pair)
             const __m256i scp = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(g + 16 + 16 * s)));
+#if QD_VNNI
+            // each half's scale as int32: one multiply per half after four dpbusd
+            const __m256i sch[2] = {_mm256_srai_epi32(_mm256_slli_epi32(scp, 16), 16), _mm256_srai_epi32(scp, 16)};
+#else
+            // each half's scale duplicated into an int16 pair, for madd after the maddubs pair sums
             const __m256i sch[2] = {_mm256_shufflehi_epi16(_mm256_shufflelo_epi16(scp, 0xA0), 0xA0),
                                     _mm256_shufflehi_epi16(_mm256_shufflelo_epi16(scp, 0xF5), 0xF5)};
+#endif
             for (int t = 0; t < 2; t++) {
                 const __m256i h = loadu(q + 128 + 32 * t);
                 const __m256i v0 = loadu(q + 64 * t), v1 = loadu(q + 64 * t + 32);
@@ -803,9 +809,17 @@ void dot_r8_q6_K(int64_t n, const void* w, const void* a, const QActAux*, float*
                 const __m256i c11 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(v1, 4), m4),
                                                     _mm256_and_si256(_mm256_srli_epi16(h, 2), m30));
                 const int8_t* at = as + 16 * t;
+#if QD_VNNI  // 16 products of at most 63 x 127 per lane: int32 throughout
+                __m256i st = _mm256_dpbusd_epi32(_mm256_setzero_si256(), c00, bcast4(at));
+                st = _mm256_dpbusd_epi32(st, c01, bcast4(at + 4));
+                st = _mm256_dpbusd_epi32(st, c10, bcast4(at + 8));
+                st = _mm256_dpbusd_epi32(st, c11, bcast4(at + 12));
+                isum = _mm256_add_epi32(isum, _mm256_mullo_epi32(st, sch[t]));
+#else
                 const __m256i s0 = _mm256_add_epi16(_mm256_maddubs_epi16(c00, bcast4(at)), _mm256_maddubs_epi16(c01, bcast4(at + 4)));
                 const __m256i s1 = _mm256_add_epi16(_mm256_maddubs_epi16(c10, bcast4(at + 8)), _mm256_maddubs_epi16(c11, bcast4(at + 12)));
                 isum = _mm256_add_epi32(isum, _mm256_add_epi32(_mm256_madd_epi16(s0, sch[t]), _mm256_madd_epi16(s1, sch[t])));
+#endif
             }
             const int16_t* bs = y[ib].bsums + 2 * s;
             ioff = _mm256_add_epi32(ioff, _mm256_madd_epi16(scp, _mm256_set1_epi32(pair16(bs[0], bs[1]))));
