@@ -46,6 +46,14 @@ inline __m256i dot_us(__m256i u, __m256i s) {
     return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
 #endif
 }
+// acc plus dot_us(u, s): with VNNI one accumulating instruction.
+inline __m256i dot_us_add(__m256i acc, __m256i u, __m256i s) {
+#if QD_VNNI
+    return _mm256_dpbusd_epi32(acc, u, s);
+#else
+    return _mm256_add_epi32(acc, dot_us(u, s));
+#endif
+}
 // The same for s8 * s8 (y never -128).
 inline __m256i dot_ss(__m256i x, __m256i y) { return dot_us(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x)); }
 // Sums of pairs of u8 * s8 products times int16 scales (pairs) sc: int32.
@@ -724,8 +732,8 @@ void dot_r8_q5_0(int64_t n, const void* w, const void* a, const QActAux* aux, fl
             const __m256i lo = _mm256_or_si256(_mm256_and_si256(v, m4), bit4_from(hb, 4 - 2 * j));
             const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(v, 4), m4), bit4_from(hb, 3 - 2 * j));
             // codes < 32: the u8 x s8 pair sums of dot_us stay far inside int16
-            s = _mm256_add_epi32(s, dot_us(lo, bcast4(y[ib].qs + 8 * j)));
-            s = _mm256_add_epi32(s, dot_us(hi, bcast4(y[ib].qs + 8 * j + 4)));
+            s = dot_us_add(s, lo, bcast4(y[ib].qs + 8 * j));
+            s = dot_us_add(s, hi, bcast4(y[ib].qs + 8 * j + 4));
         }
         const __m256i p = _mm256_sub_epi32(s, _mm256_set1_epi32(16 * aux[ib].sum));
         const __m256 d = _mm256_mul_ps(half8(g), _mm256_set1_ps(aux[ib].d));
