@@ -80,7 +80,7 @@ void make_act_aux(const void* a_q8_0, int64_t n, QActAux* aux);
 using QDotAuxFn = float (*)(int64_t n, const void* w, const void* a, const QActAux* aux);
 
 // Decode on interleaved weights (repack.h): the dots of the 8 rows of one group with one activation row
-// (Q8_0 plus its aux for Q4_0; Q8_K for Q4_K, aux unused), into out[0..8).
+// (Q8_0 plus its aux for Q4_0, Q5_0 and Q8_0; Q8_K for Q4_K and Q6_K, aux unused), into out[0..8).
 using QDotR8Fn = void (*)(int64_t n, const void* group, const void* a, const QActAux* aux, float* out);
 
 struct QuantDotTable {

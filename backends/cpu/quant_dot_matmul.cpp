@@ -300,9 +300,9 @@ struct DecodeProduct {
     const Ctx* c;
     int64_t units, nb;
     QDotFn dot;
-    QDotAuxFn dot_aux;  // Q4_0 / Q5_0: per activation block float scale + code sum (see QActAux)
+    QDotAuxFn dot_aux;  // Q4_0 / Q5_0 plain rows: the dot that takes the aux
     QDotR8Fn dot_r8;    // interleaved weights; null: the reference
-    std::vector<QActAux> aux;
+    std::vector<QActAux> aux;  // Q8_0 activations: per block float scale + code sum (see QActAux)
 
     explicit DecodeProduct(const Ctx& ctx) : c(&ctx) {
         const QMatMul& s = ctx.s;
@@ -312,7 +312,7 @@ struct DecodeProduct {
         dot = tab.dot[int(s.ta)];
         dot_aux = s.ta == Type::Q4_0 ? tab.dot_aux_q4_0 : s.ta == Type::Q5_0 ? tab.dot_aux_q5_0 : nullptr;
         dot_r8 = s.a_repacked ? tab.dot_r8[int(s.ta)] : nullptr;
-        if (!dot_aux) return;
+        if (ctx.at != Type::Q8_0) return;
         const int64_t rows = s.b2 * s.b3 * s.N;
         aux.resize(size_t(rows * nb));
         for (int64_t r = 0; r < rows; r++) make_act_aux(ctx.row(r / s.N, r % s.N), s.K, aux.data() + r * nb);
@@ -326,7 +326,7 @@ struct DecodeProduct {
         const char* am = c->a_mat(batch % s.b2, batch / s.b2);
         float* dm = c->d_mat(batch % s.b2, batch / s.b2);
         const size_t ldd = s.d_nb[1] / sizeof(float);
-        const QActAux* baux = dot_aux ? aux.data() + batch * s.N * nb : nullptr;
+        const QActAux* baux = aux.empty() ? nullptr : aux.data() + batch * s.N * nb;
         if (s.a_repacked) {  // M is a multiple of 8: whole groups
             const char* group = am + size_t(m0) * s.a_nb[1];
             for (int64_t n = 0; n < s.N; n++) {
@@ -340,7 +340,7 @@ struct DecodeProduct {
         for (int64_t m = m0; m < m1; m++) {
             const char* arow = am + size_t(m) * s.a_nb[1];
             for (int64_t n = 0; n < s.N; n++)
-                dm[n * ldd + m] = baux ? dot_aux(s.K, arow, c->row(batch, n), baux + n * nb) : dot(s.K, arow, c->row(batch, n));
+                dm[n * ldd + m] = dot_aux ? dot_aux(s.K, arow, c->row(batch, n), baux + n * nb) : dot(s.K, arow, c->row(batch, n));
         }
     }
 };
