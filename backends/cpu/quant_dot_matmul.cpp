@@ -498,23 +498,29 @@ const uint8_t* quantize_activations(const QMatMul& s, Type at, size_t arow, Byte
     const int64_t nbatch = s.b2 * s.b3, nrows = nbatch * s.N;
     uint8_t* act = buf.get(size_t(nrows) * arow);
     const bool contiguous = s.b_nb[0] == sizeof(float);
-    const int qth = int(std::max<int64_t>(1, std::min<int64_t>(nth, nrows)));
+    auto row = [&](int64_t r, std::vector<float>& gathered) {
+        const int64_t batch = r / s.N, n = r % s.N;
+        const char* brow = s.b + size_t(batch % s.b2) * s.b_nb[2] + size_t(batch / s.b2) * s.b_nb[3] +
+                           size_t(n) * s.b_nb[1];
+        const float* x = reinterpret_cast<const float*>(brow);
+        if (!contiguous) {
+            gathered.resize(size_t(s.K));
+            for (int64_t k = 0; k < s.K; k++) gathered[size_t(k)] = *reinterpret_cast<const float*>(brow + size_t(k) * s.b_nb[0]);
+            x = gathered.data();
+        }
+        quantize_act(at, x, act + size_t(r) * arow, s.K);
+    };
+    if (nrows == 1 || nth == 1) {  // decode: no OpenMP region for one row (see for_each_row)
+        thread_local std::vector<float> gathered;
+        for (int64_t r = 0; r < nrows; r++) row(r, gathered);
+        return act;
+    }
+    const int qth = int(std::min<int64_t>(nth, nrows));
 #pragma omp parallel num_threads(qth)
     {
-        std::vector<float> gathered(contiguous ? 0 : size_t(s.K));
+        std::vector<float> gathered;
 #pragma omp for schedule(static)
-        for (int64_t r = 0; r < nrows; r++) {
-            const int64_t batch = r / s.N, n = r % s.N;
-            const char* brow = s.b + size_t(batch % s.b2) * s.b_nb[2] + size_t(batch / s.b2) * s.b_nb[3] +
-                               size_t(n) * s.b_nb[1];
-            const float* x = reinterpret_cast<const float*>(brow);
-            if (!contiguous) {
-                for (int64_t k = 0; k < s.K; k++)
-                    gathered[size_t(k)] = *reinterpret_cast<const float*>(brow + size_t(k) * s.b_nb[0]);
-                x = gathered.data();
-            }
-            quantize_act(at, x, act + size_t(r) * arow, s.K);
-        }
+        for (int64_t r = 0; r < nrows; r++) row(r, gathered);
     }
     return act;
 }
