@@ -290,12 +290,12 @@ struct Ctx {
 // Few b rows: the weight rows, in units of 8 (an interleaved group), are split into one contiguous range
 // per thread with stealing at the ends (range_steal.h), claimed about kDecodeChunkBytes of weights at a
 // time; each weight row is read once and dotted with all N activation rows. Several products of the same
-// activations (a layer's Q, K and V) are one range of units, back to back: one fork and join for all, and
-// the small ones ride in the stream of the large.
+// activations (a layer's Q, K and V) share one pass: one fork and join for all, and the small ones ride in
+// the stream of the large.
 constexpr size_t kDecodeChunkBytes = size_t(64) << 10;
 constexpr size_t kNextPrefetchBytes = size_t(16) << 10;
 
-// One product's share of a decode pass: its kernels, and per activation row the Q4_0 / Q5_0 aux.
+// One product's share of a decode pass: its kernels, and for Q8_0 activations each row's aux.
 struct DecodeProduct {
     const Ctx* c;
     int64_t units, nb;
