@@ -5,7 +5,7 @@
 namespace ggml {
 
 void Graph::expand(Tensor* root) {
-    PtrMap<char> seen(2 * (nodes.size() + leafs.size()) + 64);
+    PtrMap<char> seen(nodes.size() + leafs.size());
     for (const Tensor* t : nodes) seen[t] = 1;
     for (const Tensor* t : leafs) seen[t] = 1;
     auto first_visit = [&](const Tensor* t) {

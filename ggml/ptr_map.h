@@ -40,7 +40,6 @@ public:
         return keys_[i] ? &vals_[i] : nullptr;
     }
     bool contains(const void* key) const { return find(key) != nullptr; }
-    size_t size() const { return size_; }
     void clear() {
         for (auto& k : keys_) k = nullptr;
         size_ = 0;

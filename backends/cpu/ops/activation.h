@@ -1,4 +1,4 @@
-// Scalar activation functions shared by the unary and gated (glu) ops, in forms that stay accurate in
+// Activation functions shared by the unary and gated (glu) ops, in forms that stay accurate in
 // the negative tail (no 1 + tanh or 1 + erf cancellation).
 #pragma once
 #include <cmath>
@@ -8,7 +8,6 @@
 
 namespace ggml::cpu {
 
-inline float silu(float x) { return x / (1.0f + std::exp(-x)); }
 // y = gelu_tanh(x), times up when given (GeGLU), for n values: 0.5x(1 + tanh(u)) == x * sigmoid(2u) with
 // u = sqrt(2/pi)(x + 0.044715x^3). y must not overlap x or up: it holds the exponentials meanwhile, taken
 // 16 at a time by vec_exp_sum (a scalar std::exp loop cost ~4.6 ns a value: Gemma 3 270M's GeGLU, 2048
