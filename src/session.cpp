@@ -42,6 +42,7 @@ void Session::clear() {
     n_past_ = 0;
     n_out_ = 0;
     logits_.clear();
+    logits_in_place_ = nullptr;
 }
 
 void Session::decode(const std::vector<int32_t>& tokens, bool all_logits, const Progress& progress) {
@@ -117,15 +118,20 @@ void Session::decode_ubatch(const int32_t* tokens, int n, bool all_logits) {
     ggml::Graph g = ggml::build_graph({out});
     sched_->compute(g);
     n_out_ = int(out->ne[1]);
-    logits_.resize(size_t(out->nelements()));
-    ggml::tensor_get(out, logits_.data(), logits_.size() * 4);
+    logits_in_place_ = nullptr;
+    if (!all_logits && out->buffer && out->buffer->is_host() && out->is_contiguous()) {
+        logits_in_place_ = static_cast<const float*>(out->data);  // the scheduler's memory, kept until the next compute
+    } else {
+        logits_.resize(size_t(out->nelements()));
+        ggml::tensor_get(out, logits_.data(), logits_.size() * 4);
+    }
     n_past_ += n;
 }
 
 const float* Session::logits(int i) const {
     if (n_out_ == 0) throw std::logic_error("no logits: decode first");
     if (i < 0) i = n_out_ - 1;
-    return logits_.data() + size_t(i) * size_t(model_.hparams().n_vocab);
+    return (logits_in_place_ ? logits_in_place_ : logits_.data()) + size_t(i) * size_t(model_.hparams().n_vocab);
 }
 
 }  // namespace giraffe
