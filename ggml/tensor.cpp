@@ -62,7 +62,8 @@ Tensor* Context::new_tensor(Type type, int n_dims, const int64_t* ne) {
     const TypeTraits& tt = type_traits(type);
     if (!tt.name) throw std::invalid_argument("new_tensor: unknown type id " + std::to_string(uint32_t(type)));
     if (n_dims < 1 || n_dims > kMaxDims) throw std::invalid_argument("new_tensor: 1 to 4 dimensions");
-    Tensor& t = tensors_.emplace_back();
+    if (count_ % kBlock == 0) blocks_.push_back(std::make_unique<Tensor[]>(kBlock));
+    Tensor& t = blocks_.back()[count_++ % kBlock];
     t.type = type;
     for (int i = 0; i < n_dims; i++) {
         if (ne[i] < 0) throw std::invalid_argument("new_tensor: negative dimension");
@@ -82,8 +83,8 @@ Tensor* Context::new_tensor(Type type, std::initializer_list<int64_t> ne) {
 }
 
 Tensor* Context::find(const std::string& name) {
-    for (Tensor& t : tensors_)
-        if (t.name == name) return &t;
+    for (size_t i = 0; i < count_; i++)
+        if (at(i)->name == name) return at(i);
     return nullptr;
 }
 
