@@ -8,7 +8,6 @@
 #include <cstring>
 #include <new>
 #include <numeric>
-#include <stdexcept>
 #include <vector>
 
 #include "backends/cpu/gemm.h"
@@ -278,6 +277,7 @@ struct Ctx {
     Type at;
     size_t arow;         // bytes of one quantized activation row
     const uint8_t* act;  // quantized rows, [batch][n]
+    const QActAux* aux;  // decode with Q8_0 activations: each row's nb = K / 32 aux, [batch][n]; else null
     const uint8_t* row(int64_t batch, int64_t n) const { return act + size_t(batch * s.N + n) * arow; }
     const char* a_mat(int64_t i2, int64_t i3) const {
         return s.a + size_t(i2 / s.r2) * s.a_nb[2] + size_t(i3 / s.r3) * s.a_nb[3];
@@ -295,14 +295,13 @@ struct Ctx {
 constexpr size_t kDecodeChunkBytes = size_t(64) << 10;
 constexpr size_t kNextPrefetchBytes = size_t(16) << 10;
 
-// One product's share of a decode pass: its kernels, and for Q8_0 activations each row's aux.
+// One product's share of a decode pass: its kernels.
 struct DecodeProduct {
     const Ctx* c;
     int64_t units, nb;
     QDotFn dot;
     QDotAuxFn dot_aux;  // Q4_0 / Q5_0 plain rows: the dot that takes the aux
     QDotR8Fn dot_r8;    // interleaved weights; null: the reference
-    std::vector<QActAux> aux;  // Q8_0 activations: per block float scale + code sum (see QActAux)
 
     explicit DecodeProduct(const Ctx& ctx) : c(&ctx) {
         const QMatMul& s = ctx.s;
@@ -312,10 +311,6 @@ struct DecodeProduct {
         dot = tab.dot[int(s.ta)];
         dot_aux = s.ta == Type::Q4_0 ? tab.dot_aux_q4_0 : s.ta == Type::Q5_0 ? tab.dot_aux_q5_0 : nullptr;
         dot_r8 = s.a_repacked ? tab.dot_r8[int(s.ta)] : nullptr;
-        if (ctx.at != Type::Q8_0) return;
-        const int64_t rows = s.b2 * s.b3 * s.N;
-        aux.resize(size_t(rows * nb));
-        for (int64_t r = 0; r < rows; r++) make_act_aux(ctx.row(r / s.N, r % s.N), s.K, aux.data() + r * nb);
     }
 
     // Unit u: weight rows [8 (u % groups), +8) of batch u / groups against every activation row.
@@ -326,7 +321,7 @@ struct DecodeProduct {
         const char* am = c->a_mat(batch % s.b2, batch / s.b2);
         float* dm = c->d_mat(batch % s.b2, batch / s.b2);
         const size_t ldd = s.d_nb[1] / sizeof(float);
-        const QActAux* baux = aux.empty() ? nullptr : aux.data() + batch * s.N * nb;
+        const QActAux* baux = c->aux ? c->aux + batch * s.N * nb : nullptr;
         if (s.a_repacked) {  // M is a multiple of 8: whole groups
             const char* group = am + size_t(m0) * s.a_nb[1];
             for (int64_t n = 0; n < s.N; n++) {
@@ -529,10 +524,15 @@ const uint8_t* quantize_activations(const QMatMul& s, Type at, size_t arow, Byte
 
 void mul_mat_quant(const QMatMul* s, int count, int nth) {
     if (count <= 0) return;
-    // The activations quantized once per activation type (Q8_0 or Q8_K) the products need.
-    thread_local Bytes qbuf[2];
-    Type done[2];
-    const uint8_t* acts[2] = {};
+    const bool decode = s[0].N < kQGemmMinN;
+    // The activations quantized once per activation type the products need (Q8_0, Q8_1, Q8_K: at most
+    // three), and at decode the Q8_0 rows' aux made once for all the products that read them.
+    constexpr int kActTypes = 3;
+    thread_local Bytes qbuf[kActTypes];
+    thread_local std::vector<QActAux> auxbuf;
+    Type done[kActTypes];
+    const uint8_t* acts[kActTypes] = {};
+    const QActAux* auxs[kActTypes] = {};
     int ndone = 0;
     std::vector<Ctx> cs;
     cs.reserve(size_t(count));
@@ -542,12 +542,17 @@ void mul_mat_quant(const QMatMul* s, int count, int nth) {
         int k = 0;
         while (k < ndone && done[k] != at) k++;
         if (k == ndone) {
-            if (ndone == 2) throw std::logic_error("mul_mat_quant: more than two activation types");
             done[k] = at, acts[k] = quantize_activations(s[p], at, arow, qbuf[k], nth), ndone++;
+            if (decode && at == Type::Q8_0) {  // one activation type per buffer: only Q8_0 has an aux
+                const int64_t rows = s[p].b2 * s[p].b3 * s[p].N, nb = s[p].K / QK8_0;
+                auxbuf.resize(size_t(rows * nb));
+                for (int64_t r = 0; r < rows; r++) make_act_aux(acts[k] + size_t(r) * arow, s[p].K, auxbuf.data() + r * nb);
+                auxs[k] = auxbuf.data();
+            }
         }
-        cs.push_back(Ctx{s[p], at, arow, acts[k]});
+        cs.push_back(Ctx{s[p], at, arow, acts[k], auxs[k]});
     }
-    if (s[0].N < kQGemmMinN) {
+    if (decode) {
         decode_path(cs.data(), count, nth);
         return;
     }

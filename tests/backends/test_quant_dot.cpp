@@ -482,8 +482,9 @@ TEST_CASE("repack: mul_mat on interleaved weights equals mul_mat on the plain ro
 }
 
 TEST_CASE("mul_mat siblings: products of the same activations in one pass equal separate products", "[quant_dot][mul_mat]") {
-    // Four weight types (two activation types: Q8_0 and Q8_K), interleaved and plain rows, an f16 weight
-    // (the float route) among them; decode sizes (one pass) and a prefill size (one product at a time).
+    // Five weight types (all three activation types: Q8_0, Q8_K and Q4_1's Q8_1), interleaved and plain rows,
+    // an f16 weight (the float route) among them; decode sizes (one pass) and a prefill size (one product at
+    // a time).
     std::mt19937 rng(10);
     std::uniform_real_distribution<float> u(-1, 1);
     const int64_t K = 2 * QK_K;
@@ -492,7 +493,7 @@ TEST_CASE("mul_mat siblings: products of the same activations in one pass equal 
         int64_t M;
         bool repack;
     };
-    const W ws[] = {{Type::Q4_0, 40, true}, {Type::Q4_K, 16, true}, {Type::F16, 5, false}, {Type::Q6_K, 24, false}, {Type::Q4_0, 9, false}};
+    const W ws[] = {{Type::Q4_0, 40, true}, {Type::Q4_K, 16, true}, {Type::F16, 5, false}, {Type::Q6_K, 24, false}, {Type::Q4_0, 9, false}, {Type::Q4_1, 8, false}};
     Context ctx;
     std::vector<std::vector<uint8_t>> store;
     std::vector<Tensor*> weights;
