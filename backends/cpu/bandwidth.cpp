@@ -9,33 +9,21 @@
 #include <new>
 
 #include "backends/cpu/cpu_backend.h"
+#include "backends/cpu/gemm.h"
 
 namespace ggml::cpu {
-namespace {
-
-// XOR of every 64-bit word, eight independent lanes so that loads, not a dependency chain, set the pace
-// (the compiler turns the lanes into vector registers).
-uint64_t xor_words(const uint64_t* w, size_t n) {
-    uint64_t acc[8] = {};
-    for (size_t i = 0; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; j++) acc[j] ^= w[i + j];
-    uint64_t x = 0;
-    for (uint64_t a : acc) x ^= a;
-    return x;
-}
-
-}  // namespace
 
 double read_pass_seconds(const void* p, size_t bytes, int n_threads) {
-    const uint64_t* w = static_cast<const uint64_t*>(p);
-    const size_t n = bytes / 64 * 8;  // whole 64-byte lines
+    const char* c = static_cast<const char*>(p);
+    const size_t lines = bytes / 64;  // whole 64-byte lines
+    const VecTable& vt = vec_table();
     const auto t0 = std::chrono::steady_clock::now();
     uint64_t total = 0;
 #pragma omp parallel num_threads(n_threads) reduction(^ : total)
     {
         const size_t ith = size_t(omp_get_thread_num()), nth = size_t(omp_get_num_threads());
-        const size_t lines = n / 8, b = lines * ith / nth * 8, e = lines * (ith + 1) / nth * 8;
-        total ^= xor_words(w + b, e - b);
+        const size_t b = lines * ith / nth, e = lines * (ith + 1) / nth;
+        total ^= vt.xor_lines(c + b * 64, e - b);
     }
     static std::atomic<uint64_t> sink;  // the result is used, so the reads are kept
     sink.store(total, std::memory_order_relaxed);

@@ -6,7 +6,8 @@
 namespace ggml::cpu {
 
 // Seconds for one pass reading bytes at p (64-byte aligned, a multiple of 64 bytes) with n_threads
-// threads, each reading one contiguous share: the plain read that bandwidth-bound kernels are held to.
+// threads, each reading one contiguous share with the widest loads the CPU has, prefetched as the decode
+// dots prefetch: the plain read that bandwidth-bound kernels are held to.
 double read_pass_seconds(const void* p, size_t bytes, int n_threads);
 
 // GB/s reading a buffer much larger than the caches with n_threads threads (best of a few passes).

@@ -42,7 +42,12 @@ struct VecTable {
     // null where a level has no kernel for them (vec.h: the single dots stand in)
     void (*dot_block16)(Type, int64_t, const uint16_t*, size_t, int, const float* const*, int, float*, size_t);
     void (*dot_f16_rows16)(int64_t, const uint16_t*, size_t, const float*, size_t, int, float*, size_t);
+    // XOR of `lines` 64-byte lines: the bandwidth probe, reading the way the decode dots do (widest loads,
+    // prefetched kPrefetchBytes ahead), so that the floor it gives is one the kernels can be held to.
+    uint64_t (*xor_lines)(const void*, size_t);
 };
+// Decode streams the weights from memory: its dots ask for them this far ahead of use.
+constexpr int kPrefetchBytes = 2048;
 const VecTable& vec_table_scalar();
 const VecTable& vec_table();  // the table for simd_level()
 #if defined(GIRAFFE_X86)

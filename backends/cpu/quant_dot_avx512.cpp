@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "backends/cpu/gemm.h"
 #include "backends/cpu/quant_dot.h"
 #include "backends/cpu/repack.h"
 #include "ggml/quants.h"

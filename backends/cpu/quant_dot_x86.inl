@@ -31,9 +31,7 @@ inline float hmax(__m256 v) {
 
 inline __m256i loadu(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
 
-// Decode streams the weights from memory: the dots ask for them this far ahead of use (past a row's end
-// that is the next row, which the same thread reads next).
-constexpr int kPrefetchBytes = 2048;
+// Past a row's end, kPrefetchBytes ahead is the next row, which the same thread reads next.
 inline void prefetch_ahead(const void* p, int lines) {
     for (int i = 0; i < lines; i++) _mm_prefetch(static_cast<const char*>(p) + kPrefetchBytes + 64 * i, _MM_HINT_T0);
 }

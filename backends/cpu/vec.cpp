@@ -71,12 +71,23 @@ void s_f32_to_f16(int64_t n, uint16_t* z, const float* x) { for (int64_t i = 0; 
 void s_bf16_to_f32(int64_t n, float* z, const uint16_t* x) { for (int64_t i = 0; i < n; i++) z[i] = bf16_to_fp32(x[i]); }
 void s_f32_to_bf16(int64_t n, uint16_t* z, const float* x) { for (int64_t i = 0; i < n; i++) z[i] = fp32_to_bf16(x[i]); }
 
+// Eight independent lanes, so that loads, not a dependency chain, set the pace.
+uint64_t s_xor_lines(const void* p, size_t lines) {
+    const uint64_t* w = static_cast<const uint64_t*>(p);
+    uint64_t acc[8] = {};
+    for (size_t i = 0; i < lines * 8; i += 8)
+        for (int j = 0; j < 8; j++) acc[j] ^= w[i + j];
+    uint64_t x = 0;
+    for (uint64_t a : acc) x ^= a;
+    return x;
+}
+
 }  // namespace
 
 const VecTable& vec_table_scalar() {
     static const VecTable t = {s_add, s_sub, s_mul, s_div, s_scale, s_dot_f32, s_dot_f16, s_dot_bf16,
                                s_sum_sq, s_sum, s_max, s_exp_sum, s_silu, s_swiglu, s_f16_to_f32,
-                               s_f32_to_f16, s_bf16_to_f32, s_f32_to_bf16, nullptr, nullptr};
+                               s_f32_to_f16, s_bf16_to_f32, s_f32_to_bf16, nullptr, nullptr, s_xor_lines};
     return t;
 }
 

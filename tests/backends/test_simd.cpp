@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "backends/cpu/features.h"
+#include "backends/cpu/gemm.h"
 #include "backends/cpu/ops/ops.h"
 #include "backends/cpu/vec.h"
 #include "backends/simd_levels.h"
@@ -121,6 +122,21 @@ TEST_CASE("vec: dot products and sums match scalar", "[simd]") {
             CHECK(std::abs(tw - tg) <= 1e-12 * ab);
         }
     }
+}
+
+// The bandwidth probe's read: every level XORs every word of every line (a plain loop is the reference),
+// at line counts around its four-line step, from an address off a 64-byte boundary.
+TEST_CASE("vec: the bandwidth probe's read covers every line", "[simd]") {
+    std::mt19937_64 rng(7);
+    std::vector<uint64_t> words(8 * 70 + 1);
+    for (auto& w : words) w = rng();
+    for (const auto& level : all_levels())
+        for (size_t lines : {0, 1, 3, 4, 5, 8, 37, 70}) {
+            INFO("level " << level << " lines " << lines);
+            uint64_t want = 0;
+            for (size_t i = 0; i < lines * 8; i++) want ^= words[1 + i];
+            CHECK(at_level(level, [&] { return vec_table().xor_lines(words.data() + 1, lines); }) == want);
+        }
 }
 
 // The many-row dots of decode against single scalar dots: f16 and bf16 tiles of 4 x 4 and their tails
