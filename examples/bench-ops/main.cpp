@@ -6,6 +6,7 @@
 // (N = 512) as int8 GOPS (2 M N K / s).
 //   bench-ops [-t threads] [-r reps] [--json] [--quant-only] [--no-quant-prefill]
 #include <omp.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -182,6 +183,15 @@ double bench_bandwidth(const Options& o) {
     return gb / s.best_s;
 }
 
+// The last-level cache's size where the C library tells it (96 MiB otherwise: the largest seen here).
+size_t last_level_cache_bytes() {
+    long l3 = -1;
+#if defined(_SC_LEVEL3_CACHE_SIZE)
+    l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
+#endif
+    return l3 > 0 ? size_t(l3) : size_t(96) << 20;
+}
+
 // Quantized weights, matrix x vector: `copies` copies of the weights (together > 2x the last-level cache)
 // are used in turn, so each call reads its weights from memory as a decode step does. Every call alternates
 // with a plain read (read_pass_seconds) of another copy, so the kernel is held to the read bandwidth of
@@ -190,7 +200,7 @@ void bench_quant_decode(const Options& o, ggml::Type type, int64_t M, int64_t K,
     MatMul mm(type, M, 1, K);
     if (repacked) mm.repack();
     const size_t wbytes = mm.a->nbytes();
-    const int copies = int(std::max<size_t>(3, (size_t(96) << 20) / wbytes + 1));
+    const int copies = int(std::max<size_t>(3, 2 * last_level_cache_bytes() / wbytes + 1));
     std::vector<AlignedBuf*> bufs;
     for (int c = 0; c < copies; c++) {
         bufs.push_back(new AlignedBuf(wbytes));
