@@ -39,10 +39,12 @@ void write_cells(GraphInputs& in, Tensor* cache, Tensor* src, const KvCache::Rin
         const int cell = r.cell_of(in.p0 + done);
         const int len = std::min(in.n_tokens - done, r.size - cell);
         Tensor* part = ggml::view_2d(in.ctx, src, src->ne[0], len, src->nb[1], size_t(done) * src->nb[1]);
+        const size_t stride = transposed ? cache->nb[0] : cache->nb[1];
         Tensor* dst = transposed
-            ? ggml::view_2d(in.ctx, cache, len, cache->ne[1], cache->nb[1], size_t(cell) * cache->nb[0])
-            : ggml::view_2d(in.ctx, cache, cache->ne[0], len, cache->nb[1], size_t(cell) * cache->nb[1]);
+            ? ggml::view_2d(in.ctx, cache, len, cache->ne[1], cache->nb[1], size_t(cell) * stride)
+            : ggml::view_2d(in.ctx, cache, cache->ne[0], len, cache->nb[1], size_t(cell) * stride);
         deps.push_back(ggml::cpy(in.ctx, transposed ? ggml::transpose(in.ctx, part) : part, dst));
+        in.cell_writes.push_back({dst, deps.back(), &r, done, cache->view_offset, stride});
         done += len;
     }
 }
@@ -123,3 +125,14 @@ Tensor* logits(GraphInputs& in, Tensor* x) {
 }
 
 }  // namespace giraffe::blocks
+
+namespace giraffe {
+
+void move_cell_writes(const std::vector<CellWrite>& writes, int32_t p0) {
+    for (const CellWrite& w : writes) {
+        const size_t offset = w.base + size_t(w.ring->cell_of(p0 + w.done)) * w.stride;
+        w.dst->view_offset = w.copy->view_offset = offset;
+    }
+}
+
+}  // namespace giraffe

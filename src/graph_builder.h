@@ -13,6 +13,21 @@ struct LayerRope {
     ggml::Tensor* freq_factors = nullptr;
 };
 
+// One write of new keys or values into cache cells: the destination view and the copy node (a view of
+// the same bytes), whose offsets follow the micro-batch's first position. A reused decode graph (Session)
+// moves them to the next token's cells with move_cell_writes.
+struct CellWrite {
+    ggml::Tensor* dst;
+    ggml::Tensor* copy;
+    const KvCache::Ring* ring;
+    int done;       // the piece's first token within the micro-batch
+    size_t base;    // the cache's offset in its bytes' owner
+    size_t stride;  // bytes from one cell to the next in the cache
+};
+// Points each write at the cells of a micro-batch starting at position p0 (pieces as built: one token
+// never splits at the ring's end).
+void move_cell_writes(const std::vector<CellWrite>& writes, int32_t p0);
+
 struct GraphInputs {
     ggml::Context& ctx;
     const Model& model;
@@ -25,6 +40,7 @@ struct GraphInputs {
     ggml::Tensor* mask[2];   // F32 [n_kv, n_tokens] for full (0) and sliding (1) layers
     LayerRope rope[2];       // for full (0) and sliding (1) layers
     size_t scores_budget = size_t(32) << 20;  // SessionParams::attn_scores_bytes
+    std::vector<CellWrite> cell_writes = {};  // filled by attention()
 };
 
 namespace blocks {

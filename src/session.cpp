@@ -9,6 +9,21 @@
 
 namespace giraffe {
 
+// A micro-batch's graph and the inputs it reads besides the weights and the cache. The graph of one token
+// is kept and reused while what shapes it holds (the cells attended, the RoPE settings, the outputs): a
+// decoded token then skips building and walking a new graph (Gemma 3 270M on 2 cores: ~0.35 ms, ~2 % of a
+// token); only the cache writes move to the token's cells.
+struct Session::StepGraph {
+    ggml::Context ctx;
+    std::unique_ptr<ggml::Buffer> inputs;
+    ggml::Graph graph;
+    ggml::Tensor *tok = nullptr, *pos = nullptr, *out = nullptr;
+    ggml::Tensor* mask[2] = {};
+    ggml::Tensor* factors[2] = {};  // only those this session fills (a model's own rope_freqs is a weight)
+    std::vector<CellWrite> writes;
+    std::vector<char> shape;  // what the graph's shape depends on
+};
+
 Session::Session(const Model& model, const SessionParams& params)
     : model_(model), hp_(model.hparams()), params_(params) {
     if (params.rope_base) {
@@ -70,53 +85,78 @@ void Session::decode(const std::vector<int32_t>& tokens, bool all_logits, const 
 
 void Session::decode_ubatch(const int32_t* tokens, int n, bool all_logits) {
     const HParams& hp = model_.hparams();
-    ggml::Context ctx;
-    ggml::Tensor* tok = ctx.new_tensor(ggml::Type::I32, {n});
-    ggml::Tensor* pos = ctx.new_tensor(ggml::Type::I32, {n});
-    tok->name = "tokens";
-    pos->name = "positions";
     kv_->commit(n_past_, n);
-    ggml::Tensor* mask[2] = {};
-    // One mask per attention kind present in the model.
+    // One mask per attention kind present in the model, and the RoPE settings of each kind.
     int layer_of_kind[2] = {-1, -1};
     for (int il = 0; il < hp.n_layer; il++) layer_of_kind[hp.is_swa(il) ? 1 : 0] = il;
-    std::vector<std::vector<float>> mask_data(2);
+    int n_kv[2];
+    std::vector<float> mask_data[2];
+    ResolvedRope rope[2];
     for (int kind = 0; kind < 2; kind++) {
         const int il = layer_of_kind[kind] >= 0 ? layer_of_kind[kind] : layer_of_kind[1 - kind];
         const KvCache::Ring& r = kv_->ring_of(il);
-        const int n_kv = kv_->n_attend(r, n_past_ + n);
-        mask[kind] = ctx.new_tensor(ggml::Type::F32, {n_kv, n});
-        mask[kind]->name = kind ? "mask_swa" : "mask";
-        mask_data[size_t(kind)].resize(size_t(n_kv) * size_t(n));
-        kv_->fill_mask(r, n_past_, n, n_kv, mask_data[size_t(kind)].data());
+        n_kv[kind] = kv_->n_attend(r, n_past_ + n);
+        mask_data[kind].resize(size_t(n_kv[kind]) * size_t(n));
+        kv_->fill_mask(r, n_past_, n, n_kv[kind], mask_data[kind].data());
+        rope[kind] = resolve_rope(hp_, rope_, kind == 1, n_past_ + n);
     }
-    GraphInputs in{ctx, model_, *kv_, n, n_past_, all_logits, tok, pos, {mask[0], mask[1]}, {}, params_.attn_scores_bytes};
-    std::vector<std::vector<float>> factors(2);
-    for (int kind = 0; kind < 2; kind++) {
-        ResolvedRope rr = resolve_rope(hp_, rope_, kind == 1, n_past_ + n);
-        in.rope[kind].params = rr.params;
-        if (!rr.freq_factors.empty()) {
-            factors[size_t(kind)] = std::move(rr.freq_factors);
-            ggml::Tensor* f = ctx.new_tensor(ggml::Type::F32, {int64_t(factors[size_t(kind)].size())});
-            f->name = "rope_factors";
-            in.rope[kind].freq_factors = f;
-        } else if (kind == 0 && model_.weights().rope_freqs) {
-            in.rope[kind].freq_factors = model_.weights().rope_freqs;
+    std::vector<char> shape;
+    auto put = [&shape](const void* p, size_t bytes) {
+        shape.insert(shape.end(), static_cast<const char*>(p), static_cast<const char*>(p) + bytes);
+    };
+    put(&n, sizeof n);
+    put(&all_logits, sizeof all_logits);
+    put(n_kv, sizeof n_kv);
+    for (const ResolvedRope& r : rope) {
+        put(&r.params, sizeof r.params);
+        const size_t nf = r.freq_factors.size();
+        put(&nf, sizeof nf);
+    }
+
+    if (n == 1 && step_ && step_->shape == shape) {
+        move_cell_writes(step_->writes, n_past_);
+    } else {
+        // A new graph; the kept one goes (its nodes would keep placements in memory the scheduler may reuse).
+        step_ = std::make_unique<StepGraph>();
+        StepGraph& g = *step_;
+        g.tok = g.ctx.new_tensor(ggml::Type::I32, {n});
+        g.pos = g.ctx.new_tensor(ggml::Type::I32, {n});
+        g.tok->name = "tokens";
+        g.pos->name = "positions";
+        for (int kind = 0; kind < 2; kind++) {
+            g.mask[kind] = g.ctx.new_tensor(ggml::Type::F32, {n_kv[kind], n});
+            g.mask[kind]->name = kind ? "mask_swa" : "mask";
         }
+        GraphInputs in{g.ctx, model_, *kv_, n, n_past_, all_logits, g.tok, g.pos, {g.mask[0], g.mask[1]}, {},
+                       params_.attn_scores_bytes};
+        for (int kind = 0; kind < 2; kind++) {
+            in.rope[kind].params = rope[kind].params;
+            if (!rope[kind].freq_factors.empty()) {
+                g.factors[kind] = g.ctx.new_tensor(ggml::Type::F32, {int64_t(rope[kind].freq_factors.size())});
+                g.factors[kind]->name = "rope_factors";
+                in.rope[kind].freq_factors = g.factors[kind];
+            } else if (kind == 0 && model_.weights().rope_freqs) {
+                in.rope[kind].freq_factors = model_.weights().rope_freqs;
+            }
+        }
+        g.out = model_.arch().build(in);
+        g.inputs = ggml::alloc_ctx_tensors(model_.cpu(), g.ctx);
+        g.graph = ggml::build_graph({g.out});
+        g.writes = std::move(in.cell_writes);
+        g.shape = std::move(shape);
     }
-    ggml::Tensor* out = model_.arch().build(in);
-    auto buf = ggml::alloc_ctx_tensors(model_.cpu(), ctx);
-    ggml::tensor_set(tok, tokens, size_t(n) * 4);
+    StepGraph& g = *step_;
+    ggml::tensor_set(g.tok, tokens, size_t(n) * 4);
     std::vector<int32_t> positions(static_cast<size_t>(n));
     for (int i = 0; i < n; i++) positions[size_t(i)] = n_past_ + i;
-    ggml::tensor_set(pos, positions.data(), size_t(n) * 4);
+    ggml::tensor_set(g.pos, positions.data(), size_t(n) * 4);
     for (int kind = 0; kind < 2; kind++) {
-        ggml::tensor_set(mask[kind], mask_data[size_t(kind)].data(), mask_data[size_t(kind)].size() * 4);
-        if (!factors[size_t(kind)].empty())
-            ggml::tensor_set(in.rope[kind].freq_factors, factors[size_t(kind)].data(), factors[size_t(kind)].size() * 4);
+        ggml::tensor_set(g.mask[kind], mask_data[kind].data(), mask_data[kind].size() * 4);
+        if (g.factors[kind])
+            ggml::tensor_set(g.factors[kind], rope[kind].freq_factors.data(), rope[kind].freq_factors.size() * 4);
     }
-    ggml::Graph g = ggml::build_graph({out});
-    sched_->compute(g);
+    sched_->compute(g.graph);
+    ggml::Tensor* out = g.out;
     n_out_ = int(out->ne[1]);
     logits_in_place_ = nullptr;
     if (!all_logits && out->buffer && out->buffer->is_host() && out->is_contiguous()) {

@@ -47,6 +47,7 @@ public:
     std::string rope_note() const { return rope_note_; }  // one line when scaling was chosen automatically
 
 private:
+    struct StepGraph;
     void decode_ubatch(const int32_t* tokens, int n, bool all_logits);
 
     const Model& model_;
@@ -57,6 +58,7 @@ private:
     std::string rope_note_;
     std::unique_ptr<KvCache> kv_;
     std::unique_ptr<ggml::Scheduler> sched_;
+    std::unique_ptr<StepGraph> step_;  // the last micro-batch's graph (kept for the next token's)
     int32_t n_past_ = 0;
     std::vector<float> logits_;
     // The last token's logits where the graph left them (host memory), read in place instead of copied:
