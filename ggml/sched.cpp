@@ -63,6 +63,8 @@ struct Scheduler::Impl {
     std::unordered_map<Backend*, MemoryPlan> plans;
     std::unordered_map<Backend*, std::unique_ptr<Buffer>> buffers;
     int n_plans = 0;
+    const Graph* last = nullptr;  // the graph of the last successful compute()
+    size_t last_nodes = 0;
 
     Backend* backend_of_data(const Tensor* t) const {
         const Tensor* o = t->view_src ? t->view_src : t;
@@ -244,6 +246,7 @@ Scheduler::~Scheduler() = default;
 
 void Scheduler::compute(Graph& graph) {
     Impl& s = *impl_;
+    s.last = nullptr;  // its splits are about to be replaced
     // Forget placements from an earlier run of this graph: they are planned again (or reused) below.
     for (Tensor* n : graph.nodes)
         for (auto& [b, buf] : s.buffers)
@@ -262,6 +265,22 @@ void Scheduler::compute(Graph& graph) {
         throw;
     }
     s.restore();
+    s.last = &graph, s.last_nodes = graph.nodes.size();
+}
+
+void Scheduler::compute_again(Graph& graph) {
+    Impl& s = *impl_;
+    if (&graph != s.last || graph.nodes.size() != s.last_nodes || s.splits.size() != 1 || !s.splits[0].copies.empty())
+        return compute(graph);
+    // The nodes keep their places in the compute buffer; views are placed again (offsets may have moved).
+    for (Tensor* n : graph.nodes)
+        if (n->view_src) place_view(n);
+    try {
+        s.run();
+    } catch (...) {
+        s.last = nullptr;
+        throw;
+    }
 }
 
 Backend* Scheduler::backend_of(const Tensor* node) const {

@@ -16,6 +16,10 @@ public:
 
     // Assigns, plans (reusing the previous plan when the graph has the same shape) and computes.
     void compute(Graph& graph);
+    // Computes the graph of the last compute() again after its inputs' data or its views' offsets changed
+    // (the same nodes, ops and shapes): skips assigning, splitting and planning (~0.2 ms a decoded token on 2
+    // cores). Falls back to compute() for another graph or one that crosses backends.
+    void compute_again(Graph& graph);
 
     // After compute(): which backend ran node i, and how many splits the graph had.
     Backend* backend_of(const Tensor* node) const;
