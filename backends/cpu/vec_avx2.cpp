@@ -235,26 +235,19 @@ void v_f32_to_bf16(int64_t n, uint16_t* z, const float* x) {
     for (; i < n; i++) z[i] = fp32_to_bf16(x[i]);
 }
 
-// Four lines per step in four accumulators, each line prefetched as the decode dots do.
+// Four lines per step, one accumulator each, every line prefetched as the decode dots do.
 uint64_t v_xor_lines(const void* p, size_t lines) {
     const char* c = static_cast<const char*>(p);
-    __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
-    size_t i = 0;
-    for (; i + 4 <= lines; i += 4, c += 256) {
-        for (int l = 0; l < 4; l++) _mm_prefetch(c + kPrefetchBytes + 64 * l, _MM_HINT_T0);
-        a0 = _mm256_xor_si256(a0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c)));
-        a1 = _mm256_xor_si256(a1, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c + 64)));
-        a2 = _mm256_xor_si256(a2, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c + 128)));
-        a3 = _mm256_xor_si256(a3, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c + 192)));
-        a0 = _mm256_xor_si256(a0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c + 32)));
-        a1 = _mm256_xor_si256(a1, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c + 96)));
-        a2 = _mm256_xor_si256(a2, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c + 160)));
-        a3 = _mm256_xor_si256(a3, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c + 224)));
+    auto line = [](const char* q) {
+        return _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q)),
+                                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 32)));
+    };
+    __m256i acc[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
+    for (size_t i = 0; i < lines; i++, c += 64) {
+        _mm_prefetch(c + kPrefetchBytes, _MM_HINT_T0);
+        acc[i % 4] = _mm256_xor_si256(acc[i % 4], line(c));
     }
-    for (; i < lines; i++, c += 64)
-        a0 = _mm256_xor_si256(a0, _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(c)),
-                                                   _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c + 32))));
-    const __m256i x = _mm256_xor_si256(_mm256_xor_si256(a0, a1), _mm256_xor_si256(a2, a3));
+    const __m256i x = _mm256_xor_si256(_mm256_xor_si256(acc[0], acc[1]), _mm256_xor_si256(acc[2], acc[3]));
     return uint64_t(_mm256_extract_epi64(x, 0) ^ _mm256_extract_epi64(x, 1) ^ _mm256_extract_epi64(x, 2) ^
                     _mm256_extract_epi64(x, 3));
 }
