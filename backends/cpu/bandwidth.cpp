@@ -2,6 +2,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -30,24 +31,31 @@ double read_pass_seconds(const void* p, size_t bytes, int n_threads) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+ReadProbe::ReadProbe(int n_threads, double buffer_gib)
+    : buf_(nullptr), bytes_(size_t(buffer_gib * 1024 * 1024 * 1024) / 64 * 64), n_threads_(n_threads) {
+    buf_ = host_alloc(bytes_);
+    uint64_t* w = static_cast<uint64_t*>(buf_);
+    const size_t n = bytes_ / 8;
+#pragma omp parallel for num_threads(n_threads) schedule(static)
+    for (int64_t i = 0; i < int64_t(n); i++) w[i] = uint64_t(i);  // touch every page on its reader's node
+}
+
+ReadProbe::~ReadProbe() { std::free(buf_); }
+
+double ReadProbe::pass_gbs() const { return double(bytes_) / read_pass_seconds(buf_, bytes_, n_threads_) / 1e9; }
+
+double ReadProbe::best_gbs(int passes) const {
+    double best = 0;
+    for (int i = 0; i < passes; i++) best = std::max(best, pass_gbs());
+    return best;
+}
+
 double read_bandwidth_gbs(int n_threads, double buffer_gib) {
-    const size_t bytes = size_t(buffer_gib * 1024 * 1024 * 1024) / 64 * 64;
-    uint64_t* buf;
     try {
-        buf = static_cast<uint64_t*>(host_alloc(bytes));  // as CPU buffers (weights) are
+        return ReadProbe(n_threads, buffer_gib).best_gbs(4);
     } catch (const std::bad_alloc&) {
         return 0;
     }
-    const size_t n = bytes / 8;
-#pragma omp parallel for num_threads(n_threads) schedule(static)
-    for (int64_t i = 0; i < int64_t(n); i++) buf[i] = uint64_t(i);  // touch every page on its reader's node
-    double best = 1e300;
-    for (int pass = 0; pass < 4; pass++) {
-        const double s = read_pass_seconds(buf, bytes, n_threads);
-        if (s < best) best = s;
-    }
-    std::free(buf);
-    return double(bytes) / best / 1e9;
 }
 
 }  // namespace ggml::cpu

@@ -10,7 +10,24 @@ namespace ggml::cpu {
 // dots prefetch: the plain read that bandwidth-bound kernels are held to.
 double read_pass_seconds(const void* p, size_t bytes, int n_threads);
 
-// GB/s reading a buffer much larger than the caches with n_threads threads (best of a few passes).
+// A buffer much larger than the caches, on the pages CPU buffers (weights) get, each page first touched by
+// the thread that reads it; kept so that passes can be read between other work. Throws std::bad_alloc.
+class ReadProbe {
+public:
+    explicit ReadProbe(int n_threads, double buffer_gib = 1.0);
+    ~ReadProbe();
+    ReadProbe(const ReadProbe&) = delete;
+    ReadProbe& operator=(const ReadProbe&) = delete;
+    double pass_gbs() const;              // GB/s of one pass
+    double best_gbs(int passes) const;    // the best of `passes` passes
+private:
+    void* buf_;
+    size_t bytes_;
+    int n_threads_;
+};
+
+// GB/s reading a buffer much larger than the caches with n_threads threads (best of a few passes); 0 when
+// the buffer cannot be had.
 double read_bandwidth_gbs(int n_threads, double buffer_gib = 1.0);
 
 }  // namespace ggml::cpu

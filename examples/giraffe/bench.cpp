@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <memory>
+#include <new>
 #include <random>
 #include <stdexcept>
 
@@ -85,28 +87,49 @@ int cmd_bench(const Args& a) {
         report("pp", n_prompt, tps);
     }
     if (n_gen > 0) {
-        // The read bandwidth of a shared machine drifts: measured before and after the runs, the better kept.
-        double bw = ggml::cpu::read_bandwidth_gbs(threads) * 1e9;
-        std::vector<double> tps;
+        // The floor: every weight (but the embedding table, of which one row is read) plus the live KV cache,
+        // over the read bandwidth. A shared machine's bandwidth drifts, so it is read twice over: the best
+        // probe pass of all (before, between and after the runs) gives the conservative floor, and each run
+        // is also held to the passes read just before and after it (paired), so that a run the host slowed
+        // is compared with a read it slowed alike.
+        double bytes = double(model->weight_bytes());
+        if (!model->output_tied()) bytes -= double(model->weights().tok_embd->nbytes());
+        bytes += double(s.kv().bytes()) * double(a.depth + n_gen / 2) / double(s.n_ctx());
+        std::unique_ptr<ggml::cpu::ReadProbe> probe;
+        try {
+            probe = std::make_unique<ggml::cpu::ReadProbe>(threads);
+        } catch (const std::bad_alloc&) {
+            std::fprintf(stderr, "bench: no memory for the bandwidth probe, the floor is not measured\n");
+        }
+        double best = probe ? probe->best_gbs(4) : 0, before = best;
+        std::vector<double> tps, paired_gbs, paired_share;
         for (int r = -1; r < a.reps; r++) {
             prefill_depth();
             const auto t0 = std::chrono::steady_clock::now();
             for (int i = 0; i < n_gen; i++) s.decode({tok(rng)});
-            if (r >= 0) tps.push_back(n_gen / seconds_since(t0));
+            const double run_tps = n_gen / seconds_since(t0);
+            const double after = probe ? probe->pass_gbs() : 0;
+            best = std::max(best, after);
+            if (r >= 0) {
+                tps.push_back(run_tps);
+                paired_gbs.push_back((before + after) / 2);
+                paired_share.push_back(run_tps * bytes / (paired_gbs.back() * 1e9));
+            }
+            before = after;
         }
         report("tg", n_gen, tps);
-        // The floor: every weight (but the embedding table, of which one row is read) plus the live KV cache.
-        bw = std::max(bw, ggml::cpu::read_bandwidth_gbs(threads) * 1e9);
-        double bytes = double(model->weight_bytes());
-        if (!model->output_tied()) bytes -= double(model->weights().tok_embd->nbytes());
-        const double kv_bytes = double(s.kv().bytes()) * double(a.depth + n_gen / 2) / double(s.n_ctx());
-        const double floor_tps = bw / (bytes + kv_bytes);
+        if (!probe) return 0;
+        best = std::max(best, probe->best_gbs(4));
+        const double floor_tps = best * 1e9 / bytes, share = stats(tps).mean / floor_tps;
+        const Stats pg = stats(paired_gbs), ps = stats(paired_share);
         if (a.json)
             std::printf("{\"test\": \"tg_floor\", \"depth\": %d, \"threads\": %d, \"read_gbs\": %.2f, \"bytes_per_token\": %.0f, "
-                        "\"tokens_per_s\": %.3f}\n", a.depth, threads, bw / 1e9, bytes + kv_bytes, floor_tps);
+                        "\"tokens_per_s\": %.3f, \"share\": %.3f, \"paired_read_gbs\": %.2f, \"paired_share\": %.3f, "
+                        "\"paired_share_std\": %.3f}\n", a.depth, threads, best, bytes, floor_tps, share, pg.mean, ps.mean, ps.std);
         else
-            std::printf("floor    read bandwidth %.2f GB/s, %.1f MiB per token -> at most %.2f tokens/s (%.0f%% reached)\n",
-                        bw / 1e9, (bytes + kv_bytes) / 1048576.0, floor_tps, 100.0 * stats(tps).mean / floor_tps);
+            std::printf("floor    read bandwidth %.2f GB/s (best pass), %.1f MiB per token -> at most %.2f tokens/s (%.0f%% reached)\n"
+                        "paired   read bandwidth %.2f GB/s in the passes around each run -> %.0f ± %.0f%% of that floor reached\n",
+                        best, bytes / 1048576.0, floor_tps, 100.0 * share, pg.mean, 100.0 * ps.mean, 100.0 * ps.std);
     }
     return 0;
 }

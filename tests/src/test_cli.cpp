@@ -91,6 +91,8 @@ TEST_CASE("cli: run, tokenize, info, bench and the C example work on a tiny mode
     REQUIRE(run_capture(kCli + " bench -m " + model + " -p 16 -n 4 -r 2 --json", out) == 0);
     REQUIRE(out.find("{\"test\": \"pp16\", \"depth\": 0") != std::string::npos);
     REQUIRE(out.find("{\"test\": \"tg4\"") != std::string::npos);
+    REQUIRE(out.find("{\"test\": \"tg_floor\"") != std::string::npos);
+    REQUIRE(out.find("\"paired_share\": ") != std::string::npos);
 
     REQUIRE(run_capture(std::string(GIRAFFE_SIMPLE) + " " + model + " 'a b' 4", out) == 0);
     REQUIRE(out.rfind("a b", 0) == 0);
