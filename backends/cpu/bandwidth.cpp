@@ -44,6 +44,14 @@ ReadProbe::~ReadProbe() { std::free(buf_); }
 
 double ReadProbe::pass_gbs() const { return double(bytes_) / read_pass_seconds(buf_, bytes_, n_threads_) / 1e9; }
 
+double ReadProbe::slice_seconds(size_t bytes) {
+    bytes = std::min(bytes / 64 * 64, bytes_);
+    if (cursor_ + bytes > bytes_) cursor_ = 0;
+    const double s = read_pass_seconds(static_cast<const char*>(buf_) + cursor_, bytes, n_threads_);
+    cursor_ += bytes;
+    return s;
+}
+
 double ReadProbe::best_gbs(int passes) const {
     double best = 0;
     for (int i = 0; i < passes; i++) best = std::max(best, pass_gbs());

@@ -20,10 +20,13 @@ public:
     ReadProbe& operator=(const ReadProbe&) = delete;
     double pass_gbs() const;              // GB/s of one pass
     double best_gbs(int passes) const;    // the best of `passes` passes
+    // Seconds to read the next `bytes` of the buffer (round robin, so that no slice is still cached).
+    double slice_seconds(size_t bytes);
 private:
     void* buf_;
     size_t bytes_;
     int n_threads_;
+    size_t cursor_ = 0;
 };
 
 // GB/s reading a buffer much larger than the caches with n_threads threads (best of a few passes); 0 when

@@ -88,10 +88,12 @@ int cmd_bench(const Args& a) {
     }
     if (n_gen > 0) {
         // The floor: every weight (but the embedding table, of which one row is read) plus the live KV cache,
-        // over the read bandwidth. A shared machine's bandwidth drifts, so it is read twice over: the best
-        // probe pass of all (before, between and after the runs) gives the conservative floor, and each run
-        // is also held to the passes read just before and after it (paired), so that a run the host slowed
-        // is compared with a read it slowed alike.
+        // over the read bandwidth. A shared machine's bandwidth drifts (a neighbour's load comes and goes
+        // within seconds), so it is read two ways: the best full probe pass (before and after the runs) gives
+        // the conservative floor, and a slice of the probe read between every kSampleEvery tokens (outside
+        // the timed tokens) samples the bandwidth over each run's own window: each run is held to that.
+        constexpr int kSampleEvery = 8;
+        constexpr size_t kSampleBytes = size_t(128) << 20;
         double bytes = double(model->weight_bytes());
         if (!model->output_tied()) bytes -= double(model->weights().tok_embd->nbytes());
         bytes += double(s.kv().bytes()) * double(a.depth + n_gen / 2) / double(s.n_ctx());
@@ -101,21 +103,22 @@ int cmd_bench(const Args& a) {
         } catch (const std::bad_alloc&) {
             std::fprintf(stderr, "bench: no memory for the bandwidth probe, the floor is not measured\n");
         }
-        double best = probe ? probe->best_gbs(4) : 0, before = best;
+        double best = probe ? probe->best_gbs(4) : 0;
         std::vector<double> tps, paired_gbs, paired_share;
         for (int r = -1; r < a.reps; r++) {
             prefill_depth();
-            const auto t0 = std::chrono::steady_clock::now();
-            for (int i = 0; i < n_gen; i++) s.decode({tok(rng)});
-            const double run_tps = n_gen / seconds_since(t0);
-            const double after = probe ? probe->pass_gbs() : 0;
-            best = std::max(best, after);
-            if (r >= 0) {
-                tps.push_back(run_tps);
-                paired_gbs.push_back((before + after) / 2);
-                paired_share.push_back(run_tps * bytes / (paired_gbs.back() * 1e9));
+            double token_s = 0, sample_s = 0, sampled = 0;
+            for (int i = 0; i < n_gen; i++) {
+                if (probe && i % kSampleEvery == 0) sample_s += probe->slice_seconds(kSampleBytes), sampled += kSampleBytes;
+                const auto t0 = std::chrono::steady_clock::now();
+                s.decode({tok(rng)});
+                token_s += seconds_since(t0);
             }
-            before = after;
+            if (r < 0) continue;
+            tps.push_back(n_gen / token_s);
+            if (!probe) continue;
+            paired_gbs.push_back(sampled / sample_s / 1e9);
+            paired_share.push_back(tps.back() * bytes / (paired_gbs.back() * 1e9));
         }
         report("tg", n_gen, tps);
         if (!probe) return 0;
@@ -128,7 +131,7 @@ int cmd_bench(const Args& a) {
                         "\"paired_share_std\": %.3f}\n", a.depth, threads, best, bytes, floor_tps, share, pg.mean, ps.mean, ps.std);
         else
             std::printf("floor    read bandwidth %.2f GB/s (best pass), %.1f MiB per token -> at most %.2f tokens/s (%.0f%% reached)\n"
-                        "paired   read bandwidth %.2f GB/s in the passes around each run -> %.0f ± %.0f%% of that floor reached\n",
+                        "paired   read bandwidth %.2f GB/s sampled between the tokens -> %.0f ± %.0f%% of that floor reached\n",
                         best, bytes / 1048576.0, floor_tps, 100.0 * share, pg.mean, 100.0 * ps.mean, 100.0 * ps.std);
     }
     return 0;
