@@ -310,49 +310,100 @@ void repack_tensor(Tensor* t, void* dst, int n_threads) {
     t->repacked = true;
 }
 
-bool repacked_to_panel_supported(Type t) { return t == Type::Q4_0 || t == Type::Q8_0 || t == Type::Q4_K; }
+bool repacked_to_panel_supported(Type t) {
+    return t == Type::Q4_0 || t == Type::Q5_0 || t == Type::Q8_0 || t == Type::Q4_K || t == Type::Q6_K;
+}
+
+namespace {
+
+// The panel's code bytes (quant_dot.h: [step 0..7][row][4]) from one interleaved 32-element block's 4 code
+// vectors: vector j ([row][4] bytes) holds steps 2j (low nibbles) and 2j + 1 (high nibbles).
+// high(j, i, &lo, &hi) gives the bits above the nibbles of the two codes in byte i of vector j (Q5_0's
+// fifth bit, Q6_K's two high bits), already shifted to bit 4: lo for step 2j's code, hi for step 2j + 1's.
+template <class High>
+void put_nibble_steps(const uint8_t* codes, uint8_t* dst, High high) {
+    for (int j = 0; j < 4; j++)
+        for (int i = 0; i < 32; i++) {
+            const uint8_t v = codes[32 * j + i];
+            uint8_t lo, hi;
+            high(j, i, &lo, &hi);
+            dst[64 * j + i] = uint8_t((v & 15) | lo), dst[64 * j + 32 + i] = uint8_t((v >> 4) | hi);
+        }
+}
+
+float f16_at(const uint8_t* p) {
+    uint16_t h;
+    std::memcpy(&h, p, 2);
+    return fp16_to_fp32(h);
+}
+
+}  // namespace
 
 bool repacked_to_panel(Type t, const void* group, int64_t c0, int64_t nc, uint8_t* dst) {
     if (!repacked_to_panel_supported(t)) return false;
     const uint8_t* g = static_cast<const uint8_t*>(group);
-    const bool u8 = t == Type::Q8_0;
-    const size_t cb = qpanel_chunk_bytes(u8 ? QKind::U8 : QKind::U4);
+    const QKind kind = t == Type::Q8_0 ? QKind::U8 : t == Type::Q5_0 ? QKind::U5 : t == Type::Q6_K ? QKind::H6 : QKind::U4;
+    const size_t cb = qpanel_chunk_bytes(kind);
+    const auto none = [](int, int, uint8_t* lo, uint8_t* hi) { *lo = *hi = 0; };
     for (int64_t c = c0; c < c0 + nc; c++, dst += cb) {
-        float* dw = reinterpret_cast<float*>(dst + (u8 ? 512 : 256));
+        float* dw = reinterpret_cast<float*>(dst + (kind == QKind::U8 ? 512 : 256));
         float* mw = dw + R;  // both halves' min terms
-        const uint8_t* codes;
-        if (t == Type::Q4_K) {
+        switch (t) {
+        case Type::Q4_K: {
             const uint8_t* sb = g + size_t(c / 8) * kQ4_KGroup;
             const int s = int(c % 8);
             for (int r = 0; r < R; r++) {
-                uint16_t d, dmin;
-                std::memcpy(&d, sb + 2 * r, 2);
-                std::memcpy(&dmin, sb + 2 * R + 2 * r, 2);
-                dw[r] = fp16_to_fp32(d) * float(sb[4 * R + s * R + r]);
-                mw[r] = mw[R + r] = -fp16_to_fp32(dmin) * float(sb[12 * R + ((s / 2) * R + r) * 2 + s % 2]);
+                dw[r] = f16_at(sb + 2 * r) * float(sb[4 * R + s * R + r]);
+                mw[r] = mw[R + r] = -f16_at(sb + 2 * R + 2 * r) * float(sb[12 * R + ((s / 2) * R + r) * 2 + s % 2]);
             }
-            codes = sb + 20 * R + 128 * s;
-        } else {
-            const uint8_t* b = g + size_t(c) * (u8 ? kQ8_0Group : kQ4_0Group);
-            for (int r = 0; r < R; r++) {
-                uint16_t d;
-                std::memcpy(&d, b + 2 * r, 2);
-                dw[r] = fp16_to_fp32(d);
-                mw[r] = mw[R + r] = (u8 ? -128.0f : -8.0f) * dw[r];
-            }
-            codes = b + 2 * R;
+            put_nibble_steps(sb + 20 * R + 128 * s, dst, none);
+            break;
         }
-        if (u8) {  // step j is code bytes [j]; the panel holds code + 128 as two 4-bit planes
+        case Type::Q6_K: {  // codes 0..63, the int scale of each half chunk in sc[half][row] (int16 pairs)
+            const uint8_t* sb = g + size_t(c / 8) * kQ6_KGroup;
+            const int s = int(c % 8);
+            int32_t* sc = reinterpret_cast<int32_t*>(mw + 2 * R);
+            for (int r = 0; r < R; r++) {
+                dw[r] = f16_at(sb + 2 * r);
+                for (int h = 0; h < 2; h++) {
+                    const int v = int8_t(sb[2 * R + (s * R + r) * 2 + h]);
+                    mw[h * R + r] = -32.0f * dw[r] * float(v);
+                    const uint32_t u = uint16_t(int16_t(v));
+                    sc[h * R + r] = int32_t(u | (u << 16));
+                }
+            }
+            const uint8_t* sub = sb + 18 * R + 192 * s;
+            const uint8_t* hb = sub + 128;  // byte [j / 2][row][i]: codes 8j + i at bits 4(j % 2), 8j + 4 + i 2 above
+            put_nibble_steps(sub, dst, [hb](int j, int i, uint8_t* lo, uint8_t* hi) {
+                const int v = hb[32 * (j / 2) + i] >> (4 * (j % 2));
+                *lo = uint8_t((v & 3) << 4), *hi = uint8_t(((v >> 2) & 3) << 4);
+            });
+            break;
+        }
+        case Type::Q5_0: {
+            const uint8_t* b = g + size_t(c) * kQ5_0Group;
+            for (int r = 0; r < R; r++) dw[r] = f16_at(b + 2 * r), mw[r] = mw[R + r] = -16.0f * dw[r];
+            const uint8_t* fifth = b + 18 * R;  // byte [row][i]: codes 8j + i at bit 2j, 8j + 4 + i at bit 2j + 1
+            put_nibble_steps(b + 2 * R, dst, [fifth](int j, int i, uint8_t* lo, uint8_t* hi) {
+                *lo = uint8_t(((fifth[i] >> (2 * j)) & 1) << 4), *hi = uint8_t(((fifth[i] >> (2 * j + 1)) & 1) << 4);
+            });
+            break;
+        }
+        case Type::Q4_0: {
+            const uint8_t* b = g + size_t(c) * kQ4_0Group;
+            for (int r = 0; r < R; r++) dw[r] = f16_at(b + 2 * r), mw[r] = mw[R + r] = -8.0f * dw[r];
+            put_nibble_steps(b + 2 * R, dst, none);
+            break;
+        }
+        default: {  // Q8_0: step j is code bytes [j]; the panel holds code + 128 as two 4-bit planes
+            const uint8_t* b = g + size_t(c) * kQ8_0Group;
+            for (int r = 0; r < R; r++) dw[r] = f16_at(b + 2 * r), mw[r] = mw[R + r] = -128.0f * dw[r];
             for (int i = 0; i < 256; i++) {
-                const uint8_t u = uint8_t(codes[i] ^ 0x80);
+                const uint8_t u = uint8_t(b[2 * R + i] ^ 0x80);
                 dst[i] = u & 15, dst[256 + i] = u >> 4;
             }
-        } else {  // byte vector j holds steps 2j (low nibbles) and 2j + 1 (high nibbles)
-            for (int j = 0; j < 4; j++)
-                for (int i = 0; i < 32; i++) {
-                    const uint8_t v = codes[32 * j + i];
-                    dst[64 * j + i] = v & 15, dst[64 * j + 32 + i] = v >> 4;
-                }
+            break;
+        }
         }
     }
     return true;
