@@ -435,27 +435,16 @@ void prefill_path(const Ctx& c, int nth) {
         const size_t wcb = qpanel_wide_chunk_bytes(kind);
         uint8_t* wwide = wide ? wbuf_wide.get(size_t((npan_m + 1) / 2 * kKC) * wcb) : nullptr;
         const char* am = c.a_mat(i2, i3);
-        size_t lda = s.a_nb[1];
-        int64_t mbase = 0;  // row of am
-        // Interleaved weights: straight into panels where the type allows (direct), else the task's rows
-        // back in the plain layout first (m0, m1 multiples of 8).
-        const bool direct = s.a_repacked && repacked_to_panel_supported(s.ta);
-        if (s.a_repacked && !direct) {
-            thread_local Bytes plain;
-            lda = quant_row_size(s.ta, s.K);
-            uint8_t* rows = plain.get(size_t(m1 - m0) * lda);
-            for (int64_t m = m0; m < m1; m += kRepackRows)
-                unrepack_group(s.ta, am + size_t(m) * s.a_nb[1], rows + size_t(m - m0) * lda, s.K);
-            am = reinterpret_cast<const char*>(rows), mbase = m0;
-        }
+        const size_t lda = s.a_nb[1];
         float* dm = c.d_mat(i2, i3);
         const uint8_t* ap = apack + size_t(batch * npan_n) * apanel_bytes;
         for (int64_t c0 = 0; c0 < nchunks; c0 += kKC) {
             const int64_t kc = std::min(kKC, nchunks - c0);
             for (int64_t p = 0; p < npan_m; p++) {
                 const int64_t m = m0 + p * kQPanelRows;
-                if (direct) repacked_to_panel(s.ta, am + size_t(m) * s.a_nb[1], c0, kc, wpack + size_t(p * kc) * cb);
-                else unpack_panel(s.ta, kind, am + size_t(m - mbase) * lda, lda,
+                // interleaved weights (m a multiple of 8: one group) go straight into the panel
+                if (s.a_repacked) repacked_to_panel(s.ta, am + size_t(m) * lda, c0, kc, wpack + size_t(p * kc) * cb);
+                else unpack_panel(s.ta, kind, am + size_t(m) * lda, lda,
                                   int(std::min<int64_t>(kQPanelRows, m1 - m)), c0, kc, wpack + size_t(p * kc) * cb);
             }
             // The micro-kernel's weight operands: pairs of panels (16 rows), or with the wide kernel pairs

@@ -3,6 +3,8 @@
 #include <omp.h>
 
 #include <cstring>
+#include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -310,10 +312,6 @@ void repack_tensor(Tensor* t, void* dst, int n_threads) {
     t->repacked = true;
 }
 
-bool repacked_to_panel_supported(Type t) {
-    return t == Type::Q4_0 || t == Type::Q5_0 || t == Type::Q8_0 || t == Type::Q4_K || t == Type::Q6_K;
-}
-
 namespace {
 
 // The panel's code bytes (quant_dot.h: [step 0..7][row][4]) from one interleaved 32-element block's 4 code
@@ -339,8 +337,7 @@ float f16_at(const uint8_t* p) {
 
 }  // namespace
 
-bool repacked_to_panel(Type t, const void* group, int64_t c0, int64_t nc, uint8_t* dst) {
-    if (!repacked_to_panel_supported(t)) return false;
+void repacked_to_panel(Type t, const void* group, int64_t c0, int64_t nc, uint8_t* dst) {
     const uint8_t* g = static_cast<const uint8_t*>(group);
     const QKind kind = t == Type::Q8_0 ? QKind::U8 : t == Type::Q5_0 ? QKind::U5 : t == Type::Q6_K ? QKind::H6 : QKind::U4;
     const size_t cb = qpanel_chunk_bytes(kind);
@@ -395,7 +392,7 @@ bool repacked_to_panel(Type t, const void* group, int64_t c0, int64_t nc, uint8_
             put_nibble_steps(b + 2 * R, dst, none);
             break;
         }
-        default: {  // Q8_0: step j is code bytes [j]; the panel holds code + 128 as two 4-bit planes
+        case Type::Q8_0: {  // step j is code bytes [j]; the panel holds code + 128 as two 4-bit planes
             const uint8_t* b = g + size_t(c) * kQ8_0Group;
             for (int r = 0; r < R; r++) dw[r] = f16_at(b + 2 * r), mw[r] = mw[R + r] = -128.0f * dw[r];
             for (int i = 0; i < 256; i++) {
@@ -404,9 +401,9 @@ bool repacked_to_panel(Type t, const void* group, int64_t c0, int64_t nc, uint8_
             }
             break;
         }
+        default: throw std::invalid_argument(std::string("repacked_to_panel: no interleaved form of ") + type_name(t));
         }
     }
-    return true;
 }
 
 void unrepack_group(Type t, const void* group, void* dst, int64_t K) {

@@ -46,11 +46,9 @@ void repack_rows(Type t, const void* src, void* dst, int64_t K, int64_t M, int n
 // Interleaves the 2-D tensor t (plain rows at t->data) into dst (repacked_row_bytes x ne[1] bytes) and points
 // t there: data, strides (nb[1] = repacked_row_bytes) and the repacked flag. The caller sets t->buffer.
 void repack_tensor(Tensor* t, void* dst, int n_threads);
-// Prefill reads interleaved groups (every type above) without going back to plain rows: chunks [c0, c0 + nc)
-// (32 k each) of one group written as a prefill weight panel (quant_dot.h). False for a type without this
-// path (its prefill would unrepack the group first), which repacked_to_panel_supported tells apart.
-bool repacked_to_panel_supported(Type t);
-bool repacked_to_panel(Type t, const void* group, int64_t c0, int64_t nc, uint8_t* dst);
+// Prefill reads interleaved groups without going back to plain rows: chunks [c0, c0 + nc) (32 k each) of
+// one group of type t (one of the five above) written as a prefill weight panel (quant_dot.h).
+void repacked_to_panel(Type t, const void* group, int64_t c0, int64_t nc, uint8_t* dst);
 // The 8 plain rows of one interleaved group (dst: 8 rows of row_size(t, K) bytes, back to back).
 void unrepack_group(Type t, const void* group, void* dst, int64_t K);
 
