@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "backends/cpu/quant_dot.h"
+#include "backends/cpu/vec.h"
 #include "ggml/quants.h"
 
 namespace ggml::cpu {
@@ -329,10 +330,13 @@ void put_nibble_steps(const uint8_t* codes, uint8_t* dst, High high) {
         }
 }
 
-float f16_at(const uint8_t* p) {
-    uint16_t h;
-    std::memcpy(&h, p, 2);
-    return fp16_to_fp32(h);
+// The 8 rows' fp16 values at p (a group's d[8] or dmin[8]) as floats, converted with the SIMD level's kernel:
+// the portable fp16_to_fp32 (a call, branches, ldexp for the subnormal mins of Q4_K) took a third of the
+// panel building.
+void f16x8(const uint8_t* p, float* out) {
+    uint16_t h[R];
+    std::memcpy(h, p, sizeof h);
+    vec_f16_to_f32(R, out, h);
 }
 
 }  // namespace
@@ -342,16 +346,19 @@ void repacked_to_panel(Type t, const void* group, int64_t c0, int64_t nc, uint8_
     const QKind kind = t == Type::Q8_0 ? QKind::U8 : t == Type::Q5_0 ? QKind::U5 : t == Type::Q6_K ? QKind::H6 : QKind::U4;
     const size_t cb = qpanel_chunk_bytes(kind);
     const auto none = [](int, int, uint8_t* lo, uint8_t* hi) { *lo = *hi = 0; };
+    float d[R], dmin[R];  // K types: the super-block's, converted once for its 8 chunks
     for (int64_t c = c0; c < c0 + nc; c++, dst += cb) {
         float* dw = reinterpret_cast<float*>(dst + (kind == QKind::U8 ? 512 : 256));
         float* mw = dw + R;  // both halves' min terms
+        const bool new_super = c == c0 || c % 8 == 0;
         switch (t) {
         case Type::Q4_K: {
             const uint8_t* sb = g + size_t(c / 8) * kQ4_KGroup;
             const int s = int(c % 8);
+            if (new_super) f16x8(sb, d), f16x8(sb + 2 * R, dmin);
             for (int r = 0; r < R; r++) {
-                dw[r] = f16_at(sb + 2 * r) * float(sb[4 * R + s * R + r]);
-                mw[r] = mw[R + r] = -f16_at(sb + 2 * R + 2 * r) * float(sb[12 * R + ((s / 2) * R + r) * 2 + s % 2]);
+                dw[r] = d[r] * float(sb[4 * R + s * R + r]);
+                mw[r] = mw[R + r] = -dmin[r] * float(sb[12 * R + ((s / 2) * R + r) * 2 + s % 2]);
             }
             put_nibble_steps(sb + 20 * R + 128 * s, dst, none);
             break;
@@ -360,8 +367,9 @@ void repacked_to_panel(Type t, const void* group, int64_t c0, int64_t nc, uint8_
             const uint8_t* sb = g + size_t(c / 8) * kQ6_KGroup;
             const int s = int(c % 8);
             int32_t* sc = reinterpret_cast<int32_t*>(mw + 2 * R);
+            if (new_super) f16x8(sb, d);
             for (int r = 0; r < R; r++) {
-                dw[r] = f16_at(sb + 2 * r);
+                dw[r] = d[r];
                 for (int h = 0; h < 2; h++) {
                     const int v = int8_t(sb[2 * R + (s * R + r) * 2 + h]);
                     mw[h * R + r] = -32.0f * dw[r] * float(v);
@@ -379,7 +387,8 @@ void repacked_to_panel(Type t, const void* group, int64_t c0, int64_t nc, uint8_
         }
         case Type::Q5_0: {
             const uint8_t* b = g + size_t(c) * kQ5_0Group;
-            for (int r = 0; r < R; r++) dw[r] = f16_at(b + 2 * r), mw[r] = mw[R + r] = -16.0f * dw[r];
+            f16x8(b, dw);
+            for (int r = 0; r < R; r++) mw[r] = mw[R + r] = -16.0f * dw[r];
             const uint8_t* fifth = b + 18 * R;  // byte [row][i]: codes 8j + i at bit 2j, 8j + 4 + i at bit 2j + 1
             put_nibble_steps(b + 2 * R, dst, [fifth](int j, int i, uint8_t* lo, uint8_t* hi) {
                 *lo = uint8_t(((fifth[i] >> (2 * j)) & 1) << 4), *hi = uint8_t(((fifth[i] >> (2 * j + 1)) & 1) << 4);
@@ -388,13 +397,15 @@ void repacked_to_panel(Type t, const void* group, int64_t c0, int64_t nc, uint8_
         }
         case Type::Q4_0: {
             const uint8_t* b = g + size_t(c) * kQ4_0Group;
-            for (int r = 0; r < R; r++) dw[r] = f16_at(b + 2 * r), mw[r] = mw[R + r] = -8.0f * dw[r];
+            f16x8(b, dw);
+            for (int r = 0; r < R; r++) mw[r] = mw[R + r] = -8.0f * dw[r];
             put_nibble_steps(b + 2 * R, dst, none);
             break;
         }
         case Type::Q8_0: {  // step j is code bytes [j]; the panel holds code + 128 as two 4-bit planes
             const uint8_t* b = g + size_t(c) * kQ8_0Group;
-            for (int r = 0; r < R; r++) dw[r] = f16_at(b + 2 * r), mw[r] = mw[R + r] = -128.0f * dw[r];
+            f16x8(b, dw);
+            for (int r = 0; r < R; r++) mw[r] = mw[R + r] = -128.0f * dw[r];
             for (int i = 0; i < 256; i++) {
                 const uint8_t u = uint8_t(b[2 * R + i] ^ 0x80);
                 dst[i] = u & 15, dst[256 + i] = u >> 4;
