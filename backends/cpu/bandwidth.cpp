@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
-#include <new>
 
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/gemm.h"
@@ -32,8 +31,7 @@ double read_pass_seconds(const void* p, size_t bytes, int n_threads) {
 }
 
 ReadProbe::ReadProbe(int n_threads, double buffer_gib)
-    : buf_(nullptr), bytes_(size_t(buffer_gib * 1024 * 1024 * 1024) / 64 * 64), n_threads_(n_threads) {
-    buf_ = host_alloc(bytes_);
+    : bytes_(size_t(buffer_gib * 1024 * 1024 * 1024) / 64 * 64), buf_(host_alloc(bytes_)), n_threads_(n_threads) {
     uint64_t* w = static_cast<uint64_t*>(buf_);
     const size_t n = bytes_ / 8;
 #pragma omp parallel for num_threads(n_threads) schedule(static)
@@ -56,14 +54,6 @@ double ReadProbe::best_gbs(int passes) const {
     double best = 0;
     for (int i = 0; i < passes; i++) best = std::max(best, pass_gbs());
     return best;
-}
-
-double read_bandwidth_gbs(int n_threads, double buffer_gib) {
-    try {
-        return ReadProbe(n_threads, buffer_gib).best_gbs(4);
-    } catch (const std::bad_alloc&) {
-        return 0;
-    }
 }
 
 }  // namespace ggml::cpu

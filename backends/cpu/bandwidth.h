@@ -23,14 +23,10 @@ public:
     // Seconds to read the next `bytes` of the buffer (round robin, so that no slice is still cached).
     double slice_seconds(size_t bytes);
 private:
+    size_t bytes_;  // before buf_: the constructor allocates buf_ from it
     void* buf_;
-    size_t bytes_;
     int n_threads_;
     size_t cursor_ = 0;
 };
-
-// GB/s reading a buffer much larger than the caches with n_threads threads (best of a few passes); 0 when
-// the buffer cannot be had.
-double read_bandwidth_gbs(int n_threads, double buffer_gib = 1.0);
 
 }  // namespace ggml::cpu

@@ -285,6 +285,17 @@ size_t qpanel_chunk_bytes(QKind kind) {
     return planes * 256 + 3 * 32 + (hs ? 64 : 0);
 }
 
+QKind qkind_of(Type t) {
+    switch (t) {
+        case Type::Q4_0: case Type::Q4_1: case Type::Q4_K: return QKind::U4;
+        case Type::Q5_0: case Type::Q5_1: case Type::Q5_K: return QKind::U5;
+        case Type::Q8_0: return QKind::U8;
+        case Type::Q2_K: return QKind::H2;
+        case Type::Q3_K: return QKind::H3;
+        default: return QKind::H6;
+    }
+}
+
 size_t qpanel_wide_chunk_bytes(QKind kind) { return 2 * qpanel_chunk_bytes(kind); }
 
 void widen_panels(QKind kind, int64_t nc, const uint8_t* a, const uint8_t* b, uint8_t* dst) {

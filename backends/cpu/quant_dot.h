@@ -48,6 +48,8 @@ enum class QKind : int {
     H6,      // codes 0..63, int scale per half chunk (Q6_K)
     Count
 };
+// The kind of weight type t (a quantized type with a dot).
+QKind qkind_of(Type t);
 // Weight panel, per chunk: planes x 256 code bytes ([plane][step 0..7][row 0..7][4]), then float dw[8],
 // float mw[2][8] (min term of each half chunk), and for the H kinds int32 sc[2][8] (the int16 scale of row
 // r in both halves of lane r). chunk bytes = qpanel_chunk_bytes(kind).

@@ -43,17 +43,6 @@ inline void split(int64_t i, int64_t parts, int64_t total, int64_t unit, int64_t
     *end = std::min(total, units * (i + 1) / parts * unit);
 }
 
-QKind kind_of(Type t) {
-    switch (t) {
-        case Type::Q4_0: case Type::Q4_1: case Type::Q4_K: return QKind::U4;
-        case Type::Q5_0: case Type::Q5_1: case Type::Q5_K: return QKind::U5;
-        case Type::Q8_0: return QKind::U8;
-        case Type::Q2_K: return QKind::H2;
-        case Type::Q3_K: return QKind::H3;
-        default: return QKind::H6;
-    }
-}
-
 // ---- weight chunks -> panel -------------------------------------------------------------------------
 // One 32-element chunk of one weight row, decoded: unsigned codes, float scale, the min terms of both
 // halves, and (H kinds) the int scales of both halves.
@@ -393,7 +382,7 @@ void decode_path(const Ctx* cs, int count, int nth) {
 
 void prefill_path(const Ctx& c, int nth) {
     const QMatMul& s = c.s;
-    const QKind kind = kind_of(s.ta);
+    const QKind kind = qkind_of(s.ta);
     const size_t cb = qpanel_chunk_bytes(kind);
     const int64_t nchunks = s.K / kQChunk, nbatch = s.b2 * s.b3;
     const int64_t npan_n = (s.N + kQActRows - 1) / kQActRows;

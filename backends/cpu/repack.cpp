@@ -343,7 +343,7 @@ void f16x8(const uint8_t* p, float* out) {
 
 void repacked_to_panel(Type t, const void* group, int64_t c0, int64_t nc, uint8_t* dst) {
     const uint8_t* g = static_cast<const uint8_t*>(group);
-    const QKind kind = t == Type::Q8_0 ? QKind::U8 : t == Type::Q5_0 ? QKind::U5 : t == Type::Q6_K ? QKind::H6 : QKind::U4;
+    const QKind kind = qkind_of(t);
     const size_t cb = qpanel_chunk_bytes(kind);
     const auto none = [](int, int, uint8_t* lo, uint8_t* hi) { *lo = *hi = 0; };
     float d[R], dmin[R];  // K types: the super-block's, converted once for its 8 chunks
