@@ -3,6 +3,7 @@
 // compute() on the pieces of the graph assigned to it.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -29,8 +30,10 @@ class Backend {
 public:
     virtual ~Backend() = default;
     virtual std::string name() const = 0;
+    virtual std::string description() const { return name(); }  // e.g. the GPU's name, for `giraffe info`
     virtual std::unique_ptr<Buffer> alloc_buffer(size_t size) = 0;
     virtual size_t alignment() const { return 64; }
+    virtual size_t max_buffer_size() const { return SIZE_MAX; }  // the largest alloc_buffer() the device allows
     // Can this backend compute node (given its op, parameters and source types)?
     virtual bool supports(const Tensor* node) const = 0;
     // Computes graph.nodes in order. Every node and source already has data in a buffer this backend can
