@@ -63,20 +63,27 @@ const Tensor* owner(const Tensor* t) { return t->view_src ? t->view_src : t; }
 
 }  // namespace
 
-std::unique_ptr<Buffer> alloc_ctx_tensors(Backend& backend, Context& ctx) {
+std::unique_ptr<Buffer> alloc_tensors(Backend& backend, const std::vector<Tensor*>& tensors) {
     const size_t al = backend.alignment();
-    std::vector<std::pair<Tensor*, size_t>> todo;
+    std::vector<size_t> offsets;
     size_t size = 0;
-    for (size_t i = 0; i < ctx.size(); i++) {
-        Tensor* t = ctx.at(i);
-        if (t->op != Op::None || t->data || t->view_src) continue;
-        todo.emplace_back(t, size);
+    for (const Tensor* t : tensors) {
+        offsets.push_back(size);
         size += align_up(t->nbytes(), al);
     }
-    if (todo.empty()) return nullptr;
+    if (tensors.empty()) return nullptr;
     std::unique_ptr<Buffer> buf = backend.alloc_buffer(size);
-    for (auto& [t, off] : todo) place_tensor(t, buf.get(), off);
+    for (size_t i = 0; i < tensors.size(); i++) place_tensor(tensors[i], buf.get(), offsets[i]);
     return buf;
+}
+
+std::unique_ptr<Buffer> alloc_ctx_tensors(Backend& backend, Context& ctx) {
+    std::vector<Tensor*> todo;
+    for (size_t i = 0; i < ctx.size(); i++) {
+        Tensor* t = ctx.at(i);
+        if (t->op == Op::None && !t->data && !t->view_src) todo.push_back(t);
+    }
+    return alloc_tensors(backend, todo);
 }
 
 MemoryPlan plan_memory(const std::vector<Tensor*>& nodes, size_t alignment,

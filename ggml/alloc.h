@@ -12,6 +12,8 @@ namespace ggml {
 // Allocates every leaf of ctx that has no data yet (views are placed on their sources) in one buffer of
 // backend; returns it (nullptr when there was nothing to allocate).
 std::unique_ptr<Buffer> alloc_ctx_tensors(Backend& backend, Context& ctx);
+// Places the given tensors one after another in one new buffer of backend (nullptr when the list is empty).
+std::unique_ptr<Buffer> alloc_tensors(Backend& backend, const std::vector<Tensor*>& tensors);
 
 // Offsets for a graph's intermediates within one buffer, from their lifetimes.
 struct MemoryPlan {

@@ -29,6 +29,20 @@ void tensor_get(const Tensor* t, void* dst, size_t n, size_t offset) {
     t->buffer->download(t, dst, offset, n);
 }
 
+void tensor_copy(const Tensor* src, Tensor* dst) {
+    const size_t n = src->nbytes();
+    if (n != dst->nbytes() || !src->buffer || !dst->buffer) throw std::logic_error("tensor_copy: sizes differ or unallocated");
+    if (src->buffer->is_host()) {
+        dst->buffer->upload(dst, src->data, 0, n);
+    } else if (dst->buffer->is_host()) {
+        src->buffer->download(src, dst->data, 0, n);
+    } else {
+        std::vector<char> staging(n);
+        src->buffer->download(src, staging.data(), 0, n);
+        dst->buffer->upload(dst, staging.data(), 0, n);
+    }
+}
+
 void tensor_set_f32(Tensor* t, const float* src) {
     if (!t->is_contiguous()) throw std::logic_error("tensor_set_f32: tensor is not contiguous");
     const TypeTraits& tt = type_traits(t->type);

@@ -43,7 +43,7 @@ bool is_weight_product(const Tensor* t) {
     return t->op == Op::MulMat && t->src[0]->op == Op::None && !t->src[0]->view_src;
 }
 
-void Graph::group_sibling_products() {
+void group_sibling_products(std::vector<Tensor*>& nodes) {
     // A moved product's sources are a leaf and the activations, which precede the first sibling.
     PtrMap<std::vector<Tensor*>> by_input;
     for (Tensor* n : nodes)
@@ -71,7 +71,6 @@ Graph build_graph(std::initializer_list<Tensor*> outputs) {
         t->is_output = true;
         g.expand(t);
     }
-    g.group_sibling_products();
     return g;
 }
 

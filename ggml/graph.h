@@ -12,12 +12,14 @@ struct Graph {
 
     // Adds t and everything it depends on (depth-first; an already-present node is not added twice).
     void expand(Tensor* t);
-    // Moves weight products that read the same activations (a layer's Q, K and V projections; the
-    // feed-forward's gate and up) next to the first of them, so that a backend can run each such run of
-    // siblings as one pass (the CPU's decode quantizes the activations once and streams all their weights
-    // in one split of the threads). Every node still follows its sources.
-    void group_sibling_products();
 };
+
+// Moves weight products that read the same activations (a layer's Q, K and V projections; the
+// feed-forward's gate and up) next to the first of them, so that a backend can run each such run of
+// siblings as one pass (the CPU's decode quantizes the activations once and streams all their weights
+// in one split of the threads). Every node still follows its sources. A Backend::order_nodes for those
+// that want it.
+void group_sibling_products(std::vector<Tensor*>& nodes);
 
 // Whether t is a product of weights (a leaf, not a view of something computed) with activations.
 bool is_weight_product(const Tensor* t);

@@ -298,4 +298,28 @@ Tensor* mul_mat(Context& c, Tensor* a, Tensor* b) {
     return node(c, Op::MulMat, Type::F32, ne, a, b);
 }
 
+// ---- fused attention ----
+
+Tensor* flash_attn(Context& c, Tensor* q, Tensor* k, Tensor* v, Tensor* mask, float scale) {
+    expect(q->type == Type::F32, "flash_attn", "queries must be f32");
+    expect(is_float_type(k->type) && is_float_type(v->type), "flash_attn", "keys and values must be f32, f16 or bf16");
+    expect(q->ne[3] == 1 && k->ne[3] == 1 && v->ne[3] == 1, "flash_attn", "q, k and v must have ne[3] == 1");
+    expect(k->ne[0] == q->ne[0], "flash_attn",
+           [&] { return std::string("key size differs from the query's: " + shape_str(k) + " vs " + shape_str(q)); });
+    expect(v->ne[1] == k->ne[1] && v->ne[2] == k->ne[2], "flash_attn",
+           [&] { return std::string("values " + shape_str(v) + " do not match keys " + shape_str(k)); });
+    expect(k->ne[1] > 0 && k->ne[2] > 0 && q->ne[2] % k->ne[2] == 0, "flash_attn",
+           [&] { return std::string("query heads (" + std::to_string(q->ne[2]) + ") are not a multiple of KV heads (" + std::to_string(k->ne[2]) + ")"); });
+    if (mask) {
+        expect(mask->type == Type::F32 && mask->nb[0] == sizeof(float), "flash_attn", "mask must be f32 with contiguous rows");
+        expect(mask->ne[0] >= k->ne[1] && mask->ne[1] >= q->ne[1] && mask->ne[2] == 1 && mask->ne[3] == 1, "flash_attn",
+               [&] { return std::string("mask " + shape_str(mask) + " does not cover " + std::to_string(k->ne[1]) + " cells x " + std::to_string(q->ne[1]) + " tokens"); });
+    }
+    const int64_t ne[4] = {v->ne[0], q->ne[2], q->ne[1], 1};
+    Tensor* t = node(c, Op::FlashAttn, Type::F32, ne, q, k, v);
+    t->src[3] = mask;
+    t->set_param(0, scale);
+    return t;
+}
+
 }  // namespace ggml

@@ -78,4 +78,17 @@ RopeParams rope_params(const Tensor* node);
 // attention shares one KV head among b2/a2 query heads).
 Tensor* mul_mat(Context& c, Tensor* a, Tensor* b);
 
+// ---- fused attention ----
+// softmax(scale * q.k + mask) times v, per query head and token, without materialising the scores:
+//   q    F32 [hd_k, n, n_head, 1], any strides (e.g. a permuted view of [hd_k, n_head, n]);
+//   k    F32/F16/BF16 [hd_k, n_kv, n_kv_head, 1], any strides (a view of the KV cache);
+//   v    F32/F16/BF16 [hd_v, n_kv, n_kv_head, 1], any strides (a transposed cache: nb[0] large, nb[1] the
+//        element size);
+//   mask F32 [>= n_kv, >= n, 1, 1] with contiguous rows, or null: additive (0 or -inf); token t uses row t.
+// n_head % n_kv_head == 0: query head h reads KV head h / (n_head / n_kv_head) (grouped-query attention).
+// Result: F32 contiguous [hd_v, n_head, n, 1], out[t][h] = sum_j softmax_j(scale*q[h][t].k[kvh][j] +
+// mask[t][j]) v[kvh][j]. A token whose mask row is -inf over all n_kv cells gets zeros (not NaN).
+// params: 0 = scale (float).
+Tensor* flash_attn(Context& c, Tensor* q, Tensor* k, Tensor* v, Tensor* mask, float scale);
+
 }  // namespace ggml

@@ -86,7 +86,8 @@ struct Scheduler::Impl {
             for (Tensor* s : n->src) {
                 if (!s || pick) continue;
                 Tensor* o = owner(s);
-                if (o->op == Op::None && o->buffer && o->buffer->backend().supports(n)) pick = &o->buffer->backend();
+                if (o->op == Op::None && o->buffer && !o->buffer->holds_inputs && o->buffer->backend().supports(n))
+                    pick = &o->buffer->backend();
             }
             if (!pick && prev && prev->supports(n)) pick = prev;
             for (Backend* b : backends)
@@ -117,6 +118,7 @@ struct Scheduler::Impl {
             if (splits.empty() || splits.back().backend != b) splits.push_back(Split{b, {}, {}});
             splits.back().nodes.push_back(n);
         }
+        for (Split& sp : splits) sp.backend->order_nodes(sp.nodes);
         for (Split& sp : splits) {
             std::unordered_map<Tensor*, Tensor*> copy_of;  // owner elsewhere -> copy in this split
             for (Tensor* n : sp.nodes) {
@@ -224,13 +226,8 @@ struct Scheduler::Impl {
     }
 
     void run() {
-        std::vector<char> staging;
         for (Split& sp : splits) {
-            for (auto& [o, c] : sp.copies) {
-                staging.resize(o->nbytes());
-                tensor_get(o, staging.data(), staging.size());
-                tensor_set(c, staging.data(), staging.size());
-            }
+            for (auto& [o, c] : sp.copies) tensor_copy(o, c);
             Graph part;
             part.nodes = sp.nodes;
             sp.backend->compute(part);

@@ -10,6 +10,7 @@ const char* op_name(Op op) {
         "none", "view", "reshape", "permute", "transpose", "cpy", "cont", "concat", "get_rows",
         "add", "sub", "mul", "div", "scale", "sqr", "sqrt", "clamp", "unary", "glu",
         "rms_norm", "norm", "soft_max", "rope", "sum_rows", "mean", "argmax", "mul_mat",
+        "flash_attn",
     };
     static_assert(sizeof(names) / sizeof(names[0]) == size_t(Op::Count), "op names out of date");
     return size_t(op) < size_t(Op::Count) ? names[size_t(op)] : "?";

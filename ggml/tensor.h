@@ -28,6 +28,8 @@ enum class Op : uint8_t {
     RmsNorm, Norm, SoftMax, Rope, SumRows, Mean, Argmax,
     // matrix
     MulMat,
+    // attention
+    FlashAttn,
     Count
 };
 const char* op_name(Op op);
@@ -56,9 +58,6 @@ struct Tensor {
 
     std::string name;
     bool is_output = false;  // the caller reads it after compute: keep it alive to the end
-    // Rows interleaved in groups of 8 by the CPU backend for decode (backends/cpu/repack.h); only the
-    // CPU's mul_mat reads such a tensor, as its weights (src[0]).
-    bool repacked = false;
 
     int64_t nelements() const { return ne[0] * ne[1] * ne[2] * ne[3]; }
     int64_t nrows() const { return ne[1] * ne[2] * ne[3]; }

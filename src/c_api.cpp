@@ -12,6 +12,7 @@
 
 struct giraffe_model {
     std::unique_ptr<giraffe::Model> m;
+    giraffe::SessionParams session_defaults;  // from giraffe_model_params
 };
 struct giraffe_session {
     giraffe_model* model;
@@ -68,15 +69,39 @@ extern "C" {
 
 const char* giraffe_last_error(void) { return g_error.c_str(); }
 
-giraffe_status giraffe_model_load(const char* path, int n_threads, giraffe_model** out) {
+giraffe_model_params giraffe_model_default_params(void) {
+    giraffe_model_params p;
+    p.n_threads = 0;
+    p.device = nullptr;
+    p.n_gpu_layers = -1;
+    p.n_ctx = 0;
+    p.cache_type = nullptr;
+    p.flash_attn = -1;
+    return p;
+}
+
+giraffe_status giraffe_model_load(const char* path, const giraffe_model_params* params, giraffe_model** out) {
     return guard([&] {
         need(path, "path");
         need(out, "out");
         *out = nullptr;
+        const giraffe_model_params p = params ? *params : giraffe_model_default_params();
         giraffe::Model::Options o;
-        o.n_threads = n_threads;
+        o.n_threads = p.n_threads;
+        if (p.device) o.device = p.device;
+        o.n_gpu_layers = p.n_gpu_layers;
+        giraffe::SessionParams sp;
+        if (p.n_ctx < 0) throw std::invalid_argument("n_ctx must not be negative");
+        sp.n_ctx = p.n_ctx;
+        sp.n_threads = p.n_threads;
+        if (p.flash_attn < -1 || p.flash_attn > 1) throw std::invalid_argument("flash_attn must be -1, 0 or 1");
+        sp.flash_attn = p.flash_attn < 0 ? giraffe::FlashAttn::Auto : p.flash_attn ? giraffe::FlashAttn::On : giraffe::FlashAttn::Off;
+        const std::string cache = p.cache_type ? p.cache_type : "f16";
+        if (!ggml::type_from_name(cache, &sp.kv_type) ||
+            (sp.kv_type != ggml::Type::F16 && sp.kv_type != ggml::Type::BF16 && sp.kv_type != ggml::Type::F32))
+            throw std::invalid_argument("cache_type must be f16, bf16 or f32, got '" + cache + "'");
         auto m = giraffe::Model::load(path, o);
-        *out = new giraffe_model{std::move(m)};
+        *out = new giraffe_model{std::move(m), sp};
     });
 }
 
@@ -118,8 +143,8 @@ giraffe_status giraffe_session_create(giraffe_model* model, int32_t n_ctx, int32
         need(model, "model");
         need(out, "out");
         *out = nullptr;
-        giraffe::SessionParams p;
-        p.n_ctx = n_ctx;
+        giraffe::SessionParams p = model->session_defaults;
+        if (n_ctx > 0) p.n_ctx = n_ctx;
         if (n_ubatch > 0) p.n_ubatch = n_ubatch;
         auto s = std::make_unique<giraffe::Session>(*model->m, p);
         *out = new giraffe_session{model, std::move(s)};

@@ -28,8 +28,20 @@ typedef struct giraffe_sampler giraffe_sampler;
 /* The message of the last failed call on this thread ("" if none). */
 const char* giraffe_last_error(void);
 
-/* n_threads: 0 for all cores. */
-giraffe_status giraffe_model_load(const char* path, int n_threads, giraffe_model** out);
+/* How to load a model, and the defaults of the sessions made from it. Start from
+ * giraffe_model_default_params() and change what you need: new fields are added at the end. */
+typedef struct {
+    int32_t n_threads;     /* CPU threads; 0: all cores */
+    const char* device;    /* "cpu", "vulkan" or "vulkan:N" (see `giraffe info`); NULL: "cpu" */
+    int32_t n_gpu_layers;  /* with a GPU device: the last N layers and the output on it; -1: all */
+    int32_t n_ctx;         /* sessions' context; 0: the model's training context, capped at 4096 */
+    const char* cache_type;/* KV cache element type: "f16", "bf16" or "f32"; NULL: "f16" */
+    int32_t flash_attn;    /* fused attention: 1 on, 0 off, -1 auto (on for the GPU's layers) */
+} giraffe_model_params;
+
+giraffe_model_params giraffe_model_default_params(void);
+/* params NULL: the defaults. */
+giraffe_status giraffe_model_load(const char* path, const giraffe_model_params* params, giraffe_model** out);
 void giraffe_model_free(giraffe_model* model);
 int32_t giraffe_model_n_vocab(const giraffe_model* model);
 int32_t giraffe_model_n_ctx_train(const giraffe_model* model);
@@ -47,7 +59,7 @@ giraffe_status giraffe_tokenize(const giraffe_model* model, const char* text, si
 giraffe_status giraffe_token_to_piece(const giraffe_model* model, int32_t token, char* buf, size_t capacity,
                                       size_t* len);
 
-/* n_ctx: 0 for the model's default; n_ubatch: 0 for 512. */
+/* n_ctx: 0 for the model's params' n_ctx; n_ubatch: 0 for 512. */
 giraffe_status giraffe_session_create(giraffe_model* model, int32_t n_ctx, int32_t n_ubatch, giraffe_session** out);
 void giraffe_session_free(giraffe_session* session);
 /* Appends tokens; afterwards giraffe_logits() gives the last token's logits. */

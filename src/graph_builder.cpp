@@ -79,6 +79,14 @@ Tensor* attention(GraphInputs& in, int il, Tensor* q, Tensor* k, Tensor* v, floa
     Tensor* keys = after(ggml::view_3d(c, kc, hd_k, n_kv, n_kv_head, kc->nb[1], kc->nb[0] * size_t(hd_k), 0), k_writes);
     Tensor* vals = after(ggml::view_3d(c, vc, n_kv, hd_v, n_kv_head, vc->nb[1], vc->nb[1] * size_t(hd_v), 0), v_writes);
 
+    const bool fused = in.flash_attn == FlashAttn::On ||
+                       (in.flash_attn == FlashAttn::Auto && &in.model.layer_backend(il) != &in.model.cpu());
+    if (fused) {  // q as [hd, n, heads] and the values as [hd_v, n_kv, kv heads]: views, no copies
+        Tensor* out = ggml::flash_attn(c, ggml::permute(c, q, 0, 2, 1, 3), keys, ggml::permute(c, vals, 1, 0, 2, 3),
+                                       in.mask[kind], scale);  // [hd_v, heads, n]
+        return ggml::reshape(c, out, {hd_v * hp.n_head, n});
+    }
+
     // Grouped-query attention: the `group` query heads that share a KV head are rows of one product, so
     // their keys and values are read once per group instead of once per head (decode: one 8-row product
     // in place of 8 matrix-vector ones). Head h = kv * group + g; row g * n + t of a group is token t of

@@ -28,6 +28,10 @@ struct CellWrite {
 // never splits at the ring's end).
 void move_cell_writes(const std::vector<CellWrite>& writes, int32_t p0);
 
+// Whether attention runs as one fused op (ggml::flash_attn: no scores matrix in memory). Auto: on the layers
+// a GPU runs (the CPU's unfused path is its tuned one).
+enum class FlashAttn { Auto, On, Off };
+
 struct GraphInputs {
     ggml::Context& ctx;
     const Model& model;
@@ -40,6 +44,7 @@ struct GraphInputs {
     ggml::Tensor* mask[2];   // F32 [n_kv, n_tokens] for full (0) and sliding (1) layers
     LayerRope rope[2];       // for full (0) and sliding (1) layers
     size_t scores_budget = size_t(32) << 20;  // SessionParams::attn_scores_bytes
+    FlashAttn flash_attn = FlashAttn::Auto;
     std::vector<CellWrite> cell_writes = {};  // filled by attention()
 };
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <stdexcept>
 
 #include "ggml/alloc.h"
 
@@ -19,8 +20,10 @@ int ring_cells(const HParams& hp, int n_ctx, int n_ubatch) {
 
 }  // namespace
 
-KvCache::KvCache(const HParams& hp, int n_ctx, int n_ubatch, ggml::Type type, ggml::Backend& backend)
+KvCache::KvCache(const HParams& hp, int n_ctx, int n_ubatch, ggml::Type type,
+                 const std::vector<ggml::Backend*>& layer_backends)
     : n_ctx_(n_ctx), kinds_(2) {
+    if (layer_backends.size() != size_t(hp.n_layer)) throw std::logic_error("KvCache: one backend per layer expected");
     kinds_[0].size = n_ctx;
     kinds_[1].size = ring_cells(hp, n_ctx, n_ubatch);
     kinds_[1].ring = kinds_[1].size < n_ctx;
@@ -37,7 +40,15 @@ KvCache::KvCache(const HParams& hp, int n_ctx, int n_ubatch, ggml::Type type, gg
         k_.push_back(k);
         v_.push_back(v);
     }
-    buf_ = ggml::alloc_ctx_tensors(backend, ctx_);
+    // One buffer per backend, holding the cells of the layers it runs.
+    for (size_t il = 0; il < layer_backends.size(); il++) {
+        ggml::Backend* b = layer_backends[il];
+        if (!b || k_[il]->data) continue;
+        std::vector<ggml::Tensor*> mine;
+        for (size_t j = il; j < layer_backends.size(); j++)
+            if (layer_backends[j] == b) mine.insert(mine.end(), {k_[j], v_[j]});
+        bufs_.push_back(ggml::alloc_tensors(*b, mine));
+    }
     clear();
 }
 

@@ -13,7 +13,8 @@ namespace giraffe {
 
 class KvCache {
 public:
-    KvCache(const HParams& hp, int n_ctx, int n_ubatch, ggml::Type type, ggml::Backend& backend);
+    // layer_backends[il]: where layer il's cells live (the backend that runs the layer's attention).
+    KvCache(const HParams& hp, int n_ctx, int n_ubatch, ggml::Type type, const std::vector<ggml::Backend*>& layer_backends);
 
     // Cells of one attention kind.
     struct Ring {
@@ -47,7 +48,7 @@ private:
     std::vector<int> layer_ring_;     // per layer: index into kinds_
     ggml::Context ctx_;
     std::vector<ggml::Tensor*> k_, v_;
-    std::unique_ptr<ggml::Buffer> buf_;
+    std::vector<std::unique_ptr<ggml::Buffer>> bufs_;  // one per backend holding layers
 };
 
 }  // namespace giraffe

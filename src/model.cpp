@@ -1,17 +1,17 @@
 #include "model.h"
 
-#include <omp.h>
-
+#include <cstdlib>
 #include <map>
 #include <stdexcept>
 
 #include "arch.h"
-#include "backends/cpu/cpu_backend.h"
-#include "backends/cpu/repack.h"
+#include "backends/registry.h"
+#include "ggml/alloc.h"
 
 namespace giraffe {
 
 std::unique_ptr<Model> Model::load(const std::string& path, const Options& opts) {
+    const ggml::DeviceSpec device = ggml::parse_device(opts.device);
     std::unique_ptr<Model> m(new Model());
     m->file_ = std::make_unique<ggml::GgufFile>(ggml::GgufFile::open(path));
     const ggml::GgufFile& f = *m->file_;
@@ -25,9 +25,11 @@ std::unique_ptr<Model> Model::load(const std::string& path, const Options& opts)
     m->arch_->load_hparams(f, m->hp_);
     m->hp_.n_vocab = m->tok_->n_vocab();
 
-    // Weights are used in place: one host buffer spans the mapping, and each tensor points into it.
-    m->cpu_ = ggml::make_cpu_backend(opts.n_threads);
-    m->mapping_ = ggml::wrap_host_memory(*m->cpu_, const_cast<uint8_t*>(f.mapping()), f.file_size());
+    // Weights are first used in place: one host buffer spans the mapping, and each tensor points into it.
+    // Placement then moves the offloaded layers to the GPU and lets the CPU lay out the rest its way.
+    m->cpu_ = ggml::make_backend(ggml::DeviceSpec{}, opts.n_threads);
+    if (!device.is_cpu()) m->gpu_ = ggml::make_backend(device, opts.n_threads);
+    m->mapping_ = m->cpu_->wrap_host_memory(const_cast<uint8_t*>(f.mapping()), f.file_size());
     for (const ggml::GgufTensorInfo& ti : f.tensors()) {
         ggml::Tensor* t = m->tensors_.new_tensor(ti.type, ti.n_dims, ti.ne);
         t->name = ti.name;
@@ -37,50 +39,77 @@ std::unique_ptr<Model> Model::load(const std::string& path, const Options& opts)
     m->w_.layers.resize(size_t(m->hp_.n_layer));
     m->arch_->load_weights(*m);
     m->output_tied_ = m->w_.output == m->w_.tok_embd;
-    if (opts.repack) m->repack_weights(opts.n_threads);
+    if (m->gpu_) {
+        const int n = opts.n_gpu_layers < 0 ? m->hp_.n_layer : std::min(opts.n_gpu_layers, m->hp_.n_layer);
+        if (n > 0) m->offload(n);
+    }
+    if (opts.repack) m->repack_weights();
     return m;
 }
 
-void Model::repack_weights(int n_threads) {
-    // Only weights that mul_mat alone reads. A token embedding tied to the output (Gemma: 262144 x 640,
-    // two thirds of the weight bytes) stays plain for get_rows, and the output product gets an
-    // interleaved copy of it (the plain pages are then dropped like the others': get_rows faults back in
-    // only the rows it reads).
+std::vector<ggml::Backend*> Model::backends() const {
+    if (gpu()) return {gpu_.get(), cpu_.get()};
+    return {cpu_.get()};
+}
+
+ggml::Backend& Model::layer_backend(int il) const {
+    return gpu() && il >= hp_.n_layer - n_gpu_ ? *gpu_ : *cpu_;
+}
+
+ggml::Tensor* Model::separate_output() {
+    ggml::Tensor* out = tensors_.new_tensor(w_.tok_embd->type, w_.tok_embd->n_dims(), w_.tok_embd->ne);
+    out->name = w_.tok_embd->name + " (output)";
+    out->data = w_.tok_embd->data;
+    out->buffer = w_.tok_embd->buffer;
+    for (int i = 0; i < 4; i++) out->nb[i] = w_.tok_embd->nb[i];
+    return w_.output = out;
+}
+
+void Model::offload(int n_gpu) {
+    n_gpu_ = n_gpu;
+    // Per group (an offloaded layer, or the output layer), the tensors to move: a layer's weights are
+    // named blk.<il>.*; the output layer is output*, and rope_freqs, which every layer's RoPE reads.
+    const int first = hp_.n_layer - n_gpu;
+    std::vector<std::vector<ggml::Tensor*>> groups(size_t(n_gpu) + 1);
+    for (auto& [name, t] : by_name_) {
+        int il = -1;
+        if (name.compare(0, 4, "blk.") == 0) il = std::atoi(name.c_str() + 4);
+        if (il >= first && il < hp_.n_layer) groups[size_t(il - first)].push_back(t);
+        else if (name.compare(0, 6, "output") == 0 || name.compare(0, 10, "rope_freqs") == 0) groups.back().push_back(t);
+    }
+    if (output_tied_) groups.back().push_back(separate_output());
+    for (const std::vector<ggml::Tensor*>& g : groups) {
+        std::vector<const void*> host;
+        for (const ggml::Tensor* t : g) host.push_back(t->data);
+        for (ggml::Tensor* t : g) t->buffer = nullptr, t->data = nullptr;
+        gpu_buffers_.push_back(ggml::alloc_tensors(*gpu_, g));
+        for (size_t i = 0; i < g.size(); i++) {
+            ggml::tensor_set(g[i], host[i], g[i]->nbytes());
+            if (g[i] != w_.output || !output_tied_) file_->drop_pages(host[i], g[i]->nbytes());
+        }
+    }
+}
+
+void Model::repack_weights() {
+    // Only weights on the CPU that mul_mat alone reads. A token embedding tied to the output (Gemma:
+    // 262144 x 640, two thirds of the weight bytes) stays plain for get_rows, and the output product gets
+    // an interleaved copy of it (the plain pages are then dropped like the others': get_rows faults back
+    // in only the rows it reads).
+    if (w_.output && w_.output == w_.tok_embd) separate_output();
     std::vector<ggml::Tensor*> todo;
     auto consider = [&](ggml::Tensor* t) {
-        if (t && t != w_.tok_embd && t->n_dims() == 2 && ggml::cpu::repack_supported(t->type, t->ne[0], t->ne[1]))
-            todo.push_back(t);
+        if (t && t != w_.tok_embd && t->buffer == mapping_.get()) todo.push_back(t);
     };
-    if (w_.output && w_.output == w_.tok_embd &&
-        ggml::cpu::repack_supported(w_.output->type, w_.output->ne[0], w_.output->ne[1])) {
-        ggml::Tensor* out = tensors_.new_tensor(w_.tok_embd->type, w_.tok_embd->n_dims(), w_.tok_embd->ne);
-        out->name = w_.tok_embd->name + " (output)";
-        out->data = w_.tok_embd->data;
-        out->buffer = w_.tok_embd->buffer;
-        for (int i = 0; i < 4; i++) out->nb[i] = w_.tok_embd->nb[i];
-        w_.output = out;
-    }
     consider(w_.output);
     for (const LayerWeights& l : w_.layers)
         for (ggml::Tensor* t : {l.wq, l.wk, l.wv, l.wo, l.ffn_gate, l.ffn_up, l.ffn_down}) consider(t);
-    if (todo.empty()) return;
-    const size_t align = cpu_->alignment();
-    auto bytes_of = [&](const ggml::Tensor* t) {
-        return (ggml::cpu::repacked_row_bytes(t->type, t->ne[0]) * size_t(t->ne[1]) + align - 1) / align * align;
-    };
-    size_t total = 0;
-    for (const ggml::Tensor* t : todo) total += bytes_of(t);
-    repacked_ = cpu_->alloc_buffer(total);
-    size_t offset = 0;
-    const int nth = n_threads > 0 ? n_threads : omp_get_max_threads();
-    for (ggml::Tensor* t : todo) {
-        const void* plain = t->data;
-        const size_t plain_bytes = t->nbytes();
-        ggml::cpu::repack_tensor(t, static_cast<char*>(repacked_->base()) + offset, nth);
-        t->buffer = repacked_.get();
-        offset += bytes_of(t);
-        file_->drop_pages(plain, plain_bytes);  // the plain copy is no longer read: keep the weights once in memory
-    }
+    std::vector<std::pair<const void*, size_t>> plain;
+    for (const ggml::Tensor* t : todo) plain.emplace_back(t->data, t->nbytes());
+    repacked_ = cpu_->prepare_product_weights(todo);
+    // The plain copies of what moved are no longer read: keep the weights once in memory.
+    for (size_t i = 0; i < todo.size(); i++)
+        if (todo[i]->data != plain[i].first) file_->drop_pages(plain[i].first, plain[i].second);
+    if (w_.output != w_.tok_embd && w_.output->data == w_.tok_embd->data && output_tied_) w_.output = w_.tok_embd;
 }
 
 ggml::Tensor* Model::optional(const std::string& name, std::initializer_list<int64_t> ne) {

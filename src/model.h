@@ -42,6 +42,10 @@ public:
         // (backends/cpu/repack.h) where this CPU has the kernel: faster decode, the same results up to
         // float summation order, a copy of those weights in memory instead of the file mapping.
         bool repack = true;
+        std::string device = "cpu";  // "cpu", "vulkan" or "vulkan:N" (ggml::parse_device)
+        // With a GPU device: how many of the last layers go on it, the output layer included when N > 0;
+        // -1: all of them. The token embedding stays on the CPU (get_rows reads a few rows of it).
+        int n_gpu_layers = -1;
     };
     // Opens and validates the file; every problem is one line naming it (missing key, wrong shape, ...).
     static std::unique_ptr<Model> load(const std::string& path, const Options& opts);
@@ -51,7 +55,12 @@ public:
     const ggml::GgufFile& file() const { return *file_; }
     const Architecture& arch() const { return *arch_; }
     const Weights& weights() const { return w_; }
-    ggml::Backend& cpu() const { return *cpu_; }
+    ggml::Backend& cpu() const { return *cpu_; }  // always there: inputs, the embedding, the fallback
+    ggml::Backend* gpu() const { return n_gpu_ > 0 ? gpu_.get() : nullptr; }
+    int n_gpu_layers() const { return n_gpu_; }
+    // The backends a session schedules on, in order of preference (the GPU first, the CPU last).
+    std::vector<ggml::Backend*> backends() const;
+    ggml::Backend& layer_backend(int il) const;  // where layer il's weights (and so its KV cache) live
     size_t weight_bytes() const;  // bytes of all tensors in the file
     // True when the output projection is the token embedding (tied; it may run on an interleaved copy).
     bool output_tied() const { return output_tied_; }
@@ -67,13 +76,17 @@ public:
 
 private:
     Model() = default;
-    void repack_weights(int n_threads);
+    ggml::Tensor* separate_output();  // a tensor of its own for a tied output, sharing the embedding's bytes
+    void offload(int n_gpu);
+    void repack_weights();
     std::unique_ptr<ggml::GgufFile> file_;
     HParams hp_;
     std::optional<Tokenizer> tok_;
     const Architecture* arch_ = nullptr;
     Weights w_;
-    std::unique_ptr<ggml::Backend> cpu_;
+    std::unique_ptr<ggml::Backend> cpu_, gpu_;
+    int n_gpu_ = 0;
+    std::vector<std::unique_ptr<ggml::Buffer>> gpu_buffers_;  // one per offloaded layer, and the output's
     ggml::Context tensors_;
     bool output_tied_ = false;
     std::unique_ptr<ggml::Buffer> mapping_;

@@ -4,7 +4,6 @@
 #include <stdexcept>
 
 #include "arch.h"
-#include "backends/cpu/cpu_backend.h"
 #include "graph_builder.h"
 
 namespace giraffe {
@@ -45,9 +44,12 @@ Session::Session(const Model& model, const SessionParams& params)
         rope_note_ = "context " + std::to_string(n_ctx_) + " exceeds the trained " + std::to_string(hp.n_ctx_train) +
                      ": using YaRN scaling, factor " + std::to_string(rope_.factor);
     }
-    if (params.n_threads > 0) ggml::cpu_set_threads(model.cpu(), params.n_threads);
-    kv_ = std::make_unique<KvCache>(hp, n_ctx_, params_.n_ubatch, params.kv_type, model.cpu());
-    sched_ = std::make_unique<ggml::Scheduler>(std::vector<ggml::Backend*>{&model.cpu()});
+    if (params.n_threads > 0)
+        for (ggml::Backend* b : model.backends()) b->set_n_threads(params.n_threads);
+    std::vector<ggml::Backend*> layer_backends;
+    for (int il = 0; il < hp.n_layer; il++) layer_backends.push_back(&model.layer_backend(il));
+    kv_ = std::make_unique<KvCache>(hp, n_ctx_, params_.n_ubatch, params.kv_type, layer_backends);
+    sched_ = std::make_unique<ggml::Scheduler>(model.backends());
 }
 
 Session::~Session() = default;
@@ -129,7 +131,7 @@ void Session::decode_ubatch(const int32_t* tokens, int n, bool all_logits) {
             g.mask[kind]->name = kind ? "mask_swa" : "mask";
         }
         GraphInputs in{g.ctx, model_, *kv_, n, n_past_, all_logits, g.tok, g.pos, {g.mask[0], g.mask[1]}, {},
-                       params_.attn_scores_bytes};
+                       params_.attn_scores_bytes, params_.flash_attn};
         for (int kind = 0; kind < 2; kind++) {
             in.rope[kind].params = rope[kind].params;
             if (!rope[kind].freq_factors.empty()) {
@@ -142,6 +144,7 @@ void Session::decode_ubatch(const int32_t* tokens, int n, bool all_logits) {
         }
         g.out = model_.arch().build(in);
         g.inputs = ggml::alloc_ctx_tensors(model_.cpu(), g.ctx);
+        g.inputs->holds_inputs = true;
         g.graph = ggml::build_graph({g.out});
         g.writes = std::move(in.cell_writes);
         g.shape = std::move(shape);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ggml/sched.h"
+#include "graph_builder.h"
 #include "kv_cache.h"
 #include "model.h"
 #include "rope_scaling.h"
@@ -24,6 +25,7 @@ struct SessionParams {
     // Prefill attention runs a KV head's query heads in chunks whose scores (n_kv x rows x KV heads
     // floats) fit this many bytes, so they stay in cache (graph_builder.cpp, blocks::attention).
     size_t attn_scores_bytes = size_t(32) << 20;
+    FlashAttn flash_attn = FlashAttn::Auto;  // fused attention (graph_builder.h)
 };
 
 class Session {

@@ -16,6 +16,7 @@
 
 #include "backends/cpu/gemm.h"
 #include "backends/cpu/ops/ops.h"
+#include "backends/cpu/repack.h"
 #include "ggml/graph.h"
 
 namespace ggml {
@@ -23,7 +24,8 @@ namespace {
 
 class HostBuffer : public Buffer {
 public:
-    HostBuffer(Backend& b, void* data, size_t size, bool owned) : backend_(b), data_(data), size_(size), owned_(owned) {}
+    HostBuffer(Backend& b, void* data, size_t size, bool owned, const char* layout = nullptr)
+        : backend_(b), data_(data), size_(size), owned_(owned), layout_(layout) {}
     ~HostBuffer() override {
         if (owned_) std::free(data_);
     }
@@ -31,6 +33,7 @@ public:
     void* base() const override { return data_; }
     size_t size() const override { return size_; }
     bool is_host() const override { return true; }
+    const char* layout() const override { return layout_; }
     void upload(Tensor* t, const void* src, size_t offset, size_t n) override {
         std::memcpy(static_cast<char*>(t->data) + offset, src, n);
     }
@@ -43,14 +46,43 @@ private:
     void* data_;
     size_t size_;
     bool owned_;
+    const char* layout_;
 };
 
 bool is_float(Type t) { return t == Type::F32 || t == Type::F16 || t == Type::BF16; }
 
 class CpuBackend : public Backend {
 public:
-    explicit CpuBackend(int n_threads) { set_threads(n_threads); }
-    void set_threads(int n) { ctx_.n_threads = n > 0 ? n : omp_get_max_threads(); }
+    explicit CpuBackend(int n_threads) { set_n_threads(n_threads); }
+    void set_n_threads(int n) override { ctx_.n_threads = n > 0 ? n : omp_get_max_threads(); }
+
+    std::unique_ptr<Buffer> wrap_host_memory(void* data, size_t size) override {
+        return std::make_unique<HostBuffer>(*this, data, size, false);
+    }
+
+    // Interleaves the weights this CPU has a decode kernel for (backends/cpu/repack.h) into one new buffer.
+    std::unique_ptr<Buffer> prepare_product_weights(const std::vector<Tensor*>& weights) override {
+        std::vector<Tensor*> todo;
+        for (Tensor* t : weights)
+            if (t->n_dims() == 2 && cpu::repack_supported(t->type, t->ne[0], t->ne[1])) todo.push_back(t);
+        if (todo.empty()) return nullptr;
+        auto bytes_of = [&](const Tensor* t) {
+            const size_t a = alignment();
+            return (cpu::repacked_row_bytes(t->type, t->ne[0]) * size_t(t->ne[1]) + a - 1) / a * a;
+        };
+        size_t total = 0;
+        for (const Tensor* t : todo) total += bytes_of(t);
+        auto buf = std::make_unique<HostBuffer>(*this, host_alloc(total), total, true, cpu::kRepackedLayout);
+        size_t offset = 0;
+        for (Tensor* t : todo) {
+            cpu::repack_tensor(t, static_cast<char*>(buf->base()) + offset, ctx_.n_threads);
+            t->buffer = buf.get();
+            offset += bytes_of(t);
+        }
+        return buf;
+    }
+
+    void order_nodes(std::vector<Tensor*>& nodes) const override { group_sibling_products(nodes); }
 
     std::string name() const override { return "CPU"; }
 
@@ -64,7 +96,7 @@ public:
     bool supports(const Tensor* n) const override {
         const Tensor* a = n->src[0];
         for (int i = 0; i < kMaxSrc; i++)
-            if (n->src[i] && n->src[i]->repacked && !(n->op == Op::MulMat && i == 0)) return false;
+            if (n->src[i] && cpu::is_repacked(n->src[i]) && !(n->op == Op::MulMat && i == 0)) return false;
         switch (n->op) {
         case Op::None: case Op::View: case Op::Reshape: case Op::Permute: case Op::Transpose:
             return true;
@@ -74,6 +106,9 @@ public:
             return type_traits(a->type).to_float != nullptr;
         case Op::MulMat:
             return cpu::gemm_supports_type(a->type);
+        case Op::FlashAttn:
+            return a->type == Type::F32 && is_float(n->src[1]->type) && is_float(n->src[2]->type) &&
+                   (!n->src[3] || n->src[3]->type == Type::F32);
         default:
             return true;  // the remaining ops are f32-only and their builders check that
         }
@@ -147,6 +182,7 @@ public:
         case Op::SumRows: case Op::Mean: op_sum_rows(n, ctx_); return;
         case Op::Argmax: op_argmax(n, ctx_); return;
         case Op::MulMat: op_mul_mat(n, ctx_); return;
+        case Op::FlashAttn: op_flash_attn(n, ctx_); return;
         case Op::Count: break;
         }
         throw std::logic_error(std::string("cpu: op ") + op_name(n->op) + " not implemented");
@@ -182,14 +218,5 @@ void* host_alloc(size_t bytes) {
 
 std::unique_ptr<Backend> make_cpu_backend(int n_threads) { return std::make_unique<CpuBackend>(n_threads); }
 
-void cpu_set_threads(Backend& b, int n_threads) {
-    auto* cpu = dynamic_cast<CpuBackend*>(&b);
-    if (!cpu) throw std::invalid_argument("cpu_set_threads: not the CPU backend");
-    cpu->set_threads(n_threads);
-}
-
-std::unique_ptr<Buffer> wrap_host_memory(Backend& cpu, void* data, size_t size) {
-    return std::make_unique<HostBuffer>(cpu, data, size, false);
-}
 
 }  // namespace ggml

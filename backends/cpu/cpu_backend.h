@@ -12,6 +12,5 @@ std::unique_ptr<Backend> make_cpu_backend(int n_threads = 0);  // 0: all cores (
 // rows and cache lines line up; from 4 MiB up, 2 MiB aligned and advised onto 2 MiB pages (Linux
 // transparent huge pages), which streams weights markedly faster on some machines. Throws std::bad_alloc.
 void* host_alloc(size_t bytes);
-void cpu_set_threads(Backend& cpu, int n_threads);
 
 }  // namespace ggml

@@ -10,6 +10,7 @@
 
 #include "backends/cpu/quant_dot.h"
 #include "backends/cpu/vec.h"
+#include "ggml/backend.h"
 #include "ggml/quants.h"
 
 namespace ggml::cpu {
@@ -310,7 +311,11 @@ void repack_tensor(Tensor* t, void* dst, int n_threads) {
     t->data = dst;
     t->nb[1] = repacked_row_bytes(t->type, K);
     t->nb[2] = t->nb[3] = t->nb[1] * size_t(M);
-    t->repacked = true;
+}
+
+bool is_repacked(const Tensor* t) {
+    const char* l = t->buffer ? t->buffer->layout() : nullptr;
+    return l && std::strcmp(l, kRepackedLayout) == 0;
 }
 
 namespace {

@@ -44,8 +44,13 @@ size_t repacked_row_bytes(Type t, int64_t K);
 // Interleaves M plain rows of K elements (M a multiple of 8) from src into dst, with n_threads threads.
 void repack_rows(Type t, const void* src, void* dst, int64_t K, int64_t M, int n_threads);
 // Interleaves the 2-D tensor t (plain rows at t->data) into dst (repacked_row_bytes x ne[1] bytes) and points
-// t there: data, strides (nb[1] = repacked_row_bytes) and the repacked flag. The caller sets t->buffer.
+// t there: data and strides (nb[1] = repacked_row_bytes). The caller sets t->buffer to a buffer of the
+// repacked layout (the CPU backend's prepare_product_weights does all of it).
 void repack_tensor(Tensor* t, void* dst, int n_threads);
+// The CPU buffers' layout name for interleaved weights, and whether t lives in such a buffer: then only
+// the CPU's mul_mat reads it, as its weights (src[0]).
+constexpr const char* kRepackedLayout = "repacked";
+bool is_repacked(const Tensor* t);
 // Prefill reads interleaved groups without going back to plain rows: chunks [c0, c0 + nc) (32 k each) of
 // one group of type t (one of the five above) written as a prefill weight panel (quant_dot.h).
 void repacked_to_panel(Type t, const void* group, int64_t c0, int64_t nc, uint8_t* dst);

@@ -40,6 +40,16 @@ public:
         dispatch(shader, srcs, dst, &push, sizeof(Push), gx, gy, gz);
     }
 
+    // One dispatch over ceil(items / per_group) workgroups spread by groups_1d: per_group invocations per
+    // item for the element-wise shaders (their local size), one workgroup per item (row) for the row-wise ones.
+    template <class Push>
+    void dispatch_linear(const std::string& shader, std::initializer_list<const Tensor*> srcs, const Tensor* dst,
+                         const Push& push, uint64_t items, uint32_t per_group = 1) {
+        uint32_t gx, gy;
+        groups_1d((items + per_group - 1) / per_group, &gx, &gy);
+        dispatch(shader, srcs, dst, push, gx, gy);
+    }
+
     // n workgroups spread over x and y within the device's limits (shaders take the linear index
     // gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x and skip past n).
     void groups_1d(uint64_t n, uint32_t* gx, uint32_t* gy) const;

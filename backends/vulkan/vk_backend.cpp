@@ -1,5 +1,9 @@
 #include "backends/vulkan/vk_backend.h"
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
 #include <stdexcept>
 
 #include "backends/vulkan/ops/ops.h"
@@ -46,6 +50,10 @@ public:
             return a->type == Type::F32 && (!n->src[1] || is_float(n->src[1]->type));
         case Op::Argmax:
             return a->type == Type::F32;
+        case Op::FlashAttn:
+            return a->type == Type::F32 && is_float(n->src[1]->type) && is_float(n->src[2]->type) &&
+                   (!n->src[3] || n->src[3]->type == Type::F32) && a->ne[0] <= vk::kFlashAttnMaxHead &&
+                   n->src[2]->ne[0] <= vk::kFlashAttnMaxHead;
         case Op::Count:
             return false;
         default:
@@ -58,12 +66,39 @@ public:
 
     void compute(const Graph& g) override {
         vk::Recorder r(dev_);
+        if (profile_) return compute_profiled(r, g);
         dev_.begin();
         for (Tensor* n : g.nodes) run(r, n);
         dev_.finish();
     }
 
+    // GIRAFFE_PROFILE=1: each node submitted and waited for alone, its time summed per op (and weight type
+    // for mul_mat), printed when the backend goes away. Slower than a normal run, but it says where time goes.
+    ~VulkanBackend() override {
+        if (!profile_) return;
+        double total = 0;
+        for (const auto& [name, t] : op_time_) total += t.first;
+        std::fprintf(stderr, "vulkan profile: %.3f s in ops\n", total);
+        for (const auto& [name, t] : op_time_)
+            std::fprintf(stderr, "  %-26s %8.3f s %5.1f%% %9ld calls\n", name.c_str(), t.first, 100.0 * t.first / total, t.second);
+    }
+
 private:
+    void compute_profiled(vk::Recorder& r, const Graph& g) {
+        for (Tensor* n : g.nodes) {
+            if (is_layout(n->op)) continue;
+            const auto t0 = std::chrono::steady_clock::now();
+            dev_.begin();
+            run(r, n);
+            dev_.finish();
+            std::string key = op_name(n->op);
+            if (n->op == Op::MulMat || n->op == Op::GetRows) key += std::string(" ") + type_name(n->src[0]->type) + (n->src[1]->ne[1] > 8 ? "" : " vec");
+            auto& e = op_time_[key];
+            e.first += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            e.second++;
+        }
+    }
+
     static void run(vk::Recorder& r, const Tensor* n) {
         using namespace vk;
         switch (n->op) {
@@ -85,6 +120,7 @@ private:
         case Op::SumRows: case Op::Mean: op_sum_rows(r, n); return;
         case Op::Argmax: op_argmax(r, n); return;
         case Op::MulMat: op_mul_mat(r, n); return;
+        case Op::FlashAttn: op_flash_attn(r, n); return;
         case Op::Count: break;
         }
         throw std::logic_error(std::string("vulkan: op ") + op_name(n->op) + " not implemented");
@@ -92,6 +128,8 @@ private:
 
     mutable vk::Device dev_;
     std::string name_;
+    const bool profile_ = std::getenv("GIRAFFE_PROFILE") != nullptr;
+    std::map<std::string, std::pair<double, long>> op_time_;  // seconds and calls per op
 };
 
 }  // namespace

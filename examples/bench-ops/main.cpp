@@ -121,13 +121,9 @@ struct MatMul {
     }
     void run(int threads) { ggml::cpu::op_mul_mat(d, {threads}); }
     // Interleaves the weights into the CPU decode layout (backends/cpu/repack.h), as model loading does.
-    void repack() {
-        const int64_t K = a->ne[0], M = a->ne[1];
-        AlignedBuf* packed = new AlignedBuf(ggml::cpu::repacked_row_bytes(a->type, K) * size_t(M));
-        ggml::cpu::repack_tensor(a, packed->p, 1);
-        std::swap(abuf.p, packed->p);
-        delete packed;
-    }
+    void repack() { packed = cpu->prepare_product_weights({a}); }
+    std::unique_ptr<ggml::Backend> cpu = ggml::make_cpu_backend(1);
+    std::unique_ptr<ggml::Buffer> packed;  // the interleaved weights a points into after repack()
 };
 
 void bench_mul_mat(const Options& o, ggml::Type type, int64_t M, int64_t N, int64_t K, bool with_blas) {

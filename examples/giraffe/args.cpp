@@ -1,5 +1,7 @@
 #include "args.h"
 
+#include "backends/registry.h"
+
 #include <fstream>
 #include <functional>
 #include <map>
@@ -57,6 +59,7 @@ Args parse_args(int argc, char** argv, int first) {
         {"--ubatch-size", [&](auto& f, auto& v) { a.n_ubatch = to_int(f, v); }},
         {"-d", [&](auto& f, auto& v) { a.depth = to_int(f, v); }},
         {"-r", [&](auto& f, auto& v) { a.reps = to_int(f, v); }},
+        {"--chunks", [&](auto& f, auto& v) { a.n_chunks = to_int(f, v); }},
         {"--temp", [&](auto& f, auto& v) { a.sampling.temp = to_float(f, v); }},
         {"--top-k", [&](auto& f, auto& v) { a.sampling.top_k = to_int(f, v); }},
         {"--top-p", [&](auto& f, auto& v) { a.sampling.top_p = to_float(f, v); }},
@@ -77,6 +80,13 @@ Args parse_args(int argc, char** argv, int first) {
         {"--yarn-beta-fast", [&](auto& f, auto& v) { a.yarn_beta_fast = to_float(f, v); }},
         {"--yarn-beta-slow", [&](auto& f, auto& v) { a.yarn_beta_slow = to_float(f, v); }},
         {"--yarn-attn-factor", [&](auto& f, auto& v) { a.yarn_attn_factor = to_float(f, v); }},
+        {"--device", [&](auto&, auto& v) { a.device = v; }},
+        {"-fa", [&](auto&, auto& v) { a.flash_attn = v; }},
+        {"--flash-attn", [&](auto&, auto& v) { a.flash_attn = v; }},
+        {"-dev", [&](auto&, auto& v) { a.device = v; }},
+        {"-ngl", [&](auto& f, auto& v) { a.n_gpu_layers = to_int(f, v); }},
+        {"--n-gpu-layers", [&](auto& f, auto& v) { a.n_gpu_layers = to_int(f, v); }},
+        {"--gpu-layers", [&](auto& f, auto& v) { a.n_gpu_layers = to_int(f, v); }},
         {"--preset", [&](auto&, auto& v) { a.preset = v; }},
         {"--arch", [&](auto&, auto& v) { a.arch = v; }},
         {"--type", [&](auto&, auto& v) { a.type = v; }},
@@ -139,6 +149,9 @@ giraffe::SessionParams session_params(const Args& a, const giraffe::HParams& hp)
         p.rope_scaling = rs;
     }
     if (a.rope_freq_base) p.rope_base = *a.rope_freq_base;
+    if (a.flash_attn == "on") p.flash_attn = giraffe::FlashAttn::On;
+    else if (a.flash_attn == "off") p.flash_attn = giraffe::FlashAttn::Off;
+    else if (a.flash_attn != "auto") throw std::invalid_argument("--flash-attn must be on, off or auto, got '" + a.flash_attn + "'");
     return p;
 }
 
@@ -162,6 +175,11 @@ giraffe::Model::Options model_options(const Args& a) {
     giraffe::Model::Options mo;
     mo.n_threads = a.n_threads;
     mo.repack = !a.no_repack;
+    mo.device = a.device;
+    if (a.n_gpu_layers < -1) throw std::invalid_argument("-ngl must be 0 or more (or -1: all layers)");
+    mo.n_gpu_layers = a.n_gpu_layers;
+    if (a.n_gpu_layers > 0 && ggml::parse_device(a.device).is_cpu())
+        throw std::invalid_argument("-ngl " + std::to_string(a.n_gpu_layers) + " needs a GPU: add --device vulkan");
     return mo;
 }
 

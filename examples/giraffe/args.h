@@ -22,6 +22,7 @@ struct Args {
     int n_ubatch = 512;        // --ubatch / -ub
     int depth = 0;             // bench -d
     int reps = 5;              // bench -r
+    int n_chunks = 0;          // perplexity --chunks (0: all)
     bool json = false;
     bool no_bos = false;
     bool parse_special = false;
@@ -30,6 +31,9 @@ struct Args {
     std::string chat_template;
     std::string system_prompt;
     std::string kv_type = "f16";
+    std::string device = "cpu";  // --device cpu|vulkan[:N]
+    std::string flash_attn = "auto";  // -fa on|off|auto
+    int n_gpu_layers = -1;       // -ngl N: the last N layers on the GPU (-1: all)
     giraffe::SamplerParams sampling;
     std::optional<std::string> rope_scaling;
     std::optional<float> rope_scale, rope_freq_base, yarn_attn_factor, yarn_beta_fast, yarn_beta_slow;
@@ -47,7 +51,7 @@ giraffe::SessionParams session_params(const Args& a, const giraffe::HParams& hp)
 // The prompt from -p or -f (a file's contents); throws when neither is given and required.
 std::string prompt_text(const Args& a, bool required);
 void require_model(const Args& a);
-// Model loading options from the flags (-t, --no-repack).
+// Model loading options from the flags (-t, --no-repack, --device, -ngl).
 giraffe::Model::Options model_options(const Args& a);
 
 }  // namespace cli

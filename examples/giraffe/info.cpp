@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <map>
 
+#include "backends/registry.h"
 #include "commands.h"
 #include "kv_cache.h"
 #include "model.h"
@@ -9,7 +10,11 @@
 namespace cli {
 
 int cmd_info(const Args& a) {
-    require_model(a);
+    if (a.model.empty()) {  // no model: the devices this build can run on
+        std::printf("devices:\n");
+        for (const std::string& line : ggml::describe_devices()) std::printf("  %s\n", line.c_str());
+        return 0;
+    }
     auto model = giraffe::Model::load(a.model, {});
     const giraffe::HParams& hp = model->hparams();
     const auto& f = model->file();

@@ -18,9 +18,9 @@ const Command kCommands[] = {
     {"run", cli::cmd_run, "generate a continuation of a prompt: -m MODEL -p TEXT [-n N] [--temp T] ..."},
     {"chat", cli::cmd_chat, "talk to a model with its chat template: -m MODEL [--chat-template NAME]"},
     {"tokenize", cli::cmd_tokenize, "print the token ids of a text: -m MODEL -p TEXT [--no-bos] [--parse-special]"},
-    {"perplexity", cli::cmd_perplexity, "perplexity of a text file: -m MODEL -f FILE -c N"},
+    {"perplexity", cli::cmd_perplexity, "perplexity of a text file: -m MODEL -f FILE -c N [--chunks N]"},
     {"bench", cli::cmd_bench, "prompt and generation speed: -m MODEL [-p 512] [-n 128] [-d DEPTH] [-r REPS] [--json]"},
-    {"info", cli::cmd_info, "describe a model and the memory it needs: -m MODEL [-c N] [--tensors]"},
+    {"info", cli::cmd_info, "describe a model and the memory it needs: -m MODEL [-c N] [--tensors]; no -m: list devices"},
     {"quantize", cli::cmd_quantize, "quantize a model: IN.gguf OUT.gguf TYPE (Q4_0, Q8_0, Q6_K, Q4_K_M, ...) [-t N]"},
     {"gen-model", cli::cmd_gen_model, "write a random-weight model: -o OUT.gguf [--preset tinyllama] [arch/shape options]"},
 };
@@ -31,6 +31,8 @@ void usage() {
     std::fprintf(stderr,
                  "\ncommon flags: -m MODEL -p TEXT -f FILE -n N -c N -t N -b N --ubatch N --temp T --top-k K\n"
                  "  --top-p P --min-p P --repeat-penalty X --seed S --cache-type f16|bf16|f32\n"
+                 "  --device cpu|vulkan[:N] -ngl N (the last N layers and the output on the GPU; default all)\n"
+                 "  --flash-attn on|off|auto (fused attention; auto: on the GPU's layers)\n"
                  "  --rope-scaling none|linear|ntk|dynamic|yarn|llama3|longrope --rope-scale S --rope-freq-base B\n"
                  "  --yarn-orig-ctx N --yarn-beta-fast X --yarn-beta-slow X --yarn-attn-factor X\n");
 }

@@ -1,6 +1,7 @@
 // giraffe perplexity: the common convention. Tokenize the whole file, cut it into non-overlapping chunks
 // of n_ctx tokens each starting with BOS, score the second half of each chunk, print the running value
 // and the final PPL with its standard error.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
@@ -24,7 +25,9 @@ int cmd_perplexity(const Args& a) {
     giraffe::Session session(*model, session_params(sa, model->hparams()));
 
     const std::vector<int32_t> ids = tok.tokenize(text, true, false);
-    const int n_chunks = int(ids.size()) / n_ctx;
+    if (a.n_chunks < 0) throw std::invalid_argument("--chunks must not be negative");
+    int n_chunks = int(ids.size()) / n_ctx;
+    if (a.n_chunks > 0) n_chunks = std::min(n_chunks, a.n_chunks);
     if (n_chunks == 0)
         throw std::invalid_argument("the file has " + std::to_string(ids.size()) + " tokens, fewer than one chunk of " +
                                     std::to_string(n_ctx));

@@ -1,7 +1,7 @@
 /* The smallest program that embeds giraffe: load a model, continue a prompt greedily, print the text.
  * It uses only the C API (giraffe.h) and is compiled as C.
  *
- *   simple MODEL.gguf "PROMPT" [N_TOKENS]
+ *   simple MODEL.gguf "PROMPT" [N_TOKENS] [DEVICE]     (DEVICE: cpu, vulkan, vulkan:1, ...)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,12 +16,14 @@ static int fail(const char* what) {
 
 int main(int argc, char** argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: %s MODEL.gguf PROMPT [N_TOKENS]\n", argv[0]);
+        fprintf(stderr, "usage: %s MODEL.gguf PROMPT [N_TOKENS] [DEVICE]\n", argv[0]);
         return 1;
     }
     const int n_predict = argc > 3 ? atoi(argv[3]) : 32;
     giraffe_model* model = NULL;
-    if (giraffe_model_load(argv[1], 0, &model) != GIRAFFE_OK) return fail("load");
+    giraffe_model_params params = giraffe_model_default_params();
+    if (argc > 4) params.device = argv[4];
+    if (giraffe_model_load(argv[1], &params, &model) != GIRAFFE_OK) return fail("load");
 
     size_t n = 0;
     giraffe_tokenize(model, argv[2], strlen(argv[2]), 1, 0, NULL, 0, &n); /* ask for the size */

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/features.h"
 #include "backends/cpu/ops/ops.h"
 #include "backends/cpu/quant_dot.h"
@@ -453,13 +454,16 @@ TEST_CASE("repack: mul_mat on interleaved weights equals mul_mat on the plain ro
         for (auto& v : wf) v = u(rng);
         Tensor* plain = ctx.new_tensor(t, {K, M});
         Tensor* packed = ctx.new_tensor(t, {K, M});
-        std::vector<uint8_t> pbuf(plain->nbytes()), rbuf(repacked_row_bytes(t, K) * size_t(M));
+        std::vector<uint8_t> pbuf(plain->nbytes());
         plain->data = pbuf.data();
         quantize_rows(t, wf.data(), pbuf.data(), M, K, 0);
         packed->data = pbuf.data();
-        repack_tensor(packed, rbuf.data(), 2);
-        REQUIRE(packed->repacked);
-        REQUIRE(packed->data == rbuf.data());
+        auto cpu = make_cpu_backend(2);
+        const std::unique_ptr<Buffer> rbuf = cpu->prepare_product_weights({packed});
+        REQUIRE(rbuf);
+        REQUIRE(is_repacked(packed));
+        REQUIRE(!is_repacked(plain));
+        REQUIRE(packed->data == rbuf->base());
         for (int64_t N : {1, 3, 9, 40}) {
             Tensor* b = ctx.new_tensor(Type::F32, {K, N});
             std::vector<float> bf(size_t(K * N));
@@ -496,6 +500,8 @@ TEST_CASE("mul_mat siblings: products of the same activations in one pass equal 
     const W ws[] = {{Type::Q4_0, 40, true}, {Type::Q4_K, 16, true}, {Type::F16, 5, false}, {Type::Q6_K, 24, false}, {Type::Q4_0, 9, false}, {Type::Q4_1, 8, false}};
     Context ctx;
     std::vector<std::vector<uint8_t>> store;
+    auto cpu = make_cpu_backend(2);
+    std::vector<std::unique_ptr<Buffer>> packed;
     std::vector<Tensor*> weights;
     for (const W& w : ws) {
         std::vector<float> wf(size_t(K * w.M));
@@ -504,10 +510,7 @@ TEST_CASE("mul_mat siblings: products of the same activations in one pass equal 
         store.emplace_back(t->nbytes());
         t->data = store.back().data();
         quantize_rows(w.t, wf.data(), store.back().data(), w.M, K, 0);
-        if (w.repack && repack_supported(w.t, K, w.M)) {
-            store.emplace_back(repacked_row_bytes(w.t, K) * size_t(w.M));
-            repack_tensor(t, store.back().data(), 2);
-        }
+        if (w.repack && repack_supported(w.t, K, w.M)) packed.push_back(cpu->prepare_product_weights({t}));
         weights.push_back(t);
     }
     for (int64_t N : {1, 3, 9}) {

@@ -191,7 +191,7 @@ TEST_CASE("scheduler names an input without data", "[sched]") {
     REQUIRE_THROWS_WITH(s.compute(g), Catch::Contains("tokens"));
 }
 
-TEST_CASE("graph: weight products of the same activations are put side by side", "[sched]") {
+TEST_CASE("graph: weight products of the same activations are put side by side (the CPU's node order)", "[sched]") {
     Context ctx;
     Tensor* x = ctx.new_tensor(Type::F32, {8, 2});
     Tensor* wq = ctx.new_tensor(Type::F32, {8, 8});
@@ -203,6 +203,7 @@ TEST_CASE("graph: weight products of the same activations are put side by side",
     Tensor* kv = add(ctx, silu(ctx, mul_mat(ctx, wk, h)), mul_mat(ctx, wv, h));
     Tensor* prod = mul_mat(ctx, kv, q);  // not a weight product: its a is computed
     Graph g = build_graph({prod});
+    group_sibling_products(g.nodes);
     std::vector<size_t> at;
     for (size_t i = 0; i < g.nodes.size(); i++)
         if (is_weight_product(g.nodes[i])) at.push_back(i);
@@ -213,4 +214,30 @@ TEST_CASE("graph: weight products of the same activations are put side by side",
     for (size_t i = 0; i < g.nodes.size(); i++)  // still every node after its sources
         for (const Tensor* s : g.nodes[i]->src)
             for (size_t j = i; s && j < g.nodes.size(); j++) CHECK(g.nodes[j] != s);
+}
+
+TEST_CASE("scheduler: graph inputs do not draw their readers to the CPU, weights do", "[sched]") {
+    auto cpu = make_cpu_backend(1);
+    FakeDevice dev;
+    for (bool marked : {false, true}) {
+        Context weights, inputs;
+        Tensor* w = weights.new_tensor(Type::F32, {4, 4});
+        Tensor* x = inputs.new_tensor(Type::F32, {4, 2});
+        Tensor* b = inputs.new_tensor(Type::F32, {4, 2});
+        auto wbuf = alloc_ctx_tensors(dev, weights);
+        auto ibuf = alloc_ctx_tensors(*cpu, inputs);
+        ibuf->holds_inputs = marked;
+        const std::vector<float> zeros(8, 0.0f);
+        tensor_set_f32(w, zeros.data());
+        tensor_set_f32(x, zeros.data());
+        tensor_set_f32(b, zeros.data());
+        Tensor* sum = add(inputs, x, b);  // reads only inputs
+        Tensor* y = mul_mat(inputs, w, sum);
+        Graph g = build_graph({y});
+        Scheduler s({&dev, cpu.get()});
+        s.compute(g);
+        INFO("inputs marked: " << marked);
+        CHECK(s.backend_of(sum) == (marked ? static_cast<Backend*>(&dev) : cpu.get()));
+        CHECK(s.backend_of(y) == &dev);  // the weights' backend
+    }
 }

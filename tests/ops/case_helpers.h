@@ -80,5 +80,6 @@ void add_elementwise_cases(std::vector<OpCase>& out);
 void add_rowwise_cases(std::vector<OpCase>& out);
 void add_rope_cases(std::vector<OpCase>& out);
 void add_mul_mat_cases(std::vector<OpCase>& out);
+void add_attention_cases(std::vector<OpCase>& out);
 
 }  // namespace optest

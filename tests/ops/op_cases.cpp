@@ -16,6 +16,7 @@ const std::vector<OpCase>& op_cases() {
         add_rowwise_cases(t);
         add_rope_cases(t);
         add_mul_mat_cases(t);
+        add_attention_cases(t);
         std::set<std::string> names;
         for (const OpCase& c : t)
             if (!names.insert(c.name).second) throw std::logic_error("duplicate op case name " + c.name);

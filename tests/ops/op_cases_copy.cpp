@@ -171,6 +171,11 @@ void get_rows_cases(std::vector<OpCase>& out) {
     out.push_back(make("get_rows_f32_1x6", {in(T::F32, {1, 6}), in(T::I32, {6}, integers(0, 5))}, build, reference, kExact));
     out.push_back(make("get_rows_f32_row_view", {in(T::F32, {10, 8}), in(T::I32, {3}, integers(0, 7))}, build, reference,
                        kExact, [](Layout& l, const As& a) { return As{l.view(a[0], {6, 8}, {40}, 4), a[1]}; }));
+    // A table of 147 MB (over lavapipe's 128 MiB binding range): rows from both ends, the middle and both
+    // sides of the first chunk's end (8191 rows of 16 KiB fit a binding).
+    out.push_back(make("get_rows_big_f32_4096x9000",
+                       {in(T::F32, {4096, 9000}), in_values(T::I32, {6}, {8999, 0, 4500, 8190, 8191, 1})}, build,
+                       reference, kExact));
 }
 
 }  // namespace

@@ -63,6 +63,16 @@ void add_mul_mat_cases(std::vector<OpCase>& out) {
             return As{l.view(a[0], {33, 7}, {40 * es}, 40 * es + 4 * es), a[1]};
         });
     }
+    // Tensors over 128 MiB (lavapipe's maxStorageBufferRange): a backend that binds a limited range must split
+    // a over its rows, b and dst over columns. A weight of 134.3 MB against 2 columns (decode) and against 9
+    // (prefill tiles); b of 139 MB; dst of 138 MB.
+    auto big = [&](const std::string& name, int64_t K, std::vector<InputSpec> inputs) {
+        out.push_back(make("mul_mat_big_" + name, std::move(inputs), build_mm, ref_mm, mm_tol(K)));
+    };
+    big("a_f32_k4096_m8200_n2", 4096, {in(T::F32, {4096, 8200}), in(T::F32, {4096, 2})});
+    big("a_f32_k4096_m8200_n9", 4096, {in(T::F32, {4096, 8200}), in(T::F32, {4096, 9})});
+    big("b_f32_k1024_m3_n34000", 1024, {in(T::F32, {1024, 3}), in(T::F32, {1024, 34000})});
+    big("dst_f32_k8_m4200_n8200", 8, {in(T::F32, {8, 4200}), in(T::F32, {8, 8200})});
 }
 
 }  // namespace optest

@@ -24,7 +24,7 @@ TEST_CASE("op table: cpu 2 threads", "[ops][cpu]") {
 TEST_CASE("op table: names start with their op and cover every op", "[ops]") {
     const char* ops[] = {"cpy", "cont", "cast", "concat", "get_rows", "add", "sub", "mul", "div", "scale", "sqr",
                          "sqrt", "clamp", "unary", "glu", "rms_norm", "norm", "soft_max", "sum_rows", "mean",
-                         "argmax", "rope", "mul_mat"};
+                         "argmax", "rope", "mul_mat", "flash_attn"};
     std::set<std::string> seen;
     for (const optest::OpCase& c : optest::op_cases()) {
         bool named = false;

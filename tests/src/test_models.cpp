@@ -13,56 +13,28 @@
 #include "model_gen.h"
 #include "session.h"
 #include "test_util.h"
+#include "tiny_models.h"
 
 using namespace giraffe;
 
 namespace {
 
-ModelShape tiny(const std::string& arch, ggml::Type type) {
-    ModelShape s;
-    s.arch = arch;
-    s.n_vocab = 320;
-    // K-quant blocks hold 256 values: rows must be that long.
-    const bool k_quant = ggml::type_traits(type).block_size == 256;
-    s.n_embd = k_quant ? 256 : 64;
-    s.n_layer = arch == "gemma3" ? 6 : 2;  // gemma3: five sliding layers, then a global one
-    s.n_head = 4;
-    s.n_head_kv = 2;
-    s.n_ff = k_quant ? 256 : 96;
-    s.n_ctx = 256;
-    s.head_dim = arch == "gemma3" ? (k_quant ? 64 : 32) : 0;
-    s.sliding_window = arch == "gemma3" ? 8 : 0;
-    s.rope_base = arch == "gemma3" ? 1000000.0f : 10000.0f;
-    s.norm_eps = 1e-6f;
-    s.type = type;
-    s.seed = 7;
-    return s;
-}
-
-// Max |a - b| over max |b|.
-double rel_err(const std::vector<float>& got, const std::vector<float>& ref) {
-    double num = 0, den = 0;
-    for (size_t i = 0; i < ref.size(); i++) {
-        num = std::max(num, std::fabs(double(got[i]) - double(ref[i])));
-        den = std::max(den, std::fabs(double(ref[i])));
-    }
-    return num / den;
-}
-
 // Every position's logits, or with all = false the last token's alone (read where the graph left them).
 std::vector<float> giraffe_logits(const std::string& path, const std::vector<int32_t>& toks, int n_ubatch, ggml::Type kv,
-                                  bool repack = true, size_t scores_bytes = size_t(32) << 20, bool all = true) {
+                                  bool repack = true, size_t scores_bytes = size_t(32) << 20, bool all = true,
+                                  FlashAttn flash = FlashAttn::Auto) {
     Model::Options mo;
     mo.repack = repack;
     auto model = Model::load(path, mo);
     if (repack && ggml::cpu::repack_supported(model->weights().layers[0].wq->type, model->hparams().n_embd, 8))
-        REQUIRE(model->weights().layers[0].wq->repacked);
+        REQUIRE(ggml::cpu::is_repacked(model->weights().layers[0].wq));
     SessionParams p;
     p.n_ctx = 64;
     p.n_ubatch = n_ubatch;
     p.n_threads = 2;
     p.kv_type = kv;
     p.attn_scores_bytes = scores_bytes;
+    p.flash_attn = flash;
     Session s(*model, p);
     s.decode(toks, all);
     const size_t nv = size_t(model->hparams().n_vocab);
@@ -72,12 +44,6 @@ std::vector<float> giraffe_logits(const std::string& path, const std::vector<int
     return out;
 }
 
-std::vector<float> reference_logits(const std::string& path, const std::vector<int32_t>& toks) {
-    const std::string tok_path = path + ".tokens", out_path = path + ".ref";
-    std::ofstream(tok_path, std::ios::binary).write(reinterpret_cast<const char*>(toks.data()), long(toks.size() * 4));
-    run_python("tests/reference/forward.py", path + " " + tok_path + " " + out_path);
-    return read_floats(out_path);
-}
 
 }  // namespace
 
@@ -148,6 +114,10 @@ TEST_CASE("architectures match the numpy reference", "[models]") {
             }
             INFO(exact << " of " << toks.size() << " positions agree to 1e-4");
             REQUIRE(exact * 2 >= toks.size());  // gemma3 q6_K: 23 of 29 seen
+            // Fused attention (ggml::flash_attn) on the CPU: the same numbers as the unfused path, to rounding.
+            const std::vector<float> fused = giraffe_logits(path, toks, 5, ggml::Type::F32, true, size_t(32) << 20, true, FlashAttn::On);
+            INFO("fused attention: relative error " << rel_err(fused, ref));
+            REQUIRE(rel_err(fused, ref) < c.tol);
             // The default f16 cache costs a little precision, nothing more.
             REQUIRE(rel_err(giraffe_logits(path, toks, 5, ggml::Type::F16), ref) < c.tol + 5e-3);
         }

@@ -15,6 +15,7 @@
 #include "backends/cpu/gemm.h"
 #include "backends/cpu/ops/ops.h"
 #include "backends/cpu/quant_dot.h"
+#include "backends/cpu/repack.h"
 #include "backends/cpu/vec.h"
 
 namespace ggml::cpu {
@@ -224,7 +225,7 @@ void op_mul_mat_siblings(Tensor* const* dsts, int count, const OpContext& ctx) {
         if (quant_dot_supported(s.ta)) {
             QMatMul q{s.K, s.M, s.N, s.b2, s.b3, s.r2, s.r3, s.ta, s.a, s.b, s.d, {}, {}, {}};
             for (int j = 0; j < 4; j++) q.a_nb[j] = s.a_nb[j], q.b_nb[j] = s.b_nb[j], q.d_nb[j] = s.d_nb[j];
-            q.a_repacked = dsts[i]->src[0]->repacked;
+            q.a_repacked = is_repacked(dsts[i]->src[0]);
             quantized.push_back(q);
         } else if (scores_decode_fits(s)) {
             mul_mat_scores_decode(s, nth);

@@ -29,6 +29,7 @@ void op_rope(Tensor* dst, const OpContext& ctx);
 void op_sum_rows(Tensor* dst, const OpContext& ctx);  // also mean
 void op_argmax(Tensor* dst, const OpContext& ctx);
 void op_mul_mat(Tensor* dst, const OpContext& ctx);
+void op_flash_attn(Tensor* dst, const OpContext& ctx);
 // Products of the same b (Graph::group_sibling_products puts them side by side): the quantized ones at
 // decode as one pass over all their weights.
 void op_mul_mat_siblings(Tensor* const* dsts, int count, const OpContext& ctx);

@@ -16,9 +16,7 @@ void op_binary(Recorder& r, const Tensor* dst) {
     case Op::Div: p.op = 3; break;
     default: throw std::logic_error("vulkan binary: not a binary op");
     }
-    uint32_t gx, gy;
-    r.groups_1d((uint64_t(dst->nelements()) + 255) / 256, &gx, &gy);
-    r.dispatch("binary", {dst->src[0], dst->src[1]}, dst, p, gx, gy);
+    r.dispatch_linear("binary", {dst->src[0], dst->src[1]}, dst, p, dst->nelements(), 256);
 }
 
 }  // namespace ggml::vk

@@ -22,6 +22,8 @@ void op_rope(Recorder& r, const Tensor* dst);
 void op_sum_rows(Recorder& r, const Tensor* dst);  // also mean
 void op_argmax(Recorder& r, const Tensor* dst);
 void op_mul_mat(Recorder& r, const Tensor* dst);
+void op_flash_attn(Recorder& r, const Tensor* dst);  // head sizes up to kFlashAttnMaxHead
+constexpr int64_t kFlashAttnMaxHead = 256;           // HD_MAX in shaders/flash_attn.comp
 
 // Weight types mul_mat and get_rows read (shaders compiled once per type, see CMakeLists.txt).
 bool weight_type_supported(Type t);

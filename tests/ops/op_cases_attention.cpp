@@ -1,0 +1,176 @@
+// Table cases for flash_attn: f32/f16/bf16 keys and values, grouped-query heads, head sizes 40/64/128/256,
+// decode (one token) and prefill, cell counts that are no multiple of any tile, causal and sliding-window
+// masks (whole tiles hidden), a token with every cell hidden, and the KV cache's layouts: keys as a view of
+// [hd * n_kv_head, n_ctx] rows, values transposed ([n_ctx, hd * n_kv_head], read through a permuted view).
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "ops/case_helpers.h"
+
+namespace optest {
+
+namespace {
+
+enum class MaskKind { None, Causal, Window };
+
+struct Attn {
+    T kt = T::F16, vt = T::F16;
+    int64_t hd_k = 64, hd_v = 64;
+    int64_t n = 1, n_head = 4, n_kv_head = 4, n_kv = 61;
+    MaskKind mask = MaskKind::Causal;
+    int64_t window = 0;       // MaskKind::Window: cells visible before (and including) each token's own
+    int64_t hidden_row = -1;  // >= 0: this token's mask row is -inf everywhere
+    bool cache_layout = false;  // k and v as views of KV-cache-shaped leaves of n_ctx cells
+    int64_t n_ctx = 0;          // cells of those leaves (>= n_kv)
+    bool k_transposed = false;  // keys read through a transposed [n_kv, hd_k, n_kv_head] leaf (strided elements)
+    double q_range = 1.0;       // queries uniform in [-q_range, q_range]
+    bool growing_keys = false;  // keys' magnitude grows with the cell: later cells tend to score higher
+    float scale = 0.0f;         // 0: 1/sqrt(hd_k)
+};
+
+// Token t sits at position t + n_kv - n: causal sees cells j <= pos, a window of W the cells pos - W < j <= pos.
+// Open entries are random in [-1, 1] (an additive mask); padding past n_kv x n is NaN and must never be read.
+Gen attn_mask(const Attn& a) {
+    return [a](const int64_t i[4], Rng& r) {
+        const int64_t j = i[0], t = i[1];
+        if (j >= a.n_kv || t >= a.n) return std::numeric_limits<double>::quiet_NaN();
+        const double v = r.uniform(-1, 1);
+        const int64_t pos = t + a.n_kv - a.n;
+        bool open = j <= pos;
+        if (a.mask == MaskKind::Window) open = open && j > pos - a.window;
+        if (t == a.hidden_row) open = false;
+        return open ? v : -HUGE_VAL;
+    };
+}
+
+// Float accumulation over n_kv cells and hd-long dots (keys and values are exact in their leaves, so no
+// conversion error remains): like soft_max then mul_mat, the allowance growing with sqrt(n_kv). Measured:
+// max |err| / max |ref| <= 1.6e-6 on the CPU and on lavapipe.
+Tolerance attn_tol(const Attn& a) { return Tolerance{1e-5 * std::max(1.0, std::sqrt(double(a.n_kv)) / 8.0), 1e-5}; }
+
+OpCase attn_case(const std::string& name, const Attn& a) {
+    const size_t ks = ref::type_size(a.kt), vs = ref::type_size(a.vt);
+    const int64_t n_ctx = std::max(a.n_ctx, a.n_kv);
+    std::vector<InputSpec> inputs;
+    inputs.push_back(in(T::F32, {a.hd_k, a.n_head, a.n}, uniform(-a.q_range, a.q_range)));
+    // Both key leaves have the cell in dimension 1.
+    Gen keys = uniform(-1, 1);
+    if (a.growing_keys) keys = [n_ctx](const int64_t i[4], Rng& r) { return r.uniform(-1, 1) * (0.2 + double(i[1]) / double(n_ctx)); };
+    if (a.k_transposed) {
+        inputs.push_back(in(a.kt, {a.n_kv, a.hd_k, a.n_kv_head}));
+        inputs.push_back(in(a.vt, {a.hd_v, a.n_kv, a.n_kv_head}));
+    } else if (a.cache_layout) {
+        inputs.push_back(in(a.kt, {a.hd_k * a.n_kv_head, n_ctx}, keys));
+        inputs.push_back(in(a.vt, {n_ctx, a.hd_v * a.n_kv_head}));
+    } else {
+        inputs.push_back(in(a.kt, {a.hd_k, a.n_kv, a.n_kv_head}, keys));
+        inputs.push_back(in(a.vt, {a.hd_v, a.n_kv, a.n_kv_head}));
+    }
+    const bool masked = a.mask != MaskKind::None;
+    if (masked) inputs.push_back(in(T::F32, {a.n_kv + 3, a.n + 2}, attn_mask(a)));  // padded like a real mask
+    const float scale = a.scale != 0.0f ? a.scale : 1.0f / std::sqrt(float(a.hd_k));
+    BuildFn build = [masked, scale](ggml::Context& c, const Ts& t) {
+        return ggml::flash_attn(c, t[0], t[1], t[2], masked ? t[3] : nullptr, scale);
+    };
+    RefFn reference = [masked, scale](const Rs& r) { return ref::flash_attn(r[0], r[1], r[2], masked ? &r[3] : nullptr, scale); };
+    ArgsFn args = [a, ks, vs, n_ctx](Layout& l, const As& in) {
+        As r = in;
+        r[0] = l.permute(in[0], 0, 2, 1, 3);  // [hd, n_head, n] -> [hd, n, n_head]
+        if (a.k_transposed) r[1] = l.permute(in[1], 1, 0, 2, 3);
+        if (a.cache_layout) {
+            // keys: a cell's heads side by side in one row; values: a channel's cells side by side.
+            r[1] = l.view(in[1], {a.hd_k, a.n_kv, a.n_kv_head}, {size_t(a.hd_k * a.n_kv_head) * ks, size_t(a.hd_k) * ks}, 0);
+            const Arg vt = l.view(in[2], {a.n_kv, a.hd_v, a.n_kv_head}, {size_t(n_ctx) * vs, size_t(a.hd_v * n_ctx) * vs}, 0);
+            r[2] = l.permute(vt, 1, 0, 2, 3);  // [hd_v, n_kv, n_kv_head], nb[0] = n_ctx * vs, nb[1] = vs
+        }
+        return r;
+    };
+    return make(name, std::move(inputs), build, reference, attn_tol(a), args);
+}
+
+}  // namespace
+
+void add_attention_cases(std::vector<OpCase>& out) {
+    auto add = [&](const std::string& name, const Attn& a) { out.push_back(attn_case("flash_attn_" + name, a)); };
+    for (T t : {T::F32, T::F16, T::BF16}) {
+        const std::string p = tname(t) + "_";
+        Attn a;
+        a.kt = a.vt = t;
+
+        // Decode: one token against a cache of 200 of 256 cells, 8 query heads on 2 KV heads.
+        Attn d = a;
+        d.hd_k = d.hd_v = 128, d.n = 1, d.n_head = 8, d.n_kv_head = 2, d.n_kv = 200;
+        d.cache_layout = true, d.n_ctx = 256;
+        add(p + "decode_gqa8x2_hd128_kv200_cache", d);
+
+        // Prefill, plain layouts, as many KV heads as query heads.
+        Attn s = a;
+        s.hd_k = s.hd_v = 64, s.n = 7, s.n_head = 4, s.n_kv_head = 4, s.n_kv = 61;
+        add(p + "prefill_n7_hd64_kv61_causal", s);
+
+        // Prefill of 33 tokens, an odd head size, a long cache seen through a sliding window: whole tiles hidden.
+        Attn w = a;
+        w.hd_k = w.hd_v = 40, w.n = 33, w.n_head = 6, w.n_kv_head = 2, w.n_kv = 1000, w.q_range = 2.0;
+        w.mask = MaskKind::Window, w.window = 100;
+        w.cache_layout = true, w.n_ctx = 1024;
+        add(p + "prefill_n33_gqa6x2_hd40_kv1000_window100_cache", w);
+
+        // Causal prefill with one token whose mask hides everything (zeros), grouped heads, cache layout. The
+        // token is the first of a block of 16 (a kernel must not decide from one row that a tile is hidden).
+        Attn h = a;
+        h.hd_k = h.hd_v = 128, h.n = 33, h.n_head = 8, h.n_kv_head = 2, h.n_kv = 200, h.q_range = 2.0;
+        h.hidden_row = 16;
+        h.cache_layout = true, h.n_ctx = 200;
+        add(p + "prefill_n33_gqa8x2_hd128_kv200_row_hidden_cache", h);
+    }
+
+    // Without a mask; a single cell; decode through a sliding window over a long cache.
+    Attn nm;
+    nm.kt = nm.vt = T::F32, nm.mask = MaskKind::None, nm.n = 7, nm.n_kv = 61;
+    add("f32_nomask_n7_hd64_kv61", nm);
+    Attn one;
+    one.n = 1, one.n_kv = 1, one.n_head = 2, one.n_kv_head = 1, one.hd_k = one.hd_v = 64;
+    add("f16_decode_kv1", one);
+    Attn dw;
+    dw.hd_k = dw.hd_v = 64, dw.n = 1, dw.n_head = 8, dw.n_kv_head = 2, dw.n_kv = 1000;
+    dw.mask = MaskKind::Window, dw.window = 100, dw.cache_layout = true, dw.n_ctx = 1000;
+    add("f16_decode_gqa8x2_hd64_kv1000_window100_cache", dw);
+
+    // A window narrower than a tile: neighbouring tokens see different tiles.
+    Attn nw;
+    nw.kt = nw.vt = T::F32, nw.hd_k = nw.hd_v = 64, nw.n = 33, nw.n_head = 2, nw.n_kv_head = 1, nw.n_kv = 1000;
+    nw.mask = MaskKind::Window, nw.window = 20, nw.q_range = 2.0;
+    add("f32_prefill_n33_gqa2x1_hd64_kv1000_window20", nw);
+
+    // Gemma's head size (256) with a sliding window, grouped heads, the cache layout.
+    Attn g;
+    g.hd_k = g.hd_v = 256, g.n = 7, g.n_head = 4, g.n_kv_head = 1, g.n_kv = 300, g.q_range = 2.0;
+    g.mask = MaskKind::Window, g.window = 70, g.cache_layout = true, g.n_ctx = 320;
+    add("f16_prefill_n7_gqa4x1_hd256_kv300_window70_cache", g);
+
+    // Keys and values of different types and sizes.
+    Attn mixed;
+    mixed.kt = T::F16, mixed.vt = T::BF16, mixed.hd_k = 72, mixed.hd_v = 40, mixed.n = 7, mixed.n_head = 4,
+    mixed.n_kv_head = 2, mixed.n_kv = 130;
+    add("f16_bf16_prefill_n7_hdk72_hdv40_kv130", mixed);
+
+    // Odd head sizes (16-bit rows not word-aligned), and keys whose elements are strided.
+    Attn odd;
+    odd.kt = odd.vt = T::BF16, odd.hd_k = odd.hd_v = 33, odd.n = 7, odd.n_head = 4, odd.n_kv_head = 2, odd.n_kv = 70;
+    add("bf16_prefill_n7_hd33_kv70", odd);
+    for (T t : {T::F32, T::F16}) {
+        Attn kt = odd;
+        kt.kt = kt.vt = t, kt.hd_k = kt.hd_v = 40, kt.k_transposed = true;
+        add(tname(t) + "_prefill_n7_hd40_kv70_keys_transposed", kt);
+    }
+
+    // Scores far from zero (|scale q.k| up to ~100, exp(88) overflows a float): exp overflows unless the running maximum is subtracted,
+    // and the maximum keeps growing from tile to tile (ascending keys), so every rescale matters.
+    Attn big;
+    big.kt = big.vt = T::F32, big.hd_k = big.hd_v = 64, big.n = 7, big.n_head = 2, big.n_kv_head = 2, big.n_kv = 500;
+    big.q_range = 12.0, big.scale = 1.0f, big.growing_keys = true;
+    add("f32_large_scores_n7_hd64_kv500", big);
+}
+
+}  // namespace optest
