@@ -43,7 +43,7 @@ const char* type_suffix(Type t) {
 
 namespace {
 
-constexpr int64_t kVecMaxN = 8;           // mul_mat_vec.comp's MAX_N
+constexpr int64_t kVecMaxN = 8, kVecRows = 8;  // mul_mat_vec.comp's MAX_N and ROWS
 constexpr int64_t kTileM = 64, kTileN = 64;  // mul_mat.comp's BM, BN
 
 struct Push {
@@ -80,9 +80,7 @@ void dispatch(Recorder& r, const Tensor* a, const Tensor* b, const Tensor* d) {
     const Push p{r.desc(a), r.desc(b), r.desc(d)};
     const std::string sfx = type_suffix(a->type);
     if (N <= kVecMaxN) {
-        uint32_t gx, gy;
-        r.groups_1d(uint64_t(M) * uint64_t(batches), &gx, &gy);
-        r.dispatch("mul_mat_vec_" + sfx, {a, b}, d, p, gx, gy);
+        r.dispatch_linear("mul_mat_vec_" + sfx, {a, b}, d, p, uint64_t((M + kVecRows - 1) / kVecRows) * uint64_t(batches));
     } else {
         const uint64_t gx = (uint64_t(M) + kTileM - 1) / kTileM;
         if (gx > r.device().max_groups(0)) throw std::runtime_error("vulkan mul_mat: too many rows for one dispatch");
