@@ -63,15 +63,18 @@ int cmd_bench(const Args& a) {
         if (a.depth > 0) s.decode(random_tokens(a.depth));
     };
 
+    // With a GPU, which device and how many layers it ran (the floor lines below stay the host's).
+    const std::string device_note = model->gpu() ? "  on " + model->gpu()->description() + ", " +
+                                                       std::to_string(model->n_gpu_layers()) + " layers" : "";
     auto report = [&](const char* kind, int n, const std::vector<double>& tps) {
         const Stats st = stats(tps);
         const std::string test = std::string(kind) + std::to_string(n);
         if (a.json)
-            std::printf("{\"test\": \"%s\", \"depth\": %d, \"threads\": %d, \"tokens_per_s\": %.3f, \"std\": %.3f}\n",
-                        test.c_str(), a.depth, threads, st.mean, st.std);
+            std::printf("{\"test\": \"%s\", \"depth\": %d, \"threads\": %d, \"device\": \"%s\", \"tokens_per_s\": %.3f, \"std\": %.3f}\n",
+                        test.c_str(), a.depth, threads, a.device.c_str(), st.mean, st.std);
         else
-            std::printf("%-8s depth %-6d threads %-3d %10.2f ± %.2f tokens/s\n", test.c_str(), a.depth, threads, st.mean,
-                        st.std);
+            std::printf("%-8s depth %-6d threads %-3d %10.2f ± %.2f tokens/s%s\n", test.c_str(), a.depth, threads, st.mean,
+                        st.std, device_note.c_str());
         std::fflush(stdout);
     };
 

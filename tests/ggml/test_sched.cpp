@@ -227,7 +227,7 @@ TEST_CASE("scheduler: graph inputs do not draw their readers to the CPU, weights
         auto wbuf = alloc_ctx_tensors(dev, weights);
         auto ibuf = alloc_ctx_tensors(*cpu, inputs);
         ibuf->holds_inputs = marked;
-        const std::vector<float> zeros(8, 0.0f);
+        const std::vector<float> zeros(16, 0.0f);  // enough for the largest (w, 4 x 4)
         tensor_set_f32(w, zeros.data());
         tensor_set_f32(x, zeros.data());
         tensor_set_f32(b, zeros.data());
