@@ -40,7 +40,6 @@ public:
     virtual std::string description() const { return name(); }  // e.g. the GPU's name, for `giraffe info`
     virtual std::unique_ptr<Buffer> alloc_buffer(size_t size) = 0;
     virtual size_t alignment() const { return 64; }
-    virtual size_t max_buffer_size() const { return SIZE_MAX; }  // the largest alloc_buffer() the device allows
     // Can this backend compute node (given its op, parameters and source types)?
     virtual bool supports(const Tensor* node) const = 0;
     // Computes graph.nodes in order. Every node and source already has data in a buffer this backend can
@@ -48,9 +47,6 @@ public:
     virtual void compute(const Graph& graph) = 0;
     // Can this backend read tensors whose data lives in buf without a copy?
     virtual bool can_read(const Buffer& buf) const { return &buf.backend() == this; }
-    // Returns once every compute and transfer this backend started has finished (each backend computes
-    // and copies synchronously so far: a hook for queued devices).
-    virtual void synchronize() {}
     virtual void set_n_threads(int /*n*/) {}  // host threads a compute may use (0: all cores)
 
     // ---- model loading hooks ----

@@ -96,10 +96,7 @@ giraffe_status giraffe_model_load(const char* path, const giraffe_model_params* 
         sp.n_threads = p.n_threads;
         if (p.flash_attn < -1 || p.flash_attn > 1) throw std::invalid_argument("flash_attn must be -1, 0 or 1");
         sp.flash_attn = p.flash_attn < 0 ? giraffe::FlashAttn::Auto : p.flash_attn ? giraffe::FlashAttn::On : giraffe::FlashAttn::Off;
-        const std::string cache = p.cache_type ? p.cache_type : "f16";
-        if (!ggml::type_from_name(cache, &sp.kv_type) ||
-            (sp.kv_type != ggml::Type::F16 && sp.kv_type != ggml::Type::BF16 && sp.kv_type != ggml::Type::F32))
-            throw std::invalid_argument("cache_type must be f16, bf16 or f32, got '" + cache + "'");
+        if (p.cache_type) sp.kv_type = giraffe::kv_cache_type(p.cache_type, "cache_type");
         auto m = giraffe::Model::load(path, o);
         *out = new giraffe_model{std::move(m), sp};
     });

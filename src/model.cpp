@@ -95,7 +95,7 @@ void Model::repack_weights() {
     // 262144 x 640, two thirds of the weight bytes) stays plain for get_rows, and the output product gets
     // an interleaved copy of it (the plain pages are then dropped like the others': get_rows faults back
     // in only the rows it reads).
-    if (w_.output && w_.output == w_.tok_embd) separate_output();
+    ggml::Tensor* tied = w_.output && w_.output == w_.tok_embd ? separate_output() : nullptr;
     std::vector<ggml::Tensor*> todo;
     auto consider = [&](ggml::Tensor* t) {
         if (t && t != w_.tok_embd && t->buffer == mapping_.get()) todo.push_back(t);
@@ -109,7 +109,7 @@ void Model::repack_weights() {
     // The plain copies of what moved are no longer read: keep the weights once in memory.
     for (size_t i = 0; i < todo.size(); i++)
         if (todo[i]->data != plain[i].first) file_->drop_pages(plain[i].first, plain[i].second);
-    if (w_.output != w_.tok_embd && w_.output->data == w_.tok_embd->data && output_tied_) w_.output = w_.tok_embd;
+    if (tied && tied->data == w_.tok_embd->data) w_.output = w_.tok_embd;  // not moved: one tensor serves both again
 }
 
 ggml::Tensor* Model::optional(const std::string& name, std::initializer_list<int64_t> ne) {

@@ -23,6 +23,13 @@ struct Session::StepGraph {
     std::vector<char> shape;  // what the graph's shape depends on
 };
 
+ggml::Type kv_cache_type(const std::string& name, const std::string& setting) {
+    ggml::Type t;
+    if (!ggml::type_from_name(name, &t) || (t != ggml::Type::F16 && t != ggml::Type::BF16 && t != ggml::Type::F32))
+        throw std::invalid_argument(setting + " must be f16, bf16 or f32, got '" + name + "'");
+    return t;
+}
+
 Session::Session(const Model& model, const SessionParams& params)
     : model_(model), hp_(model.hparams()), params_(params) {
     if (params.rope_base) {

@@ -28,6 +28,10 @@ struct SessionParams {
     FlashAttn flash_attn = FlashAttn::Auto;  // fused attention (graph_builder.h)
 };
 
+// The KV cache element type named f16, bf16 or f32; anything else is a one-line error naming `setting`
+// (the flag or field it came from).
+ggml::Type kv_cache_type(const std::string& name, const std::string& setting);
+
 class Session {
 public:
     Session(const Model& model, const SessionParams& params);

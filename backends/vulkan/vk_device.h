@@ -48,7 +48,6 @@ public:
     const DeviceInfo& info() const { return info_; }
     size_t max_binding_range() const { return max_range_; }
     size_t binding_alignment() const { return binding_align_; }
-    size_t max_allocation() const { return max_alloc_; }
     uint32_t max_groups(int dim) const { return max_groups_[dim]; }
 
     // Device memory (host-visible too when the device shares memory with the host, as integrated GPUs

@@ -129,9 +129,7 @@ giraffe::SessionParams session_params(const Args& a, const giraffe::HParams& hp)
     p.n_ubatch = a.n_ubatch;
     if (a.n_ctx < 0) throw std::invalid_argument("-c must not be negative");
     if (a.n_ubatch <= 0) throw std::invalid_argument("--ubatch must be positive");
-    if (!ggml::type_from_name(a.kv_type, &p.kv_type) ||
-        (p.kv_type != ggml::Type::F16 && p.kv_type != ggml::Type::F32 && p.kv_type != ggml::Type::BF16))
-        throw std::invalid_argument("--cache-type must be f16, bf16 or f32, got '" + a.kv_type + "'");
+    p.kv_type = giraffe::kv_cache_type(a.kv_type, "--cache-type");
     if (a.rope_scaling || a.rope_scale || a.yarn_orig_ctx || a.yarn_beta_fast || a.yarn_beta_slow || a.yarn_attn_factor) {
         giraffe::RopeScaling rs = hp.rope_scaling;
         if (a.rope_scaling && !giraffe::rope_scaling_from_name(*a.rope_scaling, &rs.type))

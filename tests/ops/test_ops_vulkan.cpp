@@ -11,14 +11,10 @@
 #include "ggml/quants.h"
 #include "ggml/sched.h"
 #include "ops/op_cases.h"
+#include "test_util.h"
 
 TEST_CASE("op table: vulkan", "[ops][vulkan]") {
-    std::string why;
-    if (!ggml::vulkan_available(&why)) {
-        if (std::getenv("GIRAFFE_REQUIRE_VULKAN")) FAIL("no Vulkan device: " << why);
-        WARN("no Vulkan device, the Vulkan op table is skipped: " << why);
-        return;
-    }
+    if (!have_vulkan()) return;
     auto vk = ggml::make_backend(ggml::parse_device("vulkan"));
     auto cpu = ggml::make_backend(ggml::parse_device("cpu"), 2);
     const char* filter = std::getenv("GIRAFFE_OP_FILTER");
@@ -28,12 +24,7 @@ TEST_CASE("op table: vulkan", "[ops][vulkan]") {
 // The op table's inputs are float types; the block types' mul_mat and get_rows are checked here, against
 // a double-precision product of the same blocks decoded by the library's reference dequantizer.
 TEST_CASE("vulkan: mul_mat and get_rows on every block type", "[ops][vulkan]") {
-    std::string why;
-    if (!ggml::vulkan_available(&why)) {
-        if (std::getenv("GIRAFFE_REQUIRE_VULKAN")) FAIL("no Vulkan device: " << why);
-        WARN("no Vulkan device, skipped: " << why);
-        return;
-    }
+    if (!have_vulkan()) return;
     using ggml::Type;
     auto vk = ggml::make_backend(ggml::parse_device("vulkan"));
     auto cpu = ggml::make_backend(ggml::parse_device("cpu"), 2);

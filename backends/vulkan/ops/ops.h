@@ -28,6 +28,6 @@ constexpr int64_t kFlashAttnMaxHead = 256;           // HD_MAX in shaders/flash_
 // Weight types mul_mat and get_rows read (shaders compiled once per type, see CMakeLists.txt).
 bool weight_type_supported(Type t);
 // Shader suffix of a weight type: "f32", "q4_0", "q4_k", ...
-const char* type_suffix(Type t);
+std::string type_suffix(Type t);
 
 }  // namespace ggml::vk
