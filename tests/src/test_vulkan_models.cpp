@@ -121,9 +121,8 @@ TEST_CASE("vulkan: gemma3 270M logits match the numpy reference, fully and partl
 }
 
 // The CPU quantizes activations to 8 bits inside quantized products, which moves a one-chunk perplexity by
-// ~1 % (measured 0.9-4 % on 128-256 scored tokens); Vulkan keeps f32 activations. So the CPU's figure to
-// match is that of its exact path: the same weights dequantized to F32 (measured: 10.6324 there, 10.6321
-// on Vulkan from the Q4_K_M file, 10.5351 on the CPU from the Q4_K_M file).
+// about as much as the 1 % allowed; Vulkan keeps f32 activations. So the CPU's figure to match is that of its
+// exact path: the same weights dequantized to F32. The Q4_K_M CPU run is held only to a loose bound.
 TEST_CASE("vulkan: gemma3 270M perplexity equals the CPU's, fully and partly offloaded", "[vulkan][gemma][perplexity]") {
     if (!have_vulkan()) return;
     const std::string path = gemma_gguf();
