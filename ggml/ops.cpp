@@ -21,6 +21,11 @@ void expect(bool ok, const char* op, Why&& why) {
 }
 
 bool is_float_type(Type t) { return t == Type::F32 || t == Type::F16 || t == Type::BF16; }
+// A block type whose rows hold whole blocks (what a quantized KV cache stores).
+bool is_block_rows(const Tensor* t) {
+    const TypeTraits& tt = type_traits(t->type);
+    return tt.quantized && t->nb[0] == tt.block_bytes && t->ne[0] % tt.block_size == 0;
+}
 
 // A new contiguous node of op with the given sources.
 Tensor* node(Context& c, Op op, Type type, const int64_t ne[4], Tensor* s0, Tensor* s1 = nullptr,
@@ -115,7 +120,8 @@ Tensor* transpose(Context& c, Tensor* a) {
 
 Tensor* cpy(Context& c, Tensor* a, Tensor* dst) {
     expect(a->nelements() == dst->nelements(), "cpy", [&] { return std::string(shape_str(a) + " and " + shape_str(dst) + " differ in size"); });
-    expect(is_float_type(a->type) && is_float_type(dst->type), "cpy", "supports f32, f16 and bf16");
+    expect(is_float_type(a->type) && (is_float_type(dst->type) || (is_block_rows(dst) && same_shape(a, dst))), "cpy",
+           "copies f32, f16 and bf16, and into whole-block rows of a block type of the same shape");
     // The result is a view of dst: depending on it orders later readers of dst after the copy.
     Tensor* t = view_of(c, Op::Cpy, dst, dst->ne, dst->nb, 0);
     t->src[0] = a;
@@ -124,7 +130,9 @@ Tensor* cpy(Context& c, Tensor* a, Tensor* dst) {
 }
 
 Tensor* cast(Context& c, Tensor* a, Type type) {
-    expect(is_float_type(a->type) && is_float_type(type), "cast", "supports f32, f16 and bf16");
+    const TypeTraits& tt = type_traits(type);
+    expect(is_float_type(a->type) && (is_float_type(type) || (tt.quantized && a->ne[0] % tt.block_size == 0)), "cast",
+           "casts f32, f16 and bf16 to those or to a block type whose blocks fill the rows");
     return node(c, Op::Cont, type, a->ne, a);
 }
 
@@ -302,7 +310,8 @@ Tensor* mul_mat(Context& c, Tensor* a, Tensor* b) {
 
 Tensor* flash_attn(Context& c, Tensor* q, Tensor* k, Tensor* v, Tensor* mask, float scale) {
     expect(q->type == Type::F32, "flash_attn", "queries must be f32");
-    expect(is_float_type(k->type) && is_float_type(v->type), "flash_attn", "keys and values must be f32, f16 or bf16");
+    expect((is_float_type(k->type) || is_block_rows(k)) && (is_float_type(v->type) || is_block_rows(v)), "flash_attn",
+           "keys and values must be f32, f16, bf16 or whole-block rows of a block type");
     expect(q->ne[3] == 1 && k->ne[3] == 1 && v->ne[3] == 1, "flash_attn", "q, k and v must have ne[3] == 1");
     expect(k->ne[0] == q->ne[0], "flash_attn",
            [&] { return std::string("key size differs from the query's: " + shape_str(k) + " vs " + shape_str(q)); });

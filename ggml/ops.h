@@ -18,9 +18,11 @@ Tensor* transpose(Context& c, Tensor* a);  // swaps dims 0 and 1
 
 // ---- copies ----
 Tensor* cpy(Context& c, Tensor* a, Tensor* dst);  // writes a into dst (same element count, any F32/F16/BF16
-                                                  // pair); returns a view of dst to depend on
+                                                  // pair, or into a block type's whole-block rows of the
+                                                  // same shape); returns a view of dst to depend on
 Tensor* cont(Context& c, Tensor* a);              // contiguous copy of a (same type)
-Tensor* cast(Context& c, Tensor* a, Type type);   // contiguous copy converted to type
+Tensor* cast(Context& c, Tensor* a, Type type);   // contiguous copy converted to type (float, or a block
+                                                  // type whose blocks fill the rows)
 Tensor* concat(Context& c, Tensor* a, Tensor* b, int dim);
 // Rows of a (any type) picked by the I32 indices in idx [n, ne2', ne3'] -> F32 [a.ne0, n, ...].
 Tensor* get_rows(Context& c, Tensor* a, Tensor* idx);
@@ -81,8 +83,9 @@ Tensor* mul_mat(Context& c, Tensor* a, Tensor* b);
 // ---- fused attention ----
 // softmax(scale * q.k + mask) times v, per query head and token, without materialising the scores:
 //   q    F32 [hd_k, n, n_head, 1], any strides (e.g. a permuted view of [hd_k, n_head, n]);
-//   k    F32/F16/BF16 [hd_k, n_kv, n_kv_head, 1], any strides (a view of the KV cache);
-//   v    F32/F16/BF16 [hd_v, n_kv, n_kv_head, 1], any strides (a transposed cache: nb[0] large, nb[1] the
+//   k    F32/F16/BF16 [hd_k, n_kv, n_kv_head, 1], any strides (a view of the KV cache), or a block type
+//        (Q8_0, Q4_0, ...) whose rows are whole blocks, read in place;
+//   v    the same for [hd_v, n_kv, n_kv_head, 1] (float types also transposed: nb[0] large, nb[1] the
 //        element size);
 //   mask F32 [>= n_kv, >= n, 1, 1] with contiguous rows, or null: additive (0 or -inf); token t uses row t.
 // n_head % n_kv_head == 0: query head h reads KV head h / (n_head / n_kv_head) (grouped-query attention).

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what giraffe's build and tests need; quick when everything is already there.
-#   Debian packages: compiler, CMake, Catch2, OpenBLAS (benchmark yardstick only), stb, Python venv, and
+#   Debian packages: compiler, CMake, Catch2, OpenBLAS (benchmark yardstick only), stb, DejaVu fonts
+#   (the text of `giraffe niah`'s heatmap), Python venv, and
 #   the Vulkan SDK pieces (headers and loader, glslc) with Mesa's lavapipe, a Vulkan driver that runs on the
 #   CPU, so the Vulkan backend is built and tested on any machine.
 #   .venv: Python packages the tests compare against (PyPI's gguf and numpy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(build-essential cmake catch2 libopenblas-dev libstb-dev python3-venv python3-pip
+PACKAGES=(build-essential cmake catch2 libopenblas-dev libstb-dev fonts-dejavu-core python3-venv python3-pip
           libvulkan-dev glslc mesa-vulkan-drivers)
 
 missing=()

@@ -77,6 +77,7 @@ giraffe_model_params giraffe_model_default_params(void) {
     p.n_ctx = 0;
     p.cache_type = nullptr;
     p.flash_attn = -1;
+    p.cache_type_v = nullptr;
     return p;
 }
 
@@ -96,7 +97,8 @@ giraffe_status giraffe_model_load(const char* path, const giraffe_model_params* 
         sp.n_threads = p.n_threads;
         if (p.flash_attn < -1 || p.flash_attn > 1) throw std::invalid_argument("flash_attn must be -1, 0 or 1");
         sp.flash_attn = p.flash_attn < 0 ? giraffe::FlashAttn::Auto : p.flash_attn ? giraffe::FlashAttn::On : giraffe::FlashAttn::Off;
-        if (p.cache_type) sp.kv_type = giraffe::kv_cache_type(p.cache_type, "cache_type");
+        if (p.cache_type) sp.kv_type_k = sp.kv_type_v = giraffe::kv_cache_type(p.cache_type, "cache_type");
+        if (p.cache_type_v) sp.kv_type_v = giraffe::kv_cache_type(p.cache_type_v, "cache_type_v");
         auto m = giraffe::Model::load(path, o);
         *out = new giraffe_model{std::move(m), sp};
     });
@@ -166,6 +168,13 @@ const float* giraffe_logits(const giraffe_session* s) {
 int32_t giraffe_session_n_past(const giraffe_session* s) { return s ? s->s->n_past() : 0; }
 void giraffe_session_clear(giraffe_session* s) {
     if (s) s->s->clear();
+}
+giraffe_status giraffe_session_shift(giraffe_session* s, int32_t keep, int32_t* n_dropped) {
+    return guard([&] {
+        need(s, "session");
+        const int dropped = s->s->shift(keep);
+        if (n_dropped) *n_dropped = dropped;
+    });
 }
 
 giraffe_status giraffe_sampler_create(float temp, int32_t top_k, float top_p, float min_p, float repeat_penalty,

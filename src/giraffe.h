@@ -35,8 +35,10 @@ typedef struct {
     const char* device;    /* "cpu", "vulkan" or "vulkan:N" (see `giraffe info`); NULL: "cpu" */
     int32_t n_gpu_layers;  /* with a GPU device: the last N layers and the output on it; -1: all */
     int32_t n_ctx;         /* sessions' context; 0: the model's training context, capped at 4096 */
-    const char* cache_type;/* KV cache element type: "f16", "bf16" or "f32"; NULL: "f16" */
-    int32_t flash_attn;    /* fused attention: 1 on, 0 off, -1 auto (on for the GPU's layers) */
+    const char* cache_type;/* KV cache element type of the keys (and of the values unless cache_type_v):
+                              "f16", "bf16", "f32", "q8_0", "q4_0", "q4_1", "q5_0" or "q5_1"; NULL: "f16" */
+    int32_t flash_attn;    /* fused attention: 1 on, 0 off (needs float values), -1 auto (on) */
+    const char* cache_type_v; /* the values' type; NULL: cache_type */
 } giraffe_model_params;
 
 giraffe_model_params giraffe_model_default_params(void);
@@ -68,6 +70,11 @@ giraffe_status giraffe_decode(giraffe_session* session, const int32_t* tokens, s
 const float* giraffe_logits(const giraffe_session* session);
 int32_t giraffe_session_n_past(const giraffe_session* session);
 void giraffe_session_clear(giraffe_session* session);
+/* Context shift with attention sinks (StreamingLLM), for a session whose context is full: keeps the first
+ * `keep` tokens, forgets the oldest half of the rest and moves the newer ones back (their keys rotated to
+ * their new positions), so that decoding can go on. *n_dropped (may be NULL) gets the number forgotten, 0
+ * when there was nothing to forget. The last logits stay valid. keep < 0: GIRAFFE_ERR_INVALID_ARGUMENT. */
+giraffe_status giraffe_session_shift(giraffe_session* session, int32_t keep, int32_t* n_dropped);
 
 /* temp <= 0: greedy. top_k <= 0, top_p >= 1, min_p <= 0 turn those filters off. */
 giraffe_status giraffe_sampler_create(float temp, int32_t top_k, float top_p, float min_p, float repeat_penalty,

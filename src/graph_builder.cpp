@@ -56,6 +56,12 @@ Tensor* after(Tensor* view, const std::vector<Tensor*>& deps) {
     return view;
 }
 
+// Whether layer il's attention runs fused (see FlashAttn).
+bool use_flash_attn(const GraphInputs& in, int il) {
+    (void)il;
+    return in.flash_attn != FlashAttn::Off;
+}
+
 }  // namespace
 
 Tensor* attention(GraphInputs& in, int il, Tensor* q, Tensor* k, Tensor* v, float scale) {
@@ -67,25 +73,33 @@ Tensor* attention(GraphInputs& in, int il, Tensor* q, Tensor* k, Tensor* v, floa
 
     Tensor* kc = in.kv.k(il);
     Tensor* vc = in.kv.v(il);
+    const bool v_trans = in.kv.types().v_trans;
     std::vector<Tensor*> k_writes, v_writes;
     auto matrix = [&](Tensor* t, int64_t rows) {
         return ggml::reshape(c, t->is_contiguous() ? t : ggml::cont(c, t), {rows, n});
     };
     write_cells(in, kc, matrix(k, hd_k * n_kv_head), r, false, k_writes);
-    write_cells(in, vc, matrix(v, hd_v * n_kv_head), r, true, v_writes);
+    write_cells(in, vc, matrix(v, hd_v * n_kv_head), r, v_trans, v_writes);
 
     const int64_t n_kv = in.mask[kind]->ne[0];
-    // Keys [hd, n_kv, kv heads] and values [n_kv, hd, kv heads] read straight from the cache.
-    Tensor* keys = after(ggml::view_3d(c, kc, hd_k, n_kv, n_kv_head, kc->nb[1], kc->nb[0] * size_t(hd_k), 0), k_writes);
-    Tensor* vals = after(ggml::view_3d(c, vc, n_kv, hd_v, n_kv_head, vc->nb[1], vc->nb[1] * size_t(hd_v), 0), v_writes);
+    // Keys [hd, n_kv, kv heads] and values [hd_v, n_kv, kv heads] read straight from the cache (a head's
+    // channels of a cell are adjacent: whole blocks for the block types).
+    Tensor* keys = after(ggml::view_3d(c, kc, hd_k, n_kv, n_kv_head, kc->nb[1], ggml::row_size(kc->type, hd_k), 0), k_writes);
+    Tensor* vals_t = nullptr;  // transposed values [n_kv, hd_v, kv heads], when the cache keeps them so
+    Tensor* vals;              // [hd_v, n_kv, kv heads]
+    if (v_trans) {
+        vals_t = after(ggml::view_3d(c, vc, n_kv, hd_v, n_kv_head, vc->nb[1], vc->nb[1] * size_t(hd_v), 0), v_writes);
+        vals = ggml::permute(c, vals_t, 1, 0, 2, 3);
+    } else {
+        vals = after(ggml::view_3d(c, vc, hd_v, n_kv, n_kv_head, vc->nb[1], ggml::row_size(vc->type, hd_v), 0), v_writes);
+    }
 
-    const bool fused = in.flash_attn == FlashAttn::On ||
-                       (in.flash_attn == FlashAttn::Auto && &in.model.layer_backend(il) != &in.model.cpu());
-    if (fused) {  // q as [hd, n, heads] and the values as [hd_v, n_kv, kv heads]: views, no copies
-        Tensor* out = ggml::flash_attn(c, ggml::permute(c, q, 0, 2, 1, 3), keys, ggml::permute(c, vals, 1, 0, 2, 3),
-                                       in.mask[kind], scale);  // [hd_v, heads, n]
+    if (use_flash_attn(in, il)) {  // q as [hd, n, heads]: a view, no copy
+        Tensor* out = ggml::flash_attn(c, ggml::permute(c, q, 0, 2, 1, 3), keys, vals, in.mask[kind], scale);  // [hd_v, heads, n]
         return ggml::reshape(c, out, {hd_v * hp.n_head, n});
     }
+    // The product below wants each channel's cells adjacent: [n_kv, hd_v, kv heads].
+    if (!vals_t) vals_t = ggml::cont(c, ggml::permute(c, vals, 1, 0, 2, 3));
 
     // Grouped-query attention: the `group` query heads that share a KV head are rows of one product, so
     // their keys and values are read once per group instead of once per head (decode: one 8-row product
@@ -111,7 +125,7 @@ Tensor* attention(GraphInputs& in, int il, Tensor* q, Tensor* k, Tensor* v, floa
         Tensor* qc = per == group ? qp : ggml::view_3d(c, qp, hd_k, n * per, n_kv_head, qp->nb[1], qp->nb[2], size_t(g0 * n) * qp->nb[1]);
         Tensor* scores = ggml::mul_mat(c, keys, qc);                                      // [n_kv, n*per, kv]
         scores = ggml::soft_max(c, scores, in.mask[kind], scale);
-        Tensor* out = ggml::mul_mat(c, vals, scores);                                     // [hd_v, n*per, kv]
+        Tensor* out = ggml::mul_mat(c, vals_t, scores);                                     // [hd_v, n*per, kv]
         out = ggml::permute(c, ggml::reshape(c, out, {hd_v, n, per, n_kv_head}), 0, 3, 1, 2);  // [hd_v, per, kv, n]
         joined = joined ? ggml::concat(c, joined, out, 1) : out;
     }

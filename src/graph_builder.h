@@ -28,8 +28,8 @@ struct CellWrite {
 // never splits at the ring's end).
 void move_cell_writes(const std::vector<CellWrite>& writes, int32_t p0);
 
-// Whether attention runs as one fused op (ggml::flash_attn: no scores matrix in memory). Auto: on the layers
-// a GPU runs (the CPU's unfused path is its tuned one).
+// Whether attention runs as one fused op (ggml::flash_attn: no scores matrix in memory). Auto: on (Off keeps
+// the unfused soft_max path with a transposed V cache, for float caches only).
 enum class FlashAttn { Auto, On, Off };
 
 struct GraphInputs {

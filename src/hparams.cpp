@@ -50,15 +50,26 @@ void read_common_hparams(const ggml::GgufFile& f, HParams& hp) {
     hp.layer_kind.assign(size_t(hp.n_layer), AttnKind::Full);
 
     RopeScaling& rs = hp.rope_scaling;
-    const std::string type = f.get_str(a + "rope.scaling.type", "none");
+    // llama.cpp's Phi-3 files name no scaling type: their LongRoPE shows as the per-pair factor tensors.
+    const bool longrope_tensors = f.find_tensor("rope_factors_long.weight") || f.find_tensor("rope_factors_short.weight");
+    const std::string type = f.get_str(a + "rope.scaling.type", longrope_tensors ? "longrope" : "none");
     if (!rope_scaling_from_name(type, &rs.type)) fail("unknown rope.scaling.type '" + type + "'");
-    rs.factor = f.get_f32(a + "rope.scaling.factor", 1.0f);
-    if (rs.factor <= 0.0f || !std::isfinite(rs.factor)) fail("rope.scaling.factor must be positive");
     rs.orig_ctx = int32_t(f.get_u32(a + "rope.scaling.original_context_length", uint32_t(hp.n_ctx_train)));
-    rs.attn_factor = f.get_f32(a + "rope.scaling.attn_factor", 1.0f);
+    if (rs.orig_ctx <= 0) fail("rope.scaling.original_context_length must be positive");
+    // LongRoPE's s, when not given, is the context ratio (as transformers derives it for Phi-3).
+    const bool longrope = rs.type == RopeScalingType::LongRope;
+    rs.factor = f.get_f32(a + "rope.scaling.factor", longrope ? float(hp.n_ctx_train) / float(rs.orig_ctx) : 1.0f);
+    if (rs.factor <= 0.0f || !std::isfinite(rs.factor)) fail("rope.scaling.factor must be positive");
+    rs.attn_factor = f.get_f32(a + "rope.scaling.attn_factor", 0.0f);
+    if (rs.attn_factor < 0.0f || !std::isfinite(rs.attn_factor)) fail("rope.scaling.attn_factor must be positive");
     rs.beta_fast = f.get_f32(a + "rope.scaling.yarn_beta_fast", 32.0f);
     rs.beta_slow = f.get_f32(a + "rope.scaling.yarn_beta_slow", 1.0f);
-    if (rs.type == RopeScalingType::None || rs.factor == 1.0f) rs.type = RopeScalingType::None;
+    rs.low_freq_factor = f.get_f32(a + "rope.scaling.low_freq_factor", 1.0f);
+    rs.high_freq_factor = f.get_f32(a + "rope.scaling.high_freq_factor", 4.0f);
+    if (!(rs.low_freq_factor > 0.0f && rs.high_freq_factor > rs.low_freq_factor) || !std::isfinite(rs.high_freq_factor))
+        fail("rope.scaling.low_freq_factor and high_freq_factor must satisfy 0 < low < high");
+    // A factor of 1 changes nothing, except LongRoPE's, whose per-pair factors still apply.
+    if (rs.type == RopeScalingType::None || (rs.factor == 1.0f && !longrope)) rs.type = RopeScalingType::None;
 }
 
 }  // namespace giraffe

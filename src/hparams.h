@@ -23,7 +23,11 @@ struct RopeScaling {
     int32_t orig_ctx = 0;        // L: the context the model was trained with (0: n_ctx_train)
     float beta_fast = 32.0f;     // YaRN
     float beta_slow = 1.0f;
-    float attn_factor = 1.0f;    // multiplies cos/sin (YaRN's mscale is applied on top)
+    // What cos and sin are multiplied by (transformers' attention_factor; GGUF rope.scaling.attn_factor, as
+    // llama.cpp's Phi-3 converter writes it; --yarn-attn-factor). 0: the method's own, as transformers
+    // derives it: YaRN 0.1 ln(s) + 1, LongRoPE sqrt(1 + ln(s) / ln(L)) (both 1 when s <= 1), the others 1.
+    // (llama.cpp's runtime multiplies YaRN's own factor by the key instead: files agree where it is absent.)
+    float attn_factor = 0.0f;
     float low_freq_factor = 1.0f;   // Llama 3
     float high_freq_factor = 4.0f;  // Llama 3
 };

@@ -20,9 +20,10 @@ int ring_cells(const HParams& hp, int n_ctx, int n_ubatch) {
 
 }  // namespace
 
-KvCache::KvCache(const HParams& hp, int n_ctx, int n_ubatch, ggml::Type type,
+KvCache::KvCache(const HParams& hp, int n_ctx, int n_ubatch, const KvTypes& types,
                  const std::vector<ggml::Backend*>& layer_backends)
-    : n_ctx_(n_ctx), kinds_(2) {
+    : n_ctx_(n_ctx), types_(types), kinds_(2) {
+    check_types(hp, types);
     if (layer_backends.size() != size_t(hp.n_layer)) throw std::logic_error("KvCache: one backend per layer expected");
     kinds_[0].size = n_ctx;
     kinds_[1].size = ring_cells(hp, n_ctx, n_ubatch);
@@ -33,8 +34,10 @@ KvCache::KvCache(const HParams& hp, int n_ctx, int n_ubatch, ggml::Type type,
         const int ri = hp.is_swa(il) ? 1 : 0;
         layer_ring_.push_back(ri);
         const int64_t cells = kinds_[size_t(ri)].size;
-        ggml::Tensor* k = ctx_.new_tensor(type, {int64_t(hp.head_dim_k) * hp.n_head_kv, cells});
-        ggml::Tensor* v = ctx_.new_tensor(type, {cells, int64_t(hp.head_dim_v) * hp.n_head_kv});
+        const int64_t v_channels = int64_t(hp.head_dim_v) * hp.n_head_kv;
+        ggml::Tensor* k = ctx_.new_tensor(types.k, {int64_t(hp.head_dim_k) * hp.n_head_kv, cells});
+        ggml::Tensor* v = types.v_trans ? ctx_.new_tensor(types.v, {cells, v_channels})
+                                        : ctx_.new_tensor(types.v, {v_channels, cells});
         k->name = "cache_k_l" + std::to_string(il);
         v->name = "cache_v_l" + std::to_string(il);
         k_.push_back(k);
@@ -53,7 +56,10 @@ KvCache::KvCache(const HParams& hp, int n_ctx, int n_ubatch, ggml::Type type,
 }
 
 void KvCache::clear() {
-    for (Ring& r : kinds_) std::fill(r.pos.begin(), r.pos.end(), -1);
+    for (Ring& r : kinds_) {
+        std::fill(r.pos.begin(), r.pos.end(), -1);
+        r.offset = 0;
+    }
     // Empty cells are masked, but 0 * NaN is NaN: start from zeros, never from stale bytes.
     std::vector<char> zeros;
     for (size_t i = 0; i < k_.size(); i++)
@@ -69,6 +75,7 @@ void KvCache::commit(int32_t p0, int n) {
 }
 
 int KvCache::n_attend(const Ring& r, int32_t p_end) const {
+    if (r.offset != 0) return r.size;  // a shifted ring's cells in use are anywhere
     const int used = std::min(r.size, int(p_end));
     return std::min(r.size, (used + kPad - 1) / kPad * kPad);
 }
@@ -91,13 +98,27 @@ size_t KvCache::bytes() const {
     return n;
 }
 
-size_t KvCache::estimate_bytes(const HParams& hp, int n_ctx, int n_ubatch, ggml::Type type) {
+size_t KvCache::estimate_bytes(const HParams& hp, int n_ctx, int n_ubatch, const KvTypes& types) {
     size_t n = 0;
     for (int il = 0; il < hp.n_layer; il++) {
         const int64_t cells = hp.is_swa(il) ? ring_cells(hp, n_ctx, n_ubatch) : n_ctx;
-        n += ggml::row_size(type, int64_t(hp.head_dim_k + hp.head_dim_v) * hp.n_head_kv * cells);
+        n += size_t(cells) * (ggml::row_size(types.k, int64_t(hp.head_dim_k) * hp.n_head_kv) +
+                              ggml::row_size(types.v, int64_t(hp.head_dim_v) * hp.n_head_kv));
     }
     return n;
+}
+
+void KvCache::check_types(const HParams& hp, const KvTypes& types) {
+    auto check = [&](ggml::Type t, int head_dim, const char* what) {
+        const int64_t block = ggml::type_traits(t).block_size;
+        if (head_dim % block != 0)
+            throw std::invalid_argument(std::string(what) + " cache type " + ggml::type_name(t) + " needs head sizes in whole blocks of " +
+                                        std::to_string(block) + "; this model's is " + std::to_string(head_dim));
+    };
+    check(types.k, hp.head_dim_k, "K");
+    check(types.v, hp.head_dim_v, "V");
+    if (types.v_trans && ggml::type_traits(types.v).block_size != 1)
+        throw std::invalid_argument(std::string("V cache type ") + ggml::type_name(types.v) + " needs flash attention (drop -fa off)");
 }
 
 }  // namespace giraffe

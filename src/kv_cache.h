@@ -1,6 +1,8 @@
 // The KV cache of one sequence. Each layer's cache follows its attention kind: full layers keep a cell per
 // position (n_ctx cells); sliding-window layers keep a ring of W + n_ubatch cells, so their memory stops
 // growing with the context. Cells remember their positions, and the cache builds each micro-batch's masks.
+// Keys and values each have an element type: f32, f16, bf16, or a GGUF block type (q8_0, q4_0, q5_0, ...)
+// whose blocks run along a cell's channels, so the attention reads them in place.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -11,10 +13,18 @@
 
 namespace giraffe {
 
+struct KvTypes {
+    ggml::Type k = ggml::Type::F16, v = ggml::Type::F16;
+    // Values stored transposed (a channel's cells adjacent), for the unfused attention's product; the fused
+    // attention (and any block type) wants a cell's channels adjacent, like the keys.
+    bool v_trans = false;
+};
+
 class KvCache {
 public:
     // layer_backends[il]: where layer il's cells live (the backend that runs the layer's attention).
-    KvCache(const HParams& hp, int n_ctx, int n_ubatch, ggml::Type type, const std::vector<ggml::Backend*>& layer_backends);
+    KvCache(const HParams& hp, int n_ctx, int n_ubatch, const KvTypes& types,
+            const std::vector<ggml::Backend*>& layer_backends);
 
     // Cells of one attention kind.
     struct Ring {
@@ -22,7 +32,10 @@ public:
         bool ring = false;       // positions wrap around (sliding layers whose window is below n_ctx)
         int window = 0;          // W for sliding layers, 0 for full attention
         std::vector<int32_t> pos;  // position held by each cell, -1 when empty
-        int cell_of(int32_t p) const { return ring ? int(p % size) : int(p); }
+        // Rings only: positions moved back by context shifts (0 .. size-1), so that cells stay put while
+        // their positions change.
+        int offset = 0;
+        int cell_of(int32_t p) const { return ring ? int((int64_t(p) + offset) % size) : int(p); }
     };
 
     void clear();
@@ -35,15 +48,34 @@ public:
     // Additive mask [n_kv, n] (0 or -inf) for queries at positions p0..p0+n-1.
     void fill_mask(const Ring& r, int32_t p0, int n, int n_kv, float* out) const;
 
+    // A context shift (StreamingLLM, kv_shift.cpp): with n_past positions cached, forgets positions
+    // [keep, keep + n_drop) and moves those after back by n_drop. Full caches move the kept cells' bytes
+    // down; rings keep their cells and change their offset (moving only the first `keep` cells, the
+    // attention sinks, while the ring still holds them). Returns the cells whose keys must now be rotated
+    // by -n_drop positions (Session::shift does it).
+    struct CellRun {
+        int kind;  // index of the Ring: 0 full, 1 sliding (layers with is_swa)
+        int cell, len;
+    };
+    std::vector<CellRun> shift(int32_t keep, int32_t n_drop, int32_t n_past);
+    int kind_of(int il) const { return layer_ring_[size_t(il)]; }
+    const Ring& ring(int kind) const { return kinds_[size_t(kind)]; }
+
     const Ring& ring_of(int il) const { return kinds_[size_t(layer_ring_[size_t(il)])]; }
     ggml::Tensor* k(int il) const { return k_[size_t(il)]; }  // [head_dim_k * n_head_kv, cells]
-    ggml::Tensor* v(int il) const { return v_[size_t(il)]; }  // transposed: [cells, head_dim_v * n_head_kv]
+    // [head_dim_v * n_head_kv, cells], or transposed [cells, head_dim_v * n_head_kv] when types().v_trans
+    ggml::Tensor* v(int il) const { return v_[size_t(il)]; }
+    const KvTypes& types() const { return types_; }
     size_t bytes() const;
     // Bytes a cache of this shape would take (for `giraffe info`).
-    static size_t estimate_bytes(const HParams& hp, int n_ctx, int n_ubatch, ggml::Type type);
+    static size_t estimate_bytes(const HParams& hp, int n_ctx, int n_ubatch, const KvTypes& types);
+    // Throws a one-line error when the model cannot keep its cache in these types (a block type needs
+    // head sizes that are whole blocks; transposed values cannot be blocks).
+    static void check_types(const HParams& hp, const KvTypes& types);
 
 private:
     int n_ctx_;
+    KvTypes types_;
     std::vector<Ring> kinds_;         // [0] full, [1] sliding
     std::vector<int> layer_ring_;     // per layer: index into kinds_
     ggml::Context ctx_;

@@ -38,6 +38,7 @@ std::unique_ptr<Model> Model::load(const std::string& path, const Options& opts)
     }
     m->w_.layers.resize(size_t(m->hp_.n_layer));
     m->arch_->load_weights(*m);
+    m->load_rope_factors();
     m->output_tied_ = m->w_.output == m->w_.tok_embd;
     if (m->gpu_) {
         const int n = opts.n_gpu_layers < 0 ? m->hp_.n_layer : std::min(opts.n_gpu_layers, m->hp_.n_layer);
@@ -75,7 +76,9 @@ void Model::offload(int n_gpu) {
         int il = -1;
         if (name.compare(0, 4, "blk.") == 0) il = std::atoi(name.c_str() + 4);
         if (il >= first && il < hp_.n_layer) groups[size_t(il - first)].push_back(t);
-        else if (name.compare(0, 6, "output") == 0 || name.compare(0, 10, "rope_freqs") == 0) groups.back().push_back(t);
+        else if (name.compare(0, 6, "output") == 0 || name.compare(0, 10, "rope_freqs") == 0 ||
+                 name.compare(0, 12, "rope_factors") == 0)
+            groups.back().push_back(t);
     }
     if (output_tied_) groups.back().push_back(separate_output());
     for (const std::vector<ggml::Tensor*>& g : groups) {
@@ -110,6 +113,20 @@ void Model::repack_weights() {
     for (size_t i = 0; i < todo.size(); i++)
         if (todo[i]->data != plain[i].first) file_->drop_pages(plain[i].first, plain[i].second);
     if (tied && tied->data == w_.tok_embd->data) w_.output = w_.tok_embd;  // not moved: one tensor serves both again
+}
+
+void Model::load_rope_factors() {
+    // Per-pair RoPE divisors every layer reads, whatever the architecture: Llama 3's rope_freqs (an
+    // architecture may have loaded it already) and LongRoPE's short and long factors. The rope op reads
+    // them as floats.
+    const int64_t half = hp_.n_rot / 2;
+    if (!w_.rope_freqs) w_.rope_freqs = optional("rope_freqs.weight", {half});
+    w_.rope_factors_short = optional("rope_factors_short.weight", {half});
+    w_.rope_factors_long = optional("rope_factors_long.weight", {half});
+    for (const ggml::Tensor* t : {w_.rope_freqs, w_.rope_factors_short, w_.rope_factors_long})
+        if (t && t->type != ggml::Type::F32)
+            throw std::runtime_error(file_->path() + ": tensor '" + t->name + "' has type " +
+                                     ggml::type_traits(t->type).name + ", expected f32");
 }
 
 ggml::Tensor* Model::optional(const std::string& name, std::initializer_list<int64_t> ne) {

@@ -28,6 +28,9 @@ struct Weights {
     ggml::Tensor* output_norm = nullptr;
     ggml::Tensor* output = nullptr;      // may be tok_embd (tied)
     ggml::Tensor* rope_freqs = nullptr;  // per-pair frequency divisors (Llama 3 scaling), optional
+    // LongRoPE's per-pair divisors (Phi-3), F32 [n_rot / 2], optional: short within the original context,
+    // long beyond it (model_rope_factors in rope_scaling.h picks).
+    ggml::Tensor *rope_factors_short = nullptr, *rope_factors_long = nullptr;
     std::vector<LayerWeights> layers;
 };
 
@@ -79,6 +82,7 @@ private:
     ggml::Tensor* separate_output();  // a tensor of its own for a tied output, sharing the embedding's bytes
     void offload(int n_gpu);
     void repack_weights();
+    void load_rope_factors();
     std::unique_ptr<ggml::GgufFile> file_;
     HParams hp_;
     std::optional<Tokenizer> tok_;

@@ -135,6 +135,10 @@ void write_random_model(const std::string& path, const ModelShape& s,
     w.set(a + "attention.layer_norm_rms_epsilon", ggml::GgufValue::f32(s.norm_eps));
     w.set(a + "rope.freq_base", ggml::GgufValue::f32(s.rope_base));
     if (s.sliding_window > 0) w.set(a + "attention.sliding_window", ggml::GgufValue::u32(uint32_t(s.sliding_window)));
+    if (!s.rope_scaling.empty()) w.set(a + "rope.scaling.type", ggml::GgufValue::str(s.rope_scaling));
+    if (s.rope_scale > 0) w.set(a + "rope.scaling.factor", ggml::GgufValue::f32(s.rope_scale));
+    if (s.rope_orig_ctx > 0) w.set(a + "rope.scaling.original_context_length", ggml::GgufValue::u32(uint32_t(s.rope_orig_ctx)));
+    if (s.rope_attn_factor > 0) w.set(a + "rope.scaling.attn_factor", ggml::GgufValue::f32(s.rope_attn_factor));
     add_vocab(w, s.n_vocab);
 
     const std::vector<Spec> specs = tensor_specs(s);
@@ -167,6 +171,17 @@ void write_random_model(const std::string& path, const ModelShape& s,
                 done += size_t(nr) * row_bytes;
                 if (progress) progress(done, total);
             }
+        });
+    }
+    const std::pair<const char*, const std::vector<float>*> rope_tensors[] = {
+        {"rope_freqs.weight", &s.rope_freqs}, {"rope_factors_short.weight", &s.rope_factors_short},
+        {"rope_factors_long.weight", &s.rope_factors_long}};
+    for (const auto& [name, values] : rope_tensors) {
+        if (values->empty()) continue;
+        if (values->size() != size_t(hd / 2)) throw std::invalid_argument(std::string(name) + " needs head_dim / 2 values");
+        const int64_t ne[1] = {int64_t(values->size())};
+        w.add_tensor(name, ggml::Type::F32, 1, ne, [values](const ggml::GgufWriter::ByteSink& sink) {
+            sink(values->data(), values->size() * sizeof(float));
         });
     }
     w.write(path);

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "ggml/type.h"
 
@@ -24,6 +25,14 @@ struct ModelShape {
     float norm_eps = 1e-5f;
     ggml::Type type = ggml::Type::F16;  // 2-D weights; norms and biases stay F32
     uint64_t seed = 1;
+    // RoPE scaling, written when set: "<arch>.rope.scaling.*" keys (type "", factor 0, original context 0,
+    // attention factor 0: not written) and F32 [head_dim / 2] divisor tensors after all the others (empty:
+    // not written; the other weights stay as without them): Llama 3's rope_freqs, LongRoPE's short / long.
+    std::string rope_scaling;
+    float rope_scale = 0.0f;
+    int rope_orig_ctx = 0;
+    float rope_attn_factor = 0.0f;
+    std::vector<float> rope_freqs, rope_factors_short, rope_factors_long;
 };
 // The TinyLlama-1.1B shape (dim 2048, 22 layers, 32 heads, 4 KV heads, FFN 5632, vocab 32000).
 ModelShape tinyllama_shape();

@@ -1,6 +1,9 @@
 #include "rope_scaling.h"
 
 #include <cmath>
+#include <stdexcept>
+
+#include "model.h"
 
 namespace giraffe {
 
@@ -25,6 +28,17 @@ std::vector<float> llama3_freq_factors(int n_rot, float base, const RopeScaling&
     return f;
 }
 
+float rope_attention_factor(const RopeScaling& rs, int orig_ctx) {
+    if (rs.attn_factor > 0.0f) return rs.attn_factor;
+    const double s = rs.factor;
+    if (s <= 1.0) return 1.0f;
+    switch (rs.type) {
+    case RopeScalingType::Yarn: return float(0.1 * std::log(s) + 1.0);  // Peng et al., sqrt(1/t)
+    case RopeScalingType::LongRope: return float(std::sqrt(1.0 + std::log(s) / std::log(double(orig_ctx))));
+    default: return 1.0f;
+    }
+}
+
 ResolvedRope resolve_rope(const HParams& hp, const RopeScaling& rs, bool swa, int n_ctx) {
     ResolvedRope r;
     ggml::RopeParams& p = r.params;
@@ -32,10 +46,10 @@ ResolvedRope resolve_rope(const HParams& hp, const RopeScaling& rs, bool swa, in
     p.mode = hp.rope_neox ? ggml::RopeMode::Neox : ggml::RopeMode::Normal;
     p.freq_base = swa ? hp.rope_base_swa : hp.rope_base;
     p.n_ctx_orig = rs.orig_ctx > 0 ? rs.orig_ctx : hp.n_ctx_train;
-    p.attn_factor = rs.attn_factor;
     p.beta_fast = rs.beta_fast;
     p.beta_slow = rs.beta_slow;
     if (swa) return r;  // sliding layers never see positions far apart: no extension needed
+    p.attn_factor = rope_attention_factor(rs, p.n_ctx_orig);
     const double d = hp.n_rot, s = rs.factor, L = p.n_ctx_orig;
     switch (rs.type) {
     case RopeScalingType::None: break;
@@ -47,14 +61,29 @@ ResolvedRope resolve_rope(const HParams& hp, const RopeScaling& rs, bool swa, in
     case RopeScalingType::Yarn:
         p.freq_scale = float(1.0 / s);
         p.ext_factor = 1.0f;
+        // The op multiplies by its own 0.1 ln(1/freq_scale) + 1 on top (ggml's YaRN): cancel it, so that cos
+        // and sin get exactly the attention factor (for s < 1 too, where transformers uses 1).
+        p.attn_factor /= 1.0f + 0.1f * std::log(1.0f / p.freq_scale);
         break;
-    case RopeScalingType::Llama3: r.freq_factors = llama3_freq_factors(hp.n_rot, p.freq_base, rs); break;
-    case RopeScalingType::LongRope:
-        // Divisors come from the model's rope_factors_{short,long} tensors; the attention factor from s.
-        p.attn_factor *= float(std::sqrt(1.0 + std::log(s) / std::log(L)));
+    case RopeScalingType::Llama3: {
+        RopeScaling l3 = rs;
+        l3.orig_ctx = p.n_ctx_orig;
+        r.freq_factors = llama3_freq_factors(hp.n_rot, p.freq_base, l3);
         break;
     }
+    case RopeScalingType::LongRope: break;  // divisors: the model's rope_factors_{short,long} tensors
+    }
     return r;
+}
+
+ggml::Tensor* model_rope_factors(const Weights& w, const RopeScaling& rs, int n_ctx) {
+    if (rs.type != RopeScalingType::LongRope) return w.rope_freqs;
+    const bool use_long = n_ctx > rs.orig_ctx;
+    ggml::Tensor* t = use_long ? w.rope_factors_long : w.rope_factors_short;
+    if (!t)
+        throw std::runtime_error(std::string("LongRoPE scaling needs the model's ") +
+                                 (use_long ? "rope_factors_long" : "rope_factors_short") + " tensor, which it lacks");
+    return t;
 }
 
 }  // namespace giraffe

@@ -5,6 +5,7 @@
 
 #include "arch.h"
 #include "graph_builder.h"
+#include "kv_shift.h"
 
 namespace giraffe {
 
@@ -24,9 +25,12 @@ struct Session::StepGraph {
 };
 
 ggml::Type kv_cache_type(const std::string& name, const std::string& setting) {
-    ggml::Type t;
-    if (!ggml::type_from_name(name, &t) || (t != ggml::Type::F16 && t != ggml::Type::BF16 && t != ggml::Type::F32))
-        throw std::invalid_argument(setting + " must be f16, bf16 or f32, got '" + name + "'");
+    using ggml::Type;
+    Type t;
+    const bool ok = ggml::type_from_name(name, &t) &&
+                    (t == Type::F16 || t == Type::BF16 || t == Type::F32 || t == Type::Q8_0 || t == Type::Q4_0 ||
+                     t == Type::Q4_1 || t == Type::Q5_0 || t == Type::Q5_1);
+    if (!ok) throw std::invalid_argument(setting + " must be f16, bf16, f32, q8_0, q4_0, q4_1, q5_0 or q5_1, got '" + name + "'");
     return t;
 }
 
@@ -55,7 +59,12 @@ Session::Session(const Model& model, const SessionParams& params)
         for (ggml::Backend* b : model.backends()) b->set_n_threads(params.n_threads);
     std::vector<ggml::Backend*> layer_backends;
     for (int il = 0; il < hp.n_layer; il++) layer_backends.push_back(&model.layer_backend(il));
-    kv_ = std::make_unique<KvCache>(hp, n_ctx_, params_.n_ubatch, params.kv_type, layer_backends);
+    KvTypes types{params.kv_type_k, params.kv_type_v, params.flash_attn == FlashAttn::Off};
+    const bool blocks = ggml::type_traits(types.k).quantized || ggml::type_traits(types.v).quantized;
+    if (blocks && model.gpu())
+        throw std::invalid_argument(std::string("quantized KV cache types run on the CPU only: drop --device ") +
+                                    model.gpu()->name() + " or use f16");
+    kv_ = std::make_unique<KvCache>(hp, n_ctx_, params_.n_ubatch, types, layer_backends);
     sched_ = std::make_unique<ggml::Scheduler>(model.backends());
 }
 
@@ -67,6 +76,36 @@ void Session::clear() {
     n_out_ = 0;
     logits_.clear();
     logits_in_place_ = nullptr;
+}
+
+int Session::shift(int keep) {
+    if (keep < 0)
+        throw std::invalid_argument("the tokens kept by a context shift must not be negative, got " + std::to_string(keep));
+    if (keep >= n_past_) return 0;
+    const int32_t n_drop = (n_past_ - keep) / 2;
+    if (n_drop < 1) return 0;
+    // The last logits came from the context before the shift and stay valid; the scheduler's memory they
+    // may sit in does not (the rotation graph reuses it), nor do the kept graph's placements there.
+    if (logits_in_place_) {
+        logits_.assign(logits_in_place_, logits_in_place_ + size_t(n_out_) * size_t(model_.hparams().n_vocab));
+        logits_in_place_ = nullptr;
+    }
+    step_.reset();
+    // The keys are rotated again with decode's settings and divisors (the model's own first, as
+    // decode_ubatch picks them).
+    ResolvedRope rope[2];
+    ggml::Tensor* factors[2] = {};
+    for (int kind = 0; kind < 2; kind++) rope[kind] = resolve_rope(hp_, rope_, kind == 1, n_past_);
+    if ((factors[0] = model_rope_factors(model_.weights(), rope_, n_ctx_))) rope[0].freq_factors.clear();
+    const std::vector<KvCache::CellRun> runs = kv_->shift(keep, n_drop, n_past_);
+    n_past_ -= n_drop;
+    try {
+        rotate_keys(*sched_, model_.cpu(), hp_, *kv_, runs, -n_drop, rope, factors);
+    } catch (...) {
+        clear();  // half-shifted keys would be wrong: start empty rather than from them
+        throw;
+    }
+    return n_drop;
 }
 
 void Session::decode(const std::vector<int32_t>& tokens, bool all_logits, const Progress& progress) {
@@ -141,12 +180,14 @@ void Session::decode_ubatch(const int32_t* tokens, int n, bool all_logits) {
                        params_.attn_scores_bytes, params_.flash_attn};
         for (int kind = 0; kind < 2; kind++) {
             in.rope[kind].params = rope[kind].params;
-            if (!rope[kind].freq_factors.empty()) {
+            // The file's own divisors first (LongRoPE's short or long factors, by n_ctx; Llama 3's rope_freqs),
+            // else those resolve_rope computed.
+            if (ggml::Tensor* own = kind == 0 ? model_rope_factors(model_.weights(), rope_, n_ctx_) : nullptr) {
+                in.rope[kind].freq_factors = own;
+            } else if (!rope[kind].freq_factors.empty()) {
                 g.factors[kind] = g.ctx.new_tensor(ggml::Type::F32, {int64_t(rope[kind].freq_factors.size())});
                 g.factors[kind]->name = "rope_factors";
                 in.rope[kind].freq_factors = g.factors[kind];
-            } else if (kind == 0 && model_.weights().rope_freqs) {
-                in.rope[kind].freq_factors = model_.weights().rope_freqs;
             }
         }
         g.out = model_.arch().build(in);

@@ -19,7 +19,8 @@ struct SessionParams {
     int n_ctx = 0;        // 0: the model's training context, capped at 4096
     int n_ubatch = 512;   // tokens per micro-batch
     int n_threads = 0;    // 0: all cores
-    ggml::Type kv_type = ggml::Type::F16;
+    ggml::Type kv_type_k = ggml::Type::F16;  // KV cache element types (kv_cache_type)
+    ggml::Type kv_type_v = ggml::Type::F16;
     std::optional<RopeScaling> rope_scaling;  // overrides the file's
     std::optional<float> rope_base;           // overrides the file's (full-attention layers)
     // Prefill attention runs a KV head's query heads in chunks whose scores (n_kv x rows x KV heads
@@ -28,8 +29,8 @@ struct SessionParams {
     FlashAttn flash_attn = FlashAttn::Auto;  // fused attention (graph_builder.h)
 };
 
-// The KV cache element type named f16, bf16 or f32; anything else is a one-line error naming `setting`
-// (the flag or field it came from).
+// The KV cache element type named f16, bf16, f32, q8_0, q4_0, q4_1, q5_0 or q5_1; anything else is a
+// one-line error naming `setting` (the flag or field it came from).
 ggml::Type kv_cache_type(const std::string& name, const std::string& setting);
 
 class Session {
@@ -48,6 +49,11 @@ public:
     int32_t n_past() const { return n_past_; }
     int n_ctx() const { return n_ctx_; }
     void clear();  // forget everything (empty KV cache)
+    // Context shift with attention sinks (StreamingLLM; kv_shift.h): keeps the first `keep` positions,
+    // forgets the next n_drop = (n_past - keep) / 2, and moves the rest back by n_drop (their keys rotated to
+    // the new positions), so decoding goes on with n_past - n_drop positions used. The last logits stay.
+    // Returns n_drop (0 when keep >= n_past - 1: nothing to drop). Throws when keep < 0.
+    int shift(int keep);
     const KvCache& kv() const { return *kv_; }
     const RopeScaling& rope_scaling() const { return rope_; }
     std::string rope_note() const { return rope_note_; }  // one line when scaling was chosen automatically

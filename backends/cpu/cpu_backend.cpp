@@ -50,6 +50,11 @@ private:
 };
 
 bool is_float(Type t) { return t == Type::F32 || t == Type::F16 || t == Type::BF16; }
+// A block type (the KV cache's q8_0, q4_0, ...) stored in whole blocks along contiguous rows.
+bool is_block_rows(const Tensor* t) {
+    const TypeTraits& tt = type_traits(t->type);
+    return tt.quantized && tt.to_float && tt.from_float && t->nb[0] == tt.block_bytes && t->ne[0] % tt.block_size == 0;
+}
 
 class CpuBackend : public Backend {
 public:
@@ -100,14 +105,19 @@ public:
         switch (n->op) {
         case Op::None: case Op::View: case Op::Reshape: case Op::Permute: case Op::Transpose:
             return true;
-        case Op::Cpy: case Op::Cont: case Op::Concat:
+        case Op::Cpy: case Op::Cont:
+            // into a block type: rows converted whole (the KV cache's writes)
+            if (is_float(a->type) && is_block_rows(n) && same_shape(a, n)) return true;
+            return is_float(a->type) && is_float(n->type);
+        case Op::Concat:
             return is_float(a->type) && is_float(n->type);
         case Op::GetRows:
             return type_traits(a->type).to_float != nullptr;
         case Op::MulMat:
             return cpu::gemm_supports_type(a->type);
         case Op::FlashAttn:
-            return a->type == Type::F32 && is_float(n->src[1]->type) && is_float(n->src[2]->type) &&
+            return a->type == Type::F32 && (is_float(n->src[1]->type) || is_block_rows(n->src[1])) &&
+                   (is_float(n->src[2]->type) || is_block_rows(n->src[2])) &&
                    (!n->src[3] || n->src[3]->type == Type::F32);
         default:
             return true;  // the remaining ops are f32-only and their builders check that

@@ -4,7 +4,8 @@
 // with the calls; the weights rotate through copies larger than the last-level cache, so every call
 // streams them from memory) and matrix x matrix
 // (N = 512) as int8 GOPS (2 M N K / s).
-//   bench-ops [-t threads] [-r reps] [--json] [--quant-only] [--no-quant-prefill]
+// Last, fused attention at depth (attention.cpp).
+//   bench-ops [-t threads] [-r reps] [--json] [--quant-only] [--no-quant-prefill] [--attention-only]
 #include <omp.h>
 #include <unistd.h>
 
@@ -33,6 +34,8 @@
 extern "C" void openblas_set_num_threads(int num_threads);
 #endif
 
+void bench_attention(int threads, int reps, bool json, double read_gbs);  // attention.cpp
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -43,6 +46,7 @@ struct Options {
     bool json = false;
     bool quant_only = false;
     bool no_prefill = false;  // skip the quantized matrix x matrix figures
+    bool attention_only = false;
 };
 
 struct AlignedBuf {
@@ -265,8 +269,9 @@ int main(int argc, char** argv) {
         else if (a == "--json") o.json = true;
         else if (a == "--quant-only") o.quant_only = true;
         else if (a == "--no-quant-prefill") o.no_prefill = true;
+        else if (a == "--attention-only") o.attention_only = true;
         else {
-            std::fprintf(stderr, "usage: %s [-t threads] [-r reps] [--json] [--quant-only] [--no-quant-prefill]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [-t threads] [-r reps] [--json] [--quant-only] [--no-quant-prefill] [--attention-only]\n", argv[0]);
             return a == "-h" || a == "--help" ? 0 : 1;
         }
     }
@@ -282,6 +287,10 @@ int main(int argc, char** argv) {
         int64_t M, N, K;
     };
     const Shape shapes[] = {{2048, 512, 2048}, {5632, 512, 2048}, {2048, 512, 5632}, {5632, 1, 2048}, {2048, 1, 2048}};
+    if (o.attention_only) {
+        bench_attention(o.threads, o.reps, o.json, bench_bandwidth(o));
+        return 0;
+    }
     if (!o.quant_only)
         for (ggml::Type t : {ggml::Type::F32, ggml::Type::F16, ggml::Type::BF16})
             for (const Shape& s : shapes)
@@ -296,5 +305,6 @@ int main(int argc, char** argv) {
     for (Type t : {Type::Q4_0, Type::Q4_K, Type::Q8_0, Type::Q5_0, Type::Q6_K})
         for (const Shape& s : {Shape{2048, 512, 2048}, Shape{5632, 512, 2048}, Shape{2048, 512, 5632}})
             if (!o.no_prefill) bench_quant_prefill(o, t, s.M, s.N, s.K);
+    bench_attention(o.threads, o.reps, o.json, bench_bandwidth(o));
     return 0;
 }

@@ -60,6 +60,9 @@ Args parse_args(int argc, char** argv, int first) {
         {"-d", [&](auto& f, auto& v) { a.depth = to_int(f, v); }},
         {"-r", [&](auto& f, auto& v) { a.reps = to_int(f, v); }},
         {"--chunks", [&](auto& f, auto& v) { a.n_chunks = to_int(f, v); }},
+        {"--keep", [&](auto& f, auto& v) { a.n_keep = to_int(f, v); }},
+        {"--lengths", [&](auto&, auto& v) { a.lengths = v; }},
+        {"--depths", [&](auto&, auto& v) { a.depths = v; }},
         {"--temp", [&](auto& f, auto& v) { a.sampling.temp = to_float(f, v); }},
         {"--top-k", [&](auto& f, auto& v) { a.sampling.top_k = to_int(f, v); }},
         {"--top-p", [&](auto& f, auto& v) { a.sampling.top_p = to_float(f, v); }},
@@ -72,7 +75,10 @@ Args parse_args(int argc, char** argv, int first) {
         {"--system", [&](auto&, auto& v) { a.system_prompt = v; }},
         {"-sys", [&](auto&, auto& v) { a.system_prompt = v; }},
         {"--cache-type", [&](auto&, auto& v) { a.kv_type = v; }},
-        {"-ctk", [&](auto&, auto& v) { a.kv_type = v; }},
+        {"-ctk", [&](auto&, auto& v) { a.kv_type_k = v; }},
+        {"--cache-type-k", [&](auto&, auto& v) { a.kv_type_k = v; }},
+        {"-ctv", [&](auto&, auto& v) { a.kv_type_v = v; }},
+        {"--cache-type-v", [&](auto&, auto& v) { a.kv_type_v = v; }},
         {"--rope-scaling", [&](auto&, auto& v) { a.rope_scaling = v; }},
         {"--rope-scale", [&](auto& f, auto& v) { a.rope_scale = to_float(f, v); }},
         {"--rope-freq-base", [&](auto& f, auto& v) { a.rope_freq_base = to_float(f, v); }},
@@ -129,19 +135,39 @@ giraffe::SessionParams session_params(const Args& a, const giraffe::HParams& hp)
     p.n_ubatch = a.n_ubatch;
     if (a.n_ctx < 0) throw std::invalid_argument("-c must not be negative");
     if (a.n_ubatch <= 0) throw std::invalid_argument("--ubatch must be positive");
-    p.kv_type = giraffe::kv_cache_type(a.kv_type, "--cache-type");
-    if (a.rope_scaling || a.rope_scale || a.yarn_orig_ctx || a.yarn_beta_fast || a.yarn_beta_slow || a.yarn_attn_factor) {
+    p.kv_type_k = giraffe::kv_cache_type(a.kv_type_k.empty() ? a.kv_type : a.kv_type_k,
+                                         a.kv_type_k.empty() ? "--cache-type" : "--cache-type-k");
+    p.kv_type_v = giraffe::kv_cache_type(a.kv_type_v.empty() ? a.kv_type : a.kv_type_v,
+                                         a.kv_type_v.empty() ? "--cache-type" : "--cache-type-v");
+    const bool yarn_flag = a.yarn_orig_ctx || a.yarn_beta_fast || a.yarn_beta_slow || a.yarn_attn_factor;
+    if (a.rope_scaling || a.rope_scale || yarn_flag) {
+        // Like llama.cpp: --rope-scaling names the method; without it a --yarn-* flag means YaRN, and
+        // --rope-scale alone linear interpolation, unless the file names a method (which then takes the factor).
+        using giraffe::RopeScalingType;
         giraffe::RopeScaling rs = hp.rope_scaling;
-        if (a.rope_scaling && !giraffe::rope_scaling_from_name(*a.rope_scaling, &rs.type))
-            throw std::invalid_argument("--rope-scaling must be none, linear, ntk, dynamic, yarn, llama3 or longrope");
+        if (a.rope_scaling) {
+            if (!giraffe::rope_scaling_from_name(*a.rope_scaling, &rs.type))
+                throw std::invalid_argument("--rope-scaling must be none, linear, ntk, dynamic, yarn, llama3 or longrope");
+        } else if (yarn_flag) {
+            rs.type = RopeScalingType::Yarn;
+        } else if (rs.type == RopeScalingType::None) {
+            rs.type = RopeScalingType::Linear;
+        }
+        if (rs.type != hp.rope_scaling.type) rs.attn_factor = 0;  // the file's belongs to its method
         if (a.rope_scale) {
             if (*a.rope_scale <= 0) throw std::invalid_argument("--rope-scale must be positive");
             rs.factor = *a.rope_scale;
         }
-        if (a.yarn_orig_ctx) rs.orig_ctx = *a.yarn_orig_ctx;
+        if (a.yarn_orig_ctx) {
+            if (*a.yarn_orig_ctx <= 0) throw std::invalid_argument("--yarn-orig-ctx must be positive");
+            rs.orig_ctx = *a.yarn_orig_ctx;
+        }
         if (a.yarn_beta_fast) rs.beta_fast = *a.yarn_beta_fast;
         if (a.yarn_beta_slow) rs.beta_slow = *a.yarn_beta_slow;
-        if (a.yarn_attn_factor) rs.attn_factor = *a.yarn_attn_factor;
+        if (a.yarn_attn_factor) {
+            if (!(*a.yarn_attn_factor > 0)) throw std::invalid_argument("--yarn-attn-factor must be positive");
+            rs.attn_factor = *a.yarn_attn_factor;
+        }
         if (rs.type != giraffe::RopeScalingType::None && rs.factor == 1.0f && a.n_ctx > hp.n_ctx_train)
             rs.factor = float(a.n_ctx) / float(hp.n_ctx_train);
         p.rope_scaling = rs;

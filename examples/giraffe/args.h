@@ -23,6 +23,8 @@ struct Args {
     int depth = 0;             // bench -d
     int reps = 5;              // bench -r
     int n_chunks = 0;          // perplexity --chunks (0: all)
+    int n_keep = 4;            // run/chat --keep: tokens a context shift keeps (the attention sinks)
+    std::string lengths, depths;  // niah --lengths 1k,2k --depths 0,50,100 (empty: the defaults)
     bool json = false;
     bool no_bos = false;
     bool parse_special = false;
@@ -30,7 +32,8 @@ struct Args {
     bool no_repack = false;    // --no-repack: keep the weights in the file's layout
     std::string chat_template;
     std::string system_prompt;
-    std::string kv_type = "f16";
+    std::string kv_type = "f16";      // --cache-type: keys and values
+    std::string kv_type_k, kv_type_v;  // -ctk / -ctv: one of them (empty: kv_type)
     std::string device = "cpu";  // --device cpu|vulkan[:N]
     std::string flash_attn = "auto";  // -fa on|off|auto
     int n_gpu_layers = -1;       // -ngl N: the last N layers on the GPU (-1: all)
@@ -46,7 +49,7 @@ struct Args {
 
 // Parses argv[first..]; throws std::invalid_argument naming a bad or unknown flag.
 Args parse_args(int argc, char** argv, int first);
-// Session parameters from the flags (context, threads, micro-batch, KV type, RoPE overrides).
+// Session parameters from the flags (context, threads, micro-batch, KV types, RoPE overrides).
 giraffe::SessionParams session_params(const Args& a, const giraffe::HParams& hp);
 // The prompt from -p or -f (a file's contents); throws when neither is given and required.
 std::string prompt_text(const Args& a, bool required);

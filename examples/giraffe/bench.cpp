@@ -37,6 +37,17 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// Bytes of keys and values one token reads at position p: every layer's attended cells (a sliding layer's
+// ring at most), at its cache types.
+size_t kv_bytes_read(const giraffe::Session& s, const giraffe::HParams& hp, int p) {
+    const giraffe::KvCache& kv = s.kv();
+    const size_t cell = ggml::row_size(kv.types().k, int64_t(hp.head_dim_k) * hp.n_head_kv) +
+                        ggml::row_size(kv.types().v, int64_t(hp.head_dim_v) * hp.n_head_kv);
+    size_t n = 0;
+    for (int il = 0; il < hp.n_layer; il++) n += size_t(kv.n_attend(kv.ring_of(il), p + 1)) * cell;
+    return n;
+}
+
 }  // namespace
 
 int cmd_bench(const Args& a) {
@@ -78,6 +89,17 @@ int cmd_bench(const Args& a) {
         std::fflush(stdout);
     };
 
+    // Memory: the weights and the KV cache as allocated for this context, in the session's cache types.
+    const giraffe::KvTypes& kvt = s.kv().types();
+    if (a.json)
+        std::printf("{\"test\": \"memory\", \"n_ctx\": %d, \"weights_bytes\": %zu, \"kv_bytes\": %zu, \"cache_k\": \"%s\", "
+                    "\"cache_v\": \"%s\"}\n", s.n_ctx(), model->weight_bytes(), s.kv().bytes(), ggml::type_name(kvt.k),
+                    ggml::type_name(kvt.v));
+    else
+        std::printf("memory   weights %.1f MiB, KV cache %.1f MiB for %d tokens (K %s, V %s)\n",
+                    double(model->weight_bytes()) / 1048576.0, double(s.kv().bytes()) / 1048576.0, s.n_ctx(),
+                    ggml::type_name(kvt.k), ggml::type_name(kvt.v));
+
     if (n_prompt > 0) {
         std::vector<double> tps;
         for (int r = -1; r < a.reps; r++) {  // r = -1: warm-up
@@ -99,7 +121,7 @@ int cmd_bench(const Args& a) {
         constexpr size_t kSampleBytes = size_t(128) << 20;
         double bytes = double(model->weight_bytes());
         if (!model->output_tied()) bytes -= double(model->weights().tok_embd->nbytes());
-        bytes += double(s.kv().bytes()) * double(a.depth + n_gen / 2) / double(s.n_ctx());
+        bytes += double(kv_bytes_read(s, hp, a.depth + n_gen / 2));
         std::unique_ptr<ggml::cpu::ReadProbe> probe;
         try {
             probe = std::make_unique<ggml::cpu::ReadProbe>(threads);

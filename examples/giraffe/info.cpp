@@ -45,8 +45,12 @@ int cmd_info(const Args& a) {
     for (auto& [name, e] : types) std::printf(" %s: %d (%.1f MiB)", name.c_str(), e.first, double(e.second) / MiB);
     std::printf("\nweights:       %.1f MiB\n", double(model->weight_bytes()) / MiB);
     const int n_ctx = a.n_ctx > 0 ? a.n_ctx : hp.n_ctx_train;
-    const size_t kv = giraffe::KvCache::estimate_bytes(hp, n_ctx, a.n_ubatch, ggml::Type::F16);
-    std::printf("KV cache:      %.1f MiB for %d tokens (f16, micro-batch %d)\n", double(kv) / MiB, n_ctx, a.n_ubatch);
+    const giraffe::SessionParams sp = session_params(a, hp);
+    const giraffe::KvTypes kv_types{sp.kv_type_k, sp.kv_type_v, sp.flash_attn == giraffe::FlashAttn::Off};
+    giraffe::KvCache::check_types(hp, kv_types);
+    const size_t kv = giraffe::KvCache::estimate_bytes(hp, n_ctx, a.n_ubatch, kv_types);
+    std::printf("KV cache:      %.1f MiB for %d tokens (K %s, V %s, micro-batch %d)\n", double(kv) / MiB, n_ctx,
+                ggml::type_name(kv_types.k), ggml::type_name(kv_types.v), a.n_ubatch);
     if (a.all_tensors)
         for (const auto& t : f.tensors())
             std::printf("  %-40s %-6s [%lld, %lld, %lld, %lld]\n", t.name.c_str(), ggml::type_name(t.type),

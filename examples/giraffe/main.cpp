@@ -19,6 +19,7 @@ const Command kCommands[] = {
     {"chat", cli::cmd_chat, "talk to a model with its chat template: -m MODEL [--chat-template NAME]"},
     {"tokenize", cli::cmd_tokenize, "print the token ids of a text: -m MODEL -p TEXT [--no-bos] [--parse-special]"},
     {"perplexity", cli::cmd_perplexity, "perplexity of a text file: -m MODEL -f FILE -c N [--chunks N]"},
+    {"niah", cli::cmd_niah, "needle in a haystack, CSV + heatmap PNG: -m MODEL [--lengths 1k,2k] [--depths 0,50,100] [-o DIR]"},
     {"bench", cli::cmd_bench, "prompt and generation speed: -m MODEL [-p 512] [-n 128] [-d DEPTH] [-r REPS] [--json]"},
     {"info", cli::cmd_info, "describe a model and the memory it needs: -m MODEL [-c N] [--tensors]; no -m: list devices"},
     {"quantize", cli::cmd_quantize, "quantize a model: IN.gguf OUT.gguf TYPE (Q4_0, Q8_0, Q6_K, Q4_K_M, ...) [-t N]"},

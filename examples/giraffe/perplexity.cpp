@@ -40,17 +40,24 @@ int cmd_perplexity(const Args& a) {
         std::vector<int32_t> chunk(ids.begin() + long(c) * n_ctx, ids.begin() + long(c + 1) * n_ctx);
         chunk[0] = tok.bos();
         session.clear();
-        session.decode(chunk, true);
-        for (int i = first; i < n_ctx - 1; i++) {
-            const float* l = session.logits(i);
-            double mx = l[0];
-            for (int32_t v = 1; v < n_vocab; v++) mx = std::max(mx, double(l[v]));
-            double z = 0;
-            for (int32_t v = 0; v < n_vocab; v++) z += std::exp(double(l[v]) - mx);
-            const double nll = std::log(z) + mx - double(l[chunk[size_t(i) + 1]]);
-            sum += nll;
-            sum_sq += nll * nll;
-            count++;
+        // The first half gives context only; the second is decoded a micro-batch at a time with every
+        // position's logits, so no more than a micro-batch of them (n_vocab floats each) is ever held.
+        session.decode(std::vector<int32_t>(chunk.begin(), chunk.begin() + first));
+        const int piece = std::max(1, sa.n_ubatch);
+        for (int b = first; b < n_ctx - 1; b += piece) {
+            const int e = std::min(n_ctx - 1, b + piece);
+            session.decode(std::vector<int32_t>(chunk.begin() + b, chunk.begin() + e), true);
+            for (int i = b; i < e; i++) {
+                const float* l = session.logits(i - b);
+                double mx = l[0];
+                for (int32_t v = 1; v < n_vocab; v++) mx = std::max(mx, double(l[v]));
+                double z = 0;
+                for (int32_t v = 0; v < n_vocab; v++) z += std::exp(double(l[v]) - mx);
+                const double nll = std::log(z) + mx - double(l[chunk[size_t(i) + 1]]);
+                sum += nll;
+                sum_sq += nll * nll;
+                count++;
+            }
         }
         std::printf("[%d] %.4f\n", c + 1, std::exp(sum / double(count)));
         std::fflush(stdout);

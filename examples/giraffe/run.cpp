@@ -25,10 +25,16 @@ struct Loaded {
 
 Loaded load(const Args& a) {
     require_model(a);
+    if (a.n_keep < 0) throw std::invalid_argument("--keep must not be negative, got " + std::to_string(a.n_keep));
     Loaded l;
     const double t0 = now_ms();
     l.model = giraffe::Model::load(a.model, model_options(a));
     l.session = std::make_unique<giraffe::Session>(*l.model, session_params(a, l.model->hparams()));
+    // A context shift must drop at least one token.
+    if (a.n_keep >= l.session->n_ctx() - 1)
+        throw std::invalid_argument("--keep " + std::to_string(a.n_keep) + " leaves nothing for a context shift to drop: it must be below " +
+                                    std::to_string(l.session->n_ctx() - 1) + " with a context of " + std::to_string(l.session->n_ctx()) +
+                                    " (lower --keep or raise -c)");
     if (!l.session->rope_note().empty()) std::fprintf(stderr, "note: %s\n", l.session->rope_note().c_str());
     l.load_ms = now_ms() - t0;
     return l;
@@ -39,16 +45,23 @@ void show_progress(int done, int total) {
     if (total >= 1024 && done == total) std::fprintf(stderr, "\n");
 }
 
+// Context shifts (keeping the first `keep` tokens, the attention sinks) until n more tokens fit in the
+// context with one cell to spare; each says so on stderr. False when they cannot make the room.
+bool make_room(giraffe::Session& s, int n, int keep) {
+    while (s.n_past() + n >= s.n_ctx()) {
+        const int dropped = s.shift(keep);
+        if (dropped == 0) return false;
+        std::fprintf(stderr, "\n[context shift: dropped %d tokens]\n", dropped);
+    }
+    return true;
+}
+
 // Generates up to n tokens after the session's current state, streaming text to stdout; stops at an
-// end-of-generation token. Returns the number generated.
-int generate(giraffe::Session& s, const giraffe::Tokenizer& tok, giraffe::Sampler& sampler, int n, std::string* text) {
+// end-of-generation token. A full context shifts, keeping the first `keep` tokens. Returns the number generated.
+int generate(giraffe::Session& s, const giraffe::Tokenizer& tok, giraffe::Sampler& sampler, int n, int keep, std::string* text) {
     giraffe::StreamDecoder dec(tok);
     int made = 0;
     while (made < n) {
-        if (s.n_past() >= s.n_ctx()) {
-            std::fprintf(stderr, "\n[context full: %d tokens]\n", s.n_ctx());
-            break;
-        }
         const int32_t t = sampler.sample(s.logits(), int32_t(tok.n_vocab()));
         if (tok.is_eog(t)) break;
         sampler.accept(t);
@@ -57,7 +70,12 @@ int generate(giraffe::Session& s, const giraffe::Tokenizer& tok, giraffe::Sample
         std::fwrite(piece.data(), 1, piece.size(), stdout);
         std::fflush(stdout);
         made++;
-        if (made < n) s.decode({t});
+        if (made == n) break;
+        if (s.n_past() >= s.n_ctx() && !make_room(s, 0, keep)) {
+            std::fprintf(stderr, "\n[context full: %d tokens]\n", s.n_ctx());
+            break;
+        }
+        s.decode({t});
     }
     const std::string rest = dec.flush();
     if (text) *text += rest;
@@ -83,7 +101,7 @@ int cmd_run(const Args& a) {
     const double t0 = now_ms();
     l.session->decode(ids, false, show_progress);
     const double t1 = now_ms();
-    const int made = generate(*l.session, tok, sampler, a.n_predict, nullptr);
+    const int made = generate(*l.session, tok, sampler, a.n_predict, a.n_keep, nullptr);
     const double t2 = now_ms();
     std::printf("\n");
     std::fflush(stdout);
@@ -113,13 +131,13 @@ int cmd_chat(const Args& a) {
         const std::string full = giraffe::format_chat(tmpl, history, true);
         const std::string delta = full.substr(shown.size());
         std::vector<int32_t> ids = tok.tokenize(delta, shown.empty(), true);
-        if (l.session->n_past() + int(ids.size()) >= l.session->n_ctx()) {
-            std::fprintf(stderr, "[context full: start a new chat]\n");
-            break;
-        }
+        if (!make_room(*l.session, int(ids.size()), a.n_keep))
+            throw std::length_error("the message needs " + std::to_string(ids.size()) + " tokens, more than a context of " +
+                                    std::to_string(l.session->n_ctx()) + " holds after keeping " + std::to_string(a.n_keep) +
+                                    " (raise -c)");
         l.session->decode(ids, false, show_progress);
         std::string reply;
-        generate(*l.session, tok, sampler, a.n_predict > 0 ? a.n_predict : 1 << 30, &reply);
+        generate(*l.session, tok, sampler, a.n_predict > 0 ? a.n_predict : 1 << 30, a.n_keep, &reply);
         std::printf("\n");
         history.push_back({"assistant", reply});
         // The model saw the reply but not the end-of-turn marker that closes it: feed the rest.
@@ -127,7 +145,7 @@ int cmd_chat(const Args& a) {
         const std::string tail = closed.substr(std::min(closed.size(), full.size() + reply.size()));
         if (!tail.empty()) {
             std::vector<int32_t> t = tok.tokenize(tail, false, true);
-            if (!t.empty() && l.session->n_past() + int(t.size()) < l.session->n_ctx()) l.session->decode(t);
+            if (!t.empty() && make_room(*l.session, int(t.size()), a.n_keep)) l.session->decode(t);
         }
         shown = closed;
     }

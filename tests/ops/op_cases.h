@@ -63,6 +63,8 @@ struct OpCase {
     std::function<ref::Result(const std::vector<ref::Tensor>& args)> reference;
     Tolerance tol;
     int read_leaf = -1;  // >= 0: compare this leaf's contents after compute (cpy writes into a leaf)
+    bool cpu_only = false;  // reads types only the CPU takes (the quantized KV cache's blocks): on another
+                            // backend first, it must still be right, through the scheduler's fallback
 };
 
 // The table.
@@ -78,7 +80,8 @@ struct Outcome {
 Outcome run_case(const OpCase& c, const std::vector<ggml::Backend*>& backends);
 
 // Runs every case (whose name contains `filter`) on backends, one Catch2 section per case. Call it inside
-// a TEST_CASE. require_first: fail a case whose op node was not computed on backends[0].
+// a TEST_CASE. require_first: fail a case whose op node was not computed on backends[0] (cpu_only cases
+// excepted).
 void check_op_table(const std::vector<ggml::Backend*>& backends, const std::string& filter = "",
                     bool require_first = false);
 

@@ -89,6 +89,55 @@ OpCase attn_case(const std::string& name, const Attn& a) {
     return make(name, std::move(inputs), build, reference, attn_tol(a), args);
 }
 
+// Values a block type stores exactly: per block of 32 along a row, a power-of-two-ish scale d (1..4 / 64,
+// exact in f16) times integer codes, the block's first code the one of largest magnitude (so the quantizer
+// picks d itself). Then quantizing loses nothing and the double reference needs no model of the format.
+Gen block_exact(T bt) {
+    const int lo = bt == T::Q8_0 ? -127 : bt == T::Q4_0 ? -8 : -16;  // codes lo+1 .. -lo-1 besides the first
+    return [bt, lo](const int64_t i[4], Rng& r) {
+        const uint64_t h = uint64_t(i[0] / 32) * 2654435761u + uint64_t(i[1]) * 40503u + uint64_t(i[2]) * 97u;
+        const double d = double(1 + h % 4) / 64.0;
+        if (i[0] % 32 == 0) return (bt == T::Q8_0 ? 127 : lo) * d;
+        return std::floor(r.uniform(lo + 1, -lo - 1e-9)) * d;
+    };
+}
+
+// Keys and values kept in a block type: f32 leaves of the cache's shape ([hd * n_kv_head, n_ctx], a
+// cell's heads side by side) cast to the type, then read through the cache's views.
+OpCase attn_block_case(const std::string& name, const Attn& a) {
+    const int64_t n_ctx = std::max(a.n_ctx, a.n_kv);
+    std::vector<InputSpec> inputs;
+    inputs.push_back(in(T::F32, {a.hd_k, a.n_head, a.n}, uniform(-a.q_range, a.q_range)));
+    inputs.push_back(in(T::F32, {a.hd_k * a.n_kv_head, n_ctx}, block_exact(a.kt)));
+    inputs.push_back(in(T::F32, {a.hd_v * a.n_kv_head, n_ctx}, block_exact(a.vt)));
+    inputs.push_back(in(T::F32, {a.n_kv + 3, a.n + 2}, attn_mask(a)));
+    const float scale = 1.0f / std::sqrt(float(a.hd_k));
+    BuildFn build = [a, scale](ggml::Context& c, const Ts& t) {
+        ggml::Tensor* k = ggml::cast(c, t[1], a.kt);
+        ggml::Tensor* v = ggml::cast(c, t[2], a.vt);
+        k = ggml::view_3d(c, k, a.hd_k, a.n_kv, a.n_kv_head, k->nb[1], ggml::row_size(a.kt, a.hd_k), 0);
+        v = ggml::view_3d(c, v, a.hd_v, a.n_kv, a.n_kv_head, v->nb[1], ggml::row_size(a.vt, a.hd_v), 0);
+        return ggml::flash_attn(c, t[0], k, v, t[3], scale);
+    };
+    RefFn reference = [a, scale](const Rs& r) {
+        auto cells = [&a](ref::Tensor t, int64_t hd) {
+            t.ne[0] = hd, t.ne[1] = a.n_kv, t.ne[2] = a.n_kv_head;
+            t.nb[2] = size_t(hd) * 4;
+            return t;
+        };
+        const ref::Tensor k = cells(r[1], a.hd_k), v = cells(r[2], a.hd_v);
+        return ref::flash_attn(r[0], k, v, &r[3], scale);
+    };
+    ArgsFn args = [](Layout& l, const As& in) {
+        As r = in;
+        r[0] = l.permute(in[0], 0, 2, 1, 3);  // [hd, n_head, n] -> [hd, n, n_head]
+        return r;
+    };
+    OpCase c = make(name, std::move(inputs), build, reference, attn_tol(a), args);
+    c.cpu_only = true;
+    return c;
+}
+
 }  // namespace
 
 void add_attention_cases(std::vector<OpCase>& out) {
@@ -124,6 +173,22 @@ void add_attention_cases(std::vector<OpCase>& out) {
         h.cache_layout = true, h.n_ctx = 200;
         add(p + "prefill_n33_gqa8x2_hd128_kv200_row_hidden_cache", h);
     }
+
+    // The quantized KV cache's block types, read in place: decode split along the cells, causal prefill of
+    // grouped heads, a sliding window over a long cache, keys and values of different types.
+    for (T t : {T::Q8_0, T::Q4_0, T::Q5_0}) {
+        const std::string p = tname(t) + "_";
+        Attn d;
+        d.kt = d.vt = t, d.hd_k = d.hd_v = 64, d.n = 1, d.n_head = 8, d.n_kv_head = 2, d.n_kv = 1500, d.n_ctx = 1536;
+        out.push_back(attn_block_case("flash_attn_" + p + "decode_gqa8x2_hd64_kv1500", d));
+        Attn pf;
+        pf.kt = pf.vt = t, pf.hd_k = pf.hd_v = 128, pf.n = 33, pf.n_head = 4, pf.n_kv_head = 1, pf.n_kv = 300;
+        out.push_back(attn_block_case("flash_attn_" + p + "prefill_n33_gqa4x1_hd128_kv300", pf));
+    }
+    Attn wq;
+    wq.kt = T::Q8_0, wq.vt = T::Q4_0, wq.hd_k = wq.hd_v = 256, wq.n = 9, wq.n_head = 4, wq.n_kv_head = 1, wq.n_kv = 1000;
+    wq.mask = MaskKind::Window, wq.window = 200;
+    out.push_back(attn_block_case("flash_attn_q8_0_q4_0_prefill_n9_gqa4x1_hd256_kv1000_window200", wq));
 
     // Without a mask; a single cell; decode through a sliding window over a long cache.
     Attn nm;

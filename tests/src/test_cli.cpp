@@ -52,6 +52,9 @@ TEST_CASE("cli: each bad input is one clear line and a non-zero exit", "[cli]") 
     expect_error("frobnicate", "unknown command 'frobnicate'");
     expect_error("run -m " + model + " -c 8 -p \"" + std::string(200, 'a') + "\"", "raise -c");
     expect_error("run -m " + model + " -p hi --cache-type q9", "--cache-type");
+    expect_error("run -m " + model + " -p hi -ctk q9", "--cache-type-k must be");
+    expect_error("run -m " + model + " -p hi --cache-type-v q4_K", "--cache-type-v must be");
+    expect_error("run -m " + model + " -p hi --cache-type q8_0", "whole blocks of 32; this model's is 16");
     expect_error("run -m " + model + " -p hi --rope-scaling warp", "--rope-scaling");
     expect_error("chat -m " + model + " --chat-template nope < /dev/null", "unknown chat template 'nope'");
     expect_error("perplexity -m " + model, "-f FILE");
@@ -88,7 +91,29 @@ TEST_CASE("cli: run, tokenize, info, bench and the C example work on a tiny mode
     REQUIRE(out.find("architecture:  llama") != std::string::npos);
     REQUIRE(out.find("KV cache:") != std::string::npos);
 
+    // The KV memory for the chosen cache types: 2 layers x 8192 cells x 2 KV heads of 32 channels, per cell
+    // 64 keys and 64 values: f16 128 + 128 bytes, q8_0 2 x 34, q4_0 2 x 18.
+    const std::string wide = dir.path() + "/hd32.gguf";
+    giraffe::ModelShape s;
+    s.n_vocab = 400, s.n_embd = 128, s.n_layer = 2, s.n_head = 4, s.n_head_kv = 2, s.n_ff = 128, s.n_ctx = 128;
+    s.type = ggml::Type::F16;
+    giraffe::write_random_model(wide, s);
+    const std::pair<std::string, std::string> kv_memory[] = {
+        {"", "4.0 MiB for 8192 tokens (K f16, V f16"},
+        {"--cache-type q8_0", "2.1 MiB for 8192 tokens (K q8_0, V q8_0"},
+        {"-ctk q8_0 -ctv q4_0", "1.6 MiB for 8192 tokens (K q8_0, V q4_0"},
+        {"--cache-type q4_0 -ctk f16", "2.6 MiB for 8192 tokens (K f16, V q4_0"},
+    };
+    for (const auto& [flags, want] : kv_memory) {
+        REQUIRE(run_capture(kCli + " info -m " + wide + " -c 8192 " + flags, out) == 0);
+        INFO(flags << "\n" << out);
+        REQUIRE(out.find("KV cache:      " + want) != std::string::npos);
+    }
+    expect_error("info -m " + wide + " -c 8192 -ctv q8_0 -fa off", "needs flash attention");
+    REQUIRE(run_capture(kCli + " run -m " + wide + " -p 'a b c' -n 8 --temp 0 --cache-type q8_0", out) == 0);
+
     REQUIRE(run_capture(kCli + " bench -m " + model + " -p 16 -n 4 -r 2 --json", out) == 0);
+    REQUIRE(out.find("{\"test\": \"memory\", \"n_ctx\": 17, ") != std::string::npos);
     REQUIRE(out.find("{\"test\": \"pp16\", \"depth\": 0") != std::string::npos);
     REQUIRE(out.find("{\"test\": \"tg4\"") != std::string::npos);
     REQUIRE(out.find("{\"test\": \"tg_floor\"") != std::string::npos);

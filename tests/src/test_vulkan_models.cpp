@@ -29,7 +29,7 @@ std::vector<float> vulkan_logits(const std::string& path, const std::vector<int3
     SessionParams p;
     p.n_ctx = 64;
     p.n_ubatch = n_ubatch;
-    p.kv_type = kv;
+    p.kv_type_k = p.kv_type_v = kv;
     Session s(*model, p);
     s.decode(toks, true);
     const size_t nv = size_t(model->hparams().n_vocab);

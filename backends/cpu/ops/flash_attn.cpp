@@ -1,143 +1,257 @@
 // flash_attn: softmax(scale * q.k + mask) v per (query head, token), the scores never stored whole.
-// Each (head, token) row walks the KV cells in chunks of kChunk: the chunk's scores (cells whose mask is
-// -inf are skipped), an online-softmax update (running maximum M and sum S; the accumulator is rescaled by
-// exp(M_old - M_new) when the maximum grows), then the chunk's values weighted into the accumulator.
-// A row whose mask hides every cell gives zeros.
+//
+// Work is cut into jobs of (KV head, block of tokens, range of cells). A job takes the query rows of every
+// head that shares its KV head (grouped-query attention: the keys and values are read once for the whole
+// group) for its tokens, and walks its cells in tiles of kTile:
+//   * a tile whose cells the mask hides from every token of the job (causal future, outside a sliding
+//     window) is skipped, and the tile is trimmed to the span of cells any of its tokens can see;
+//   * scores S = K_tile . Q^T for all rows at once with the packed GEMM (gemm.h), which reads f32 / f16 /
+//     bf16 keys in place; block-quantized keys (q8_0, q4_0, ...) are converted a tile at a time;
+//   * an online-softmax update per row (running maximum M and sum L; the accumulator is rescaled by
+//     exp(M_old - M_new) when the maximum grows), then P . V_tile into the accumulator, again one GEMM.
+// Decode has one token, so a job per KV head leaves threads idle on models with few KV heads: the cells
+// are then split into ranges, each job keeps its own (M, L, accumulator), and a merge rescales them to the
+// largest M and sums them (flash decoding). A row whose mask hides every cell gives zeros.
 #include <cmath>
 #include <cstring>
 #include <vector>
 
+#include "backends/cpu/gemm.h"
 #include "backends/cpu/ops/common.h"
 
 namespace ggml::cpu {
 namespace {
 
-size_t type_size(Type t) { return type_traits(t).block_bytes; }  // f32, f16, bf16: one element per block
+constexpr int64_t kTile = 128;       // cells per online-softmax step
+constexpr int64_t kRowsPerJob = 64;  // query rows (heads of a group x tokens) a job aims for
+constexpr int64_t kMinSplitCells = 512;  // a split of the cells is at least this long
 
-constexpr int64_t kChunk = 64;  // cells per online-softmax step
+size_t elem_size(Type t) { return type_traits(t).block_bytes; }
 
-// dot(x, y) of n elements of type t at x (element stride `stride` bytes) with contiguous f32 y; tmp holds n
-// floats when x must be converted first.
-float dot_row(Type t, const char* x, size_t stride, int64_t n, const float* y, float* tmp) {
-    if (stride == type_size(t)) {
-        switch (t) {
-        case Type::F32: return vec_dot_f32(n, reinterpret_cast<const float*>(x), y);
-        case Type::F16: return vec_dot_f16(n, reinterpret_cast<const uint16_t*>(x), y);
-        case Type::BF16: return vec_dot_bf16(n, reinterpret_cast<const uint16_t*>(x), y);
-        default: break;
-        }
-    }
-    load_f32(t, x, stride, n, tmp);
-    return vec_dot_f32(n, tmp, y);
+// Whether the GEMM reads this tensor's rows (dimension 0 contiguous) without a conversion.
+bool gemm_reads(const Tensor* t) {
+    return (t->type == Type::F32 || t->type == Type::F16 || t->type == Type::BF16) && t->nb[0] == elem_size(t->type);
 }
 
 struct Shapes {
     const Tensor *q, *k, *v, *mask;
+    Tensor* dst;
     float scale;
-    int64_t hd_k, hd_v, n_kv, n_head, group;
+    int64_t hd_k, hd_v, n_kv, n_head, n_tok, group, n_kv_head;
+    int64_t tok_per_job, n_tok_blocks, n_split, split_cells;
 };
 
-// One (head h, token t) row into out (hd_v floats). scratch: hd_k + hd_v + kChunk + max(hd_k, hd_v, kChunk).
-void attend_row(const Shapes& s, int64_t h, int64_t t, float* out, float* scratch) {
-    const Tensor *q = s.q, *k = s.k, *v = s.v;
-    float* qf = scratch;
-    float* acc = qf + s.hd_k;
-    float* w = acc + s.hd_v;
-    float* tmp = w + kChunk;
-    load_f32(Type::F32, row_ptr(q, t, h, 0), q->nb[0], s.hd_k, qf);
-    std::fill(acc, acc + s.hd_v, 0.0f);
-    const int64_t kvh = h / s.group;
+// One job's running state per row: maximum, sum, and the accumulator (hd_v floats).
+struct RowState {
+    float* m;
+    float* l;
+    float* acc;
+};
+
+struct Scratch {
+    std::vector<float> q, s, kt, vt, ot;
+    void size_for(const Shapes& sh, int64_t rows) {
+        q.resize(size_t(rows * sh.hd_k));
+        s.resize(size_t(rows * kTile));
+        kt.resize(size_t(kTile * sh.hd_k));
+        vt.resize(size_t(kTile * sh.hd_v));
+        ot.resize(size_t(sh.hd_v * rows));
+    }
+};
+
+// Job (kvh, token block tb, split sp): rows r = tt * group + g are head kvh * group + g at token t0 + tt.
+void run_job(const Shapes& sh, int64_t kvh, int64_t tb, int64_t sp, const RowState& st, Scratch& w) {
+    const Tensor *q = sh.q, *k = sh.k, *v = sh.v, *mask = sh.mask;
+    const int64_t t0 = tb * sh.tok_per_job, nt = std::min(sh.tok_per_job, sh.n_tok - t0);
+    const int64_t rows = nt * sh.group, G = sh.group;
+    const int64_t c_begin = sp * sh.split_cells, c_end = std::min(sh.n_kv, c_begin + sh.split_cells);
+    w.size_for(sh, rows);
+    for (int64_t tt = 0; tt < nt; tt++)
+        for (int64_t g = 0; g < G; g++)
+            load_f32(Type::F32, row_ptr(q, t0 + tt, kvh * G + g, 0), q->nb[0], sh.hd_k, &w.q[size_t((tt * G + g) * sh.hd_k)]);
+    for (int64_t r = 0; r < rows; r++) {
+        st.m[r] = -INFINITY;
+        st.l[r] = 0.0f;
+        std::fill(st.acc + r * sh.hd_v, st.acc + (r + 1) * sh.hd_v, 0.0f);
+    }
     const char* kbase = static_cast<const char*>(k->data) + kvh * k->nb[2];
     const char* vbase = static_cast<const char*>(v->data) + kvh * v->nb[2];
-    const float* mrow = s.mask ? reinterpret_cast<const float*>(row_ptr(s.mask, t, 0, 0)) : nullptr;
-    const size_t ves = type_size(v->type);
-    // Values stored transposed (a cell's channels far apart, a channel's cells adjacent): per channel, one
-    // dot over the chunk's cells instead of a strided gather per cell.
-    const bool v_by_channel = v->nb[1] == ves && v->nb[0] != ves;
+    auto mask_row = [&](int64_t tt) {
+        return mask ? reinterpret_cast<const float*>(row_ptr(mask, t0 + tt, 0, 0)) : nullptr;
+    };
+    const bool k_direct = gemm_reads(k), v_direct = v->type == Type::F32;
 
-    float M = -INFINITY, S = 0.0f;
-    for (int64_t j0 = 0; j0 < s.n_kv; j0 += kChunk) {
-        const int64_t nj = std::min(kChunk, s.n_kv - j0);
-        float cmax = -INFINITY;
-        bool any_masked = false;
-        for (int64_t j = 0; j < nj; j++) {
-            const float m = mrow ? mrow[j0 + j] : 0.0f;
-            if (m == -INFINITY) {
-                w[j] = -INFINITY;
-                any_masked = true;
-                continue;
+    for (int64_t j0 = c_begin; j0 < c_end; j0 += kTile) {
+        int64_t lo = std::min(kTile, c_end - j0), hi = 0;  // cells [lo, hi) of the tile some token sees
+        for (int64_t tt = 0; tt < nt; tt++) {
+            const float* mr = mask_row(tt);
+            const int64_t n = std::min(kTile, c_end - j0);
+            if (!mr) {
+                lo = 0, hi = n;
+                break;
             }
-            const float sc = dot_row(k->type, kbase + (j0 + j) * k->nb[1], k->nb[0], s.hd_k, qf, tmp) * s.scale + m;
-            w[j] = sc;
-            cmax = std::max(cmax, sc);
+            int64_t a = 0, b = n;
+            while (a < b && mr[j0 + a] == -INFINITY) a++;
+            while (b > a && mr[j0 + b - 1] == -INFINITY) b--;
+            if (a < b) lo = std::min(lo, a), hi = std::max(hi, b);
         }
-        if (cmax == -INFINITY) continue;  // every cell of the chunk hidden
-        if (cmax > M) {
-            const float alpha = M == -INFINITY ? 0.0f : std::exp(M - cmax);
-            if (alpha != 1.0f) {
-                for (int64_t d = 0; d < s.hd_v; d++) acc[d] *= alpha;
-                S *= alpha;
-            }
-            M = cmax;
+        if (lo >= hi) continue;  // hidden from every token of the job
+        const int64_t c0 = j0 + lo, nj = hi - lo;
+
+        // Scores: S[r][j] = K[c0 + j] . q_r.
+        const char* krows = kbase + c0 * k->nb[1];
+        Type kt = k->type;
+        size_t ldk = k->nb[1];
+        if (!k_direct) {
+            for (int64_t j = 0; j < nj; j++)
+                load_f32(k->type, krows + j * k->nb[1], k->nb[0], sh.hd_k, &w.kt[size_t(j * sh.hd_k)]);
+            krows = reinterpret_cast<const char*>(w.kt.data()), kt = Type::F32, ldk = size_t(sh.hd_k) * 4;
         }
-        if (any_masked) {
-            for (int64_t j = 0; j < nj; j++) {
-                w[j] = w[j] == -INFINITY ? 0.0f : std::exp(w[j] - M);
-                S += w[j];
-            }
-        } else {
-            S += vec_exp_sum(nj, w, w, M);
-        }
-        if (v_by_channel) {
-            for (int64_t d = 0; d < s.hd_v; d++)
-                acc[d] += dot_row(v->type, vbase + d * v->nb[0] + j0 * v->nb[1], ves, nj, w, tmp);
-        } else {
-            for (int64_t j = 0; j < nj; j++) {
-                if (w[j] == 0.0f) continue;
-                const char* vr = vbase + (j0 + j) * v->nb[1];
-                const float* vf = reinterpret_cast<const float*>(vr);
-                if (v->type != Type::F32 || v->nb[0] != sizeof(float)) {
-                    load_f32(v->type, vr, v->nb[0], s.hd_v, tmp);
-                    vf = tmp;
+        gemm_tile(kt, krows, ldk, reinterpret_cast<const char*>(w.q.data()), size_t(sh.hd_k) * 4, 4, w.s.data(),
+                  kTile, sh.hd_k, 0, nj, 0, rows);
+
+        // Online softmax per row; S becomes the weights P.
+        bool any = false;
+        for (int64_t tt = 0; tt < nt; tt++) {
+            const float* mr = mask_row(tt);
+            for (int64_t g = 0; g < G; g++) {
+                const int64_t r = tt * G + g;
+                float* s = &w.s[size_t(r * kTile)];
+                float mx = -INFINITY;
+                bool hidden = false;
+                for (int64_t j = 0; j < nj; j++) {
+                    const float mv = mr ? mr[c0 + j] : 0.0f;
+                    s[j] = mv == -INFINITY ? -INFINITY : s[j] * sh.scale + mv;
+                    hidden |= mv == -INFINITY;
+                    mx = std::max(mx, s[j]);
                 }
-                const float wj = w[j];
-                for (int64_t d = 0; d < s.hd_v; d++) acc[d] += wj * vf[d];
+                if (mx == -INFINITY) {  // nothing of this tile for this row
+                    std::fill(s, s + nj, 0.0f);
+                    continue;
+                }
+                any = true;
+                if (mx > st.m[r]) {
+                    const float alpha = st.m[r] == -INFINITY ? 0.0f : std::exp(st.m[r] - mx);
+                    float* acc = st.acc + r * sh.hd_v;
+                    for (int64_t d = 0; d < sh.hd_v; d++) acc[d] *= alpha;
+                    st.l[r] *= alpha;
+                    st.m[r] = mx;
+                }
+                if (hidden) {
+                    float sum = 0.0f;
+                    for (int64_t j = 0; j < nj; j++) {
+                        s[j] = s[j] == -INFINITY ? 0.0f : std::exp(s[j] - st.m[r]);
+                        sum += s[j];
+                    }
+                    st.l[r] += sum;
+                } else {
+                    st.l[r] += vec_exp_sum(nj, s, s, st.m[r]);
+                }
             }
+        }
+        if (!any) continue;
+
+        // O^T[d][r] = sum_j V[c0 + j][d] P[r][j], added to the accumulators.
+        const char* vrows = vbase + c0 * v->nb[1];
+        size_t ldv = v->nb[0], ev = v->nb[1];
+        if (!v_direct) {
+            for (int64_t j = 0; j < nj; j++)
+                load_f32(v->type, vrows + j * v->nb[1], v->nb[0], sh.hd_v, &w.vt[size_t(j * sh.hd_v)]);
+            vrows = reinterpret_cast<const char*>(w.vt.data()), ldv = 4, ev = size_t(sh.hd_v) * 4;
+        }
+        gemm_tile(Type::F32, reinterpret_cast<const char*>(w.s.data()), kTile * 4, vrows, ldv, ev, w.ot.data(), rows,
+                  nj, 0, rows, 0, sh.hd_v);
+        for (int64_t r = 0; r < rows; r++) {
+            float* acc = st.acc + r * sh.hd_v;
+            const float* o = w.ot.data() + r;
+            for (int64_t d = 0; d < sh.hd_v; d++) acc[d] += o[d * rows];
         }
     }
-    const float inv = S > 0.0f ? 1.0f / S : 0.0f;  // S == 0: every cell masked, zeros
-    for (int64_t d = 0; d < s.hd_v; d++) out[d] = acc[d] * inv;
+    if (sh.n_split == 1) {  // the job saw every cell: normalise into the output
+        for (int64_t r = 0; r < rows; r++) {
+            float* out = f32_row(sh.dst, kvh * G + r % G, t0 + r / G, 0);
+            const float inv = st.l[r] > 0.0f ? 1.0f / st.l[r] : 0.0f;  // 0: every cell hidden, zeros
+            const float* acc = st.acc + r * sh.hd_v;
+            for (int64_t d = 0; d < sh.hd_v; d++) out[d] = acc[d] * inv;
+        }
+    }
 }
 
 }  // namespace
 
 void op_flash_attn(Tensor* dst, const OpContext& ctx) {
-    Shapes s;
-    s.q = dst->src[0], s.k = dst->src[1], s.v = dst->src[2], s.mask = dst->src[3];
-    s.scale = dst->param<float>(0);
-    s.hd_k = s.q->ne[0], s.hd_v = s.v->ne[0], s.n_kv = s.k->ne[1], s.n_head = s.q->ne[2];
-    s.group = s.n_head / s.k->ne[2];
-    const int64_t n_tok = s.q->ne[1], rows = s.n_head * n_tok;
-    const size_t scratch_floats = size_t(s.hd_k + s.hd_v + kChunk + std::max(std::max(s.hd_k, s.hd_v), kChunk));
-    // dst row r = (head r % n_head, token r / n_head): a thread's consecutive rows share a KV group.
-    auto row = [&](int64_t r, float* scratch) {
-        const int64_t h = r % s.n_head, t = r / s.n_head;
-        attend_row(s, h, t, f32_row(dst, h, t, 0), scratch);
+    Shapes sh;
+    sh.dst = dst;
+    sh.q = dst->src[0], sh.k = dst->src[1], sh.v = dst->src[2], sh.mask = dst->src[3];
+    sh.scale = dst->param<float>(0);
+    sh.hd_k = sh.q->ne[0], sh.hd_v = sh.v->ne[0], sh.n_kv = sh.k->ne[1], sh.n_head = sh.q->ne[2], sh.n_tok = sh.q->ne[1];
+    sh.n_kv_head = sh.k->ne[2];
+    sh.group = sh.n_head / sh.n_kv_head;
+    sh.tok_per_job = std::max<int64_t>(1, std::min(sh.n_tok, kRowsPerJob / sh.group));
+    sh.n_tok_blocks = (sh.n_tok + sh.tok_per_job - 1) / sh.tok_per_job;
+    const int64_t base_jobs = sh.n_kv_head * sh.n_tok_blocks;
+    const int nth_max = std::max(1, ctx.n_threads);
+    // Too few jobs for the threads (decode): split the cells, in whole tiles, at least kMinSplitCells each.
+    sh.n_split = 1;
+    if (base_jobs < 2 * nth_max)
+        sh.n_split = std::max<int64_t>(1, std::min((4 * nth_max + base_jobs - 1) / base_jobs, sh.n_kv / kMinSplitCells));
+    sh.split_cells = ((sh.n_kv + sh.n_split - 1) / sh.n_split + kTile - 1) / kTile * kTile;
+    sh.n_split = (sh.n_kv + sh.split_cells - 1) / sh.split_cells;
+    const int64_t n_jobs = base_jobs * sh.n_split;
+    const int64_t rows_per_job = sh.tok_per_job * sh.group;
+
+    // Each job's (M, L, accumulator) rows: job j's at state + j * rows_per_job * stride.
+    const int64_t stride = sh.hd_v + 2;
+    std::vector<float> state(size_t(n_jobs * rows_per_job * stride));
+    auto state_of = [&](int64_t job) {
+        float* p = state.data() + job * rows_per_job * stride;
+        return RowState{p, p + rows_per_job, p + 2 * rows_per_job};
     };
-    const int64_t work = rows * s.n_kv * (s.hd_k + s.hd_v);
-    const int nth = int(std::min<int64_t>(threads_for(work, ctx.n_threads), rows));
+    auto job = [&](int64_t j, Scratch& w) {
+        const int64_t sp = j % sh.n_split, rest = j / sh.n_split;
+        run_job(sh, rest % sh.n_kv_head, rest / sh.n_kv_head, sp, state_of(j), w);
+    };
+    const int64_t work = sh.n_tok * sh.n_head * sh.n_kv * (sh.hd_k + sh.hd_v);
+    const int nth = int(std::min<int64_t>(threads_for(work, ctx.n_threads), n_jobs));
     if (nth <= 1) {
-        thread_local std::vector<float> scratch;
-        if (scratch.size() < scratch_floats) scratch.resize(scratch_floats);
-        for (int64_t r = 0; r < rows; r++) row(r, scratch.data());
-        return;
-    }
-    // Rows differ in cost (a causal mask shows later tokens more cells): handed out one at a time.
+        thread_local Scratch w;
+        for (int64_t j = 0; j < n_jobs; j++) job(j, w);
+    } else {
+        // Jobs differ in cost (a causal mask shows later tokens more cells): handed out one at a time.
 #pragma omp parallel num_threads(nth)
-    {
-        std::vector<float> scratch(scratch_floats);
+        {
+            Scratch w;
 #pragma omp for schedule(dynamic, 1)
-        for (int64_t r = 0; r < rows; r++) row(r, scratch.data());
+            for (int64_t j = 0; j < n_jobs; j++) job(j, w);
+        }
+    }
+
+    if (sh.n_split == 1) return;
+    // Merge the splits of each row and normalise: out = sum_s e^(M_s - M) acc_s / sum_s e^(M_s - M) L_s.
+    for (int64_t tb = 0; tb < sh.n_tok_blocks; tb++) {
+        const int64_t t0 = tb * sh.tok_per_job, nt = std::min(sh.tok_per_job, sh.n_tok - t0);
+        for (int64_t kvh = 0; kvh < sh.n_kv_head; kvh++) {
+            const int64_t first = (tb * sh.n_kv_head + kvh) * sh.n_split;
+            for (int64_t r = 0; r < nt * sh.group; r++) {
+                const int64_t tt = r / sh.group, g = r % sh.group;
+                float* out = f32_row(dst, kvh * sh.group + g, t0 + tt, 0);
+                float mx = -INFINITY;
+                for (int64_t sp = 0; sp < sh.n_split; sp++) mx = std::max(mx, state_of(first + sp).m[r]);
+                std::fill(out, out + sh.hd_v, 0.0f);
+                if (mx == -INFINITY) continue;  // every cell hidden: zeros
+                float l = 0.0f;
+                for (int64_t sp = 0; sp < sh.n_split; sp++) {
+                    const RowState s = state_of(first + sp);
+                    if (s.m[r] == -INFINITY) continue;
+                    const float f = std::exp(s.m[r] - mx);
+                    l += f * s.l[r];
+                    const float* acc = s.acc + r * sh.hd_v;
+                    for (int64_t d = 0; d < sh.hd_v; d++) out[d] += f * acc[d];
+                }
+                const float inv = 1.0f / l;
+                for (int64_t d = 0; d < sh.hd_v; d++) out[d] *= inv;
+            }
+        }
     }
 }
 
