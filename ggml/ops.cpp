@@ -1,5 +1,6 @@
 #include "ggml/ops.h"
 
+#include <cmath>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -21,11 +22,6 @@ void expect(bool ok, const char* op, Why&& why) {
 }
 
 bool is_float_type(Type t) { return t == Type::F32 || t == Type::F16 || t == Type::BF16; }
-// A block type whose rows hold whole blocks (what a quantized KV cache stores).
-bool is_block_rows(const Tensor* t) {
-    const TypeTraits& tt = type_traits(t->type);
-    return tt.quantized && t->nb[0] == tt.block_bytes && t->ne[0] % tt.block_size == 0;
-}
 
 // A new contiguous node of op with the given sources.
 Tensor* node(Context& c, Op op, Type type, const int64_t ne[4], Tensor* s0, Tensor* s1 = nullptr,
@@ -278,6 +274,10 @@ Tensor* rope(Context& c, Tensor* a, Tensor* pos, Tensor* freq_factors, const Rop
     t->set_param(7, p.beta_fast);
     t->set_param(8, p.beta_slow);
     return t;
+}
+
+float rope_mscale(const RopeParams& p) {
+    return p.ext_factor != 0.0f ? p.attn_factor * (1.0f + 0.1f * std::log(1.0f / p.freq_scale)) : p.attn_factor;
 }
 
 RopeParams rope_params(const Tensor* t) {

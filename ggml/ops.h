@@ -72,6 +72,9 @@ struct RopeParams {
     float beta_slow = 1.0f;
 };
 Tensor* rope(Context& c, Tensor* a, Tensor* pos, Tensor* freq_factors, const RopeParams& p);
+// The magnitude the rope op multiplies cos and sin by: attn_factor, times YaRN's 1 + 0.1 ln(1 / freq_scale)
+// when ext_factor != 0.
+float rope_mscale(const RopeParams& p);
 RopeParams rope_params(const Tensor* node);
 
 // ---- matrix product ----

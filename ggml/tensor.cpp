@@ -47,6 +47,11 @@ bool same_shape(const Tensor* a, const Tensor* b) {
     return true;
 }
 
+bool is_block_rows(const Tensor* t) {
+    const TypeTraits& tt = type_traits(t->type);
+    return tt.quantized && t->nb[0] == tt.block_bytes && t->ne[0] % tt.block_size == 0;
+}
+
 bool can_repeat(const Tensor* b, const Tensor* a) {
     for (int i = 0; i < kMaxDims; i++)
         if (b->ne[i] == 0 || a->ne[i] % b->ne[i] != 0) return false;

@@ -80,6 +80,8 @@ struct Tensor {
 };
 
 bool same_shape(const Tensor* a, const Tensor* b);
+// A block type (Q8_0, Q4_0, ...: a quantized KV cache) whose rows are whole blocks, elements contiguous.
+bool is_block_rows(const Tensor* t);
 // True when b's shape repeats evenly into a's (each ne of a is a multiple of b's).
 bool can_repeat(const Tensor* b, const Tensor* a);
 std::string shape_str(const Tensor* t);  // "[4096, 32, 1, 1] f16"

@@ -56,12 +56,6 @@ Tensor* after(Tensor* view, const std::vector<Tensor*>& deps) {
     return view;
 }
 
-// Whether layer il's attention runs fused (see FlashAttn).
-bool use_flash_attn(const GraphInputs& in, int il) {
-    (void)il;
-    return in.flash_attn != FlashAttn::Off;
-}
-
 }  // namespace
 
 Tensor* attention(GraphInputs& in, int il, Tensor* q, Tensor* k, Tensor* v, float scale) {
@@ -94,7 +88,7 @@ Tensor* attention(GraphInputs& in, int il, Tensor* q, Tensor* k, Tensor* v, floa
         vals = after(ggml::view_3d(c, vc, hd_v, n_kv, n_kv_head, vc->nb[1], ggml::row_size(vc->type, hd_v), 0), v_writes);
     }
 
-    if (use_flash_attn(in, il)) {  // q as [hd, n, heads]: a view, no copy
+    if (in.flash_attn != FlashAttn::Off) {  // q as [hd, n, heads]: a view, no copy
         Tensor* out = ggml::flash_attn(c, ggml::permute(c, q, 0, 2, 1, 3), keys, vals, in.mask[kind], scale);  // [hd_v, heads, n]
         return ggml::reshape(c, out, {hd_v * hp.n_head, n});
     }

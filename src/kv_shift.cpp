@@ -119,10 +119,9 @@ std::vector<KvCache::CellRun> KvCache::shift(int32_t keep, int32_t n_drop, int32
 
 ggml::RopeParams rerotation_params(const ggml::RopeParams& decode) {
     ggml::RopeParams p = decode;
-    // The rope op multiplies cos and sin by attn_factor, and with YaRN on also by its mscale (the same
-    // expression as the kernels'): together 1 here.
+    // The rope op multiplies cos and sin by rope_mscale: together 1 here.
     p.attn_factor = 1.0f;
-    if (p.ext_factor != 0.0f) p.attn_factor = 1.0f / (1.0f + 0.1f * std::log(1.0f / p.freq_scale));
+    p.attn_factor = 1.0f / ggml::rope_mscale(p);
     return p;
 }
 

@@ -58,13 +58,16 @@ ResolvedRope resolve_rope(const HParams& hp, const RopeScaling& rs, bool swa, in
     case RopeScalingType::Dynamic:
         if (n_ctx > L) p.freq_base = float(p.freq_base * std::pow(s * n_ctx / L - (s - 1.0), d / (d - 2.0)));
         break;
-    case RopeScalingType::Yarn:
+    case RopeScalingType::Yarn: {
         p.freq_scale = float(1.0 / s);
         p.ext_factor = 1.0f;
         // The op multiplies by its own 0.1 ln(1/freq_scale) + 1 on top (ggml's YaRN): cancel it, so that cos
         // and sin get exactly the attention factor (for s < 1 too, where transformers uses 1).
-        p.attn_factor /= 1.0f + 0.1f * std::log(1.0f / p.freq_scale);
+        ggml::RopeParams unit = p;
+        unit.attn_factor = 1.0f;
+        p.attn_factor /= ggml::rope_mscale(unit);
         break;
+    }
     case RopeScalingType::Llama3: {
         RopeScaling l3 = rs;
         l3.orig_ctx = p.n_ctx_orig;

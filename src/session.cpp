@@ -91,12 +91,10 @@ int Session::shift(int keep) {
         logits_in_place_ = nullptr;
     }
     step_.reset();
-    // The keys are rotated again with decode's settings and divisors (the model's own first, as
-    // decode_ubatch picks them).
+    // The keys are rotated again with decode's settings and divisors.
     ResolvedRope rope[2];
-    ggml::Tensor* factors[2] = {};
-    for (int kind = 0; kind < 2; kind++) rope[kind] = resolve_rope(hp_, rope_, kind == 1, n_past_);
-    if ((factors[0] = model_rope_factors(model_.weights(), rope_, n_ctx_))) rope[0].freq_factors.clear();
+    ggml::Tensor* factors[2];
+    layer_ropes(n_past_, rope, factors);
     const std::vector<KvCache::CellRun> runs = kv_->shift(keep, n_drop, n_past_);
     n_past_ -= n_drop;
     try {
@@ -106,6 +104,13 @@ int Session::shift(int keep) {
         throw;
     }
     return n_drop;
+}
+
+void Session::layer_ropes(int32_t length, ResolvedRope rope[2], ggml::Tensor* own[2]) const {
+    for (int kind = 0; kind < 2; kind++) rope[kind] = resolve_rope(hp_, rope_, kind == 1, length);
+    own[0] = model_rope_factors(model_.weights(), rope_, n_ctx_);
+    own[1] = nullptr;  // sliding layers are never extended
+    if (own[0]) rope[0].freq_factors.clear();
 }
 
 void Session::decode(const std::vector<int32_t>& tokens, bool all_logits, const Progress& progress) {
@@ -140,13 +145,14 @@ void Session::decode_ubatch(const int32_t* tokens, int n, bool all_logits) {
     int n_kv[2];
     std::vector<float> mask_data[2];
     ResolvedRope rope[2];
+    ggml::Tensor* own_factors[2];
+    layer_ropes(n_past_ + n, rope, own_factors);
     for (int kind = 0; kind < 2; kind++) {
         const int il = layer_of_kind[kind] >= 0 ? layer_of_kind[kind] : layer_of_kind[1 - kind];
         const KvCache::Ring& r = kv_->ring_of(il);
         n_kv[kind] = kv_->n_attend(r, n_past_ + n);
         mask_data[kind].resize(size_t(n_kv[kind]) * size_t(n));
         kv_->fill_mask(r, n_past_, n, n_kv[kind], mask_data[kind].data());
-        rope[kind] = resolve_rope(hp_, rope_, kind == 1, n_past_ + n);
     }
     std::vector<char> shape;
     auto put = [&shape](const void* p, size_t bytes) {
@@ -180,10 +186,8 @@ void Session::decode_ubatch(const int32_t* tokens, int n, bool all_logits) {
                        params_.attn_scores_bytes, params_.flash_attn};
         for (int kind = 0; kind < 2; kind++) {
             in.rope[kind].params = rope[kind].params;
-            // The file's own divisors first (LongRoPE's short or long factors, by n_ctx; Llama 3's rope_freqs),
-            // else those resolve_rope computed.
-            if (ggml::Tensor* own = kind == 0 ? model_rope_factors(model_.weights(), rope_, n_ctx_) : nullptr) {
-                in.rope[kind].freq_factors = own;
+            if (own_factors[kind]) {
+                in.rope[kind].freq_factors = own_factors[kind];
             } else if (!rope[kind].freq_factors.empty()) {
                 g.factors[kind] = g.ctx.new_tensor(ggml::Type::F32, {int64_t(rope[kind].freq_factors.size())});
                 g.factors[kind]->name = "rope_factors";

@@ -61,6 +61,10 @@ public:
 private:
     struct StepGraph;
     void decode_ubatch(const int32_t* tokens, int n, bool all_logits);
+    // RoPE of full (0) and sliding (1) layers for a context of `length` positions; own[kind]: the model's
+    // divisors that stand in for computed ones (LongRoPE's short or long factors by n_ctx, Llama 3's
+    // rope_freqs), whose computed freq_factors are then dropped.
+    void layer_ropes(int32_t length, ResolvedRope rope[2], ggml::Tensor* own[2]) const;
 
     const Model& model_;
     HParams hp_;  // the model's, with this session's RoPE base override

@@ -50,11 +50,6 @@ private:
 };
 
 bool is_float(Type t) { return t == Type::F32 || t == Type::F16 || t == Type::BF16; }
-// A block type (the KV cache's q8_0, q4_0, ...) stored in whole blocks along contiguous rows.
-bool is_block_rows(const Tensor* t) {
-    const TypeTraits& tt = type_traits(t->type);
-    return tt.quantized && tt.to_float && tt.from_float && t->nb[0] == tt.block_bytes && t->ne[0] % tt.block_size == 0;
-}
 
 class CpuBackend : public Backend {
 public:

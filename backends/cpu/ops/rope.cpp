@@ -27,11 +27,11 @@ struct AngleTable {
 
 void fill_angles(const RopeParams& p, const float* ff, const int32_t* pos, int64_t n_tok, int n_threads, float* cs) {
     const int half = p.n_dims / 2;
-    float low = 0, high = 0, mscale = p.attn_factor;
+    float low = 0, high = 0;
+    const float mscale = rope_mscale(p);
     if (p.ext_factor != 0.0f) {
         low = std::max(0.0f, std::floor(corr_dim(p.n_dims, p.n_ctx_orig, p.beta_fast, p.freq_base)));
         high = std::min(float(p.n_dims - 1), std::ceil(corr_dim(p.n_dims, p.n_ctx_orig, p.beta_slow, p.freq_base)));
-        mscale *= 1.0f + 0.1f * std::log(1.0f / p.freq_scale);
     }
     // Per pair: inverse frequency and the YaRN mix between interpolated and extrapolated angles.
     std::vector<float> inv_freq(static_cast<size_t>(half)), mix(static_cast<size_t>(half), 0.0f);

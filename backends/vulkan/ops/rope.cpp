@@ -27,11 +27,10 @@ void op_rope(Recorder& r, const Tensor* dst) {
         uint32_t pos, ff, n_dims, neox;
         float log2_base, freq_scale, ext_factor, low, high, mscale;
     } p{r.desc(a), r.desc(dst), r.offset(pos), ff ? r.offset(ff) : 0xFFFFFFFFu, uint32_t(rp.n_dims),
-        rp.mode == RopeMode::Neox ? 1u : 0u, float(std::log2(double(rp.freq_base))), rp.freq_scale, rp.ext_factor, 0.0f, 0.0f, rp.attn_factor};
+        rp.mode == RopeMode::Neox ? 1u : 0u, float(std::log2(double(rp.freq_base))), rp.freq_scale, rp.ext_factor, 0.0f, 0.0f, rope_mscale(rp)};
     if (rp.ext_factor != 0.0f) {
         p.low = std::max(0.0f, std::floor(corr_dim(rp.n_dims, rp.n_ctx_orig, rp.beta_fast, rp.freq_base)));
         p.high = std::min(float(rp.n_dims - 1), std::ceil(corr_dim(rp.n_dims, rp.n_ctx_orig, rp.beta_slow, rp.freq_base)));
-        p.mscale *= 1.0f + 0.1f * std::log(1.0f / rp.freq_scale);
     }
     const uint64_t units = uint64_t(rp.n_dims / 2 + (a->ne[0] - rp.n_dims)) * uint64_t(a->ne[1] * a->ne[2] * a->ne[3]);
     r.dispatch_linear("rope", {a, pos, ff}, dst, p, units, 256);
