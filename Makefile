@@ -19,13 +19,15 @@ build: setup $(BUILD)/CMakeCache.txt
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-# The GGUF and op tests under AddressSanitizer + UndefinedBehaviorSanitizer. Without the Vulkan backend:
-# the sanitizers would instrument our side only, and report the driver's own allocations at exit.
+# The GGUF, op and core tests, and the converter's hostile-input tests, under AddressSanitizer +
+# UndefinedBehaviorSanitizer. Without the Vulkan backend: the sanitizers would instrument our side only,
+# and report the driver's own allocations at exit.
 sanitize: setup
 	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGIRAFFE_SANITIZE=ON -DGIRAFFE_VULKAN=OFF
-	cmake --build $(BUILD)-asan -j $(JOBS) --target test_gguf test_ops test_core
+	cmake --build $(BUILD)-asan -j $(JOBS) --target test_gguf test_ops test_core test_convert
 	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		ctest --output-on-failure -R "test_(gguf|ops|core)"
+	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 tests/test_convert "[hostile]"
 
 # The newcomer's first command: set up, build, fetch Gemma 3 270M, and let it continue a prompt.
 DEMO_PROMPT ?= The three most important things to know about giraffes are

@@ -12,6 +12,7 @@
 #include <numeric>
 
 #include "ggml/gguf.h"
+#include "ggml/printable.h"
 
 namespace ggml {
 
@@ -24,24 +25,6 @@ constexpr size_t kMinTensorInfoBytes = 8 + 4 + 8 + 4 + 8;  // name length, n_dim
 
 std::string u64s(uint64_t v) { return std::to_string(v); }
 
-// A key or tensor name from the file, made safe for a one-line message: control bytes escaped, long
-// names shortened.
-std::string printable(const std::string& s) {
-    constexpr size_t kMax = 120;
-    std::string r;
-    for (size_t i = 0; i < s.size() && i < kMax; i++) {
-        const unsigned char c = static_cast<unsigned char>(s[i]);
-        if (c < 0x20 || c == 0x7f) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\x%02x", c);
-            r += buf;
-        } else {
-            r += char(c);
-        }
-    }
-    if (s.size() > kMax) r += "...";
-    return r;
-}
 
 }  // namespace
 

@@ -50,22 +50,20 @@ void load_weights(Model& m) { load_llama_like(m, false); }
 
 }  // namespace
 
-// x + attn(norm(x)); then + ffn(norm(x)). Also the qwen2 graph (biases are simply non-null there).
+// x + attn(norm(x)); then + ffn(norm(x)). Also the qwen2 graph (biases are simply non-null there) and
+// phi3's (fused QKV and gate|up weights: the blocks split their products).
 Tensor* build_llama_like(GraphInputs& in) {
     ggml::Context& c = in.ctx;
     const HParams& hp = in.model.hparams();
-    const int64_t n = in.n_tokens;
     const float scale = hp.attn_scale > 0 ? hp.attn_scale : 1.0f / std::sqrt(float(hp.head_dim_k));
     Tensor* x = blocks::embed(in);
     for (int il = 0; il < hp.n_layer; il++) {
         const LayerWeights& l = in.model.weights().layers[size_t(il)];
         Tensor* h = blocks::rms_norm(in, x, l.attn_norm);
-        Tensor* q = ggml::reshape(c, blocks::linear(in, l.wq, h, l.bq), {hp.head_dim_k, hp.n_head, n});
-        Tensor* k = ggml::reshape(c, blocks::linear(in, l.wk, h, l.bk), {hp.head_dim_k, hp.n_head_kv, n});
-        Tensor* v = ggml::reshape(c, blocks::linear(in, l.wv, h, l.bv), {hp.head_dim_v, hp.n_head_kv, n});
-        q = blocks::rope(in, il, q);
-        k = blocks::rope(in, il, k);
-        Tensor* a = blocks::attention(in, il, q, k, v, scale);
+        const blocks::Qkv t = blocks::qkv(in, l, h);
+        Tensor* q = blocks::rope(in, il, t.q);
+        Tensor* k = blocks::rope(in, il, t.k);
+        Tensor* a = blocks::attention(in, il, q, k, t.v, scale);
         x = ggml::add(c, x, ggml::mul_mat(c, l.wo, a));
         h = blocks::rms_norm(in, x, l.ffn_norm);
         x = ggml::add(c, x, blocks::gated_ffn(in, l, h, ggml::GluOp::SwiGlu));

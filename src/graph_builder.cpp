@@ -22,6 +22,23 @@ Tensor* embed(GraphInputs& in) {
     return hp.embd_scale != 1.0f ? ggml::scale(in.ctx, x, hp.embd_scale) : x;
 }
 
+Qkv qkv(GraphInputs& in, const LayerWeights& l, Tensor* x) {
+    ggml::Context& c = in.ctx;
+    const HParams& hp = in.model.hparams();
+    const int64_t hd_k = hp.head_dim_k, hd_v = hp.head_dim_v, n = x->ne[1];
+    if (!l.wqkv)
+        return {ggml::reshape(c, linear(in, l.wq, x, l.bq), {hd_k, hp.n_head, n}),
+                ggml::reshape(c, linear(in, l.wk, x, l.bk), {hd_k, hp.n_head_kv, n}),
+                ggml::reshape(c, linear(in, l.wv, x, l.bv), {hd_v, hp.n_head_kv, n})};
+    // Each token's column of the product holds its Q, K and V rows in turn: views, no copies (rope reads
+    // strided input; attention makes the values contiguous as it writes them to the cache).
+    Tensor* t = ggml::mul_mat(c, l.wqkv, x);  // [q + k + v, n]
+    const size_t f = t->nb[0], q_rows = size_t(hd_k * hp.n_head), k_rows = size_t(hd_k * hp.n_head_kv);
+    return {ggml::view_3d(c, t, hd_k, hp.n_head, n, size_t(hd_k) * f, t->nb[1], 0),
+            ggml::view_3d(c, t, hd_k, hp.n_head_kv, n, size_t(hd_k) * f, t->nb[1], q_rows * f),
+            ggml::view_3d(c, t, hd_v, hp.n_head_kv, n, size_t(hd_v) * f, t->nb[1], (q_rows + k_rows) * f)};
+}
+
 Tensor* rope(GraphInputs& in, int il, Tensor* x) {
     const LayerRope& r = in.rope[in.model.hparams().is_swa(il) ? 1 : 0];
     return ggml::rope(in.ctx, x, in.pos, r.freq_factors, r.params);
@@ -128,9 +145,18 @@ Tensor* attention(GraphInputs& in, int il, Tensor* q, Tensor* k, Tensor* v, floa
 }
 
 Tensor* gated_ffn(GraphInputs& in, const LayerWeights& l, Tensor* x, ggml::GluOp act) {
-    Tensor* g = ggml::mul_mat(in.ctx, l.ffn_gate, x);
-    Tensor* u = ggml::mul_mat(in.ctx, l.ffn_up, x);
-    return ggml::mul_mat(in.ctx, l.ffn_down, ggml::glu(in.ctx, g, u, act));
+    ggml::Context& c = in.ctx;
+    Tensor *g, *u;
+    if (l.ffn_gate) {
+        g = ggml::mul_mat(c, l.ffn_gate, x);
+        u = ggml::mul_mat(c, l.ffn_up, x);
+    } else {  // fused: the two halves of each token's column, as views (glu reads any strides)
+        Tensor* gu = ggml::mul_mat(c, l.ffn_up, x);  // [2 n_ff, n]
+        const int64_t n_ff = gu->ne[0] / 2;
+        g = ggml::view_2d(c, gu, n_ff, gu->ne[1], gu->nb[1], 0);
+        u = ggml::view_2d(c, gu, n_ff, gu->ne[1], gu->nb[1], size_t(n_ff) * gu->nb[0]);
+    }
+    return ggml::mul_mat(c, l.ffn_down, ggml::glu(c, g, u, act));
 }
 
 Tensor* logits(GraphInputs& in, Tensor* x) {

@@ -56,12 +56,20 @@ ggml::Tensor* rms_norm(GraphInputs& in, ggml::Tensor* x, ggml::Tensor* w);
 ggml::Tensor* linear(GraphInputs& in, ggml::Tensor* w, ggml::Tensor* x, ggml::Tensor* b = nullptr);
 // Token embeddings for the micro-batch, F32 [n_embd, n_tokens].
 ggml::Tensor* embed(GraphInputs& in);
+// Queries [head_dim_k, n_head, n_tokens], keys [head_dim_k, n_head_kv, n_tokens] and values [head_dim_v,
+// n_head_kv, n_tokens] of x: three products (plus the biases a layer has), or with a fused wqkv (Q, K then V
+// rows) one product viewed three ways.
+struct Qkv {
+    ggml::Tensor *q, *k, *v;
+};
+Qkv qkv(GraphInputs& in, const LayerWeights& l, ggml::Tensor* x);
 // RoPE of x [head_dim, heads, n_tokens] with the settings of layer il's attention kind.
 ggml::Tensor* rope(GraphInputs& in, int il, ggml::Tensor* x);
 // Writes k, v [head_dim, n_head_kv, n_tokens] into layer il's cache and attends q [head_dim, n_head,
 // n_tokens] over the cached keys with the layer's mask; returns [head_dim_v * n_head, n_tokens].
 ggml::Tensor* attention(GraphInputs& in, int il, ggml::Tensor* q, ggml::Tensor* k, ggml::Tensor* v, float scale);
-// down(act(gate x) * (up x))
+// down(act(gate x) * (up x)). Without ffn_gate, ffn_up holds the gate's rows then the up projection's (Phi-3):
+// one product whose two halves are the gate and the up values.
 ggml::Tensor* gated_ffn(GraphInputs& in, const LayerWeights& l, ggml::Tensor* x, ggml::GluOp act);
 // Keeps only the rows whose logits are wanted (the last one unless all_logits), then norm + output.
 ggml::Tensor* logits(GraphInputs& in, ggml::Tensor* x);

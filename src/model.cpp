@@ -105,7 +105,7 @@ void Model::repack_weights() {
     };
     consider(w_.output);
     for (const LayerWeights& l : w_.layers)
-        for (ggml::Tensor* t : {l.wq, l.wk, l.wv, l.wo, l.ffn_gate, l.ffn_up, l.ffn_down}) consider(t);
+        for (ggml::Tensor* t : {l.wq, l.wk, l.wv, l.wqkv, l.wo, l.ffn_gate, l.ffn_up, l.ffn_down}) consider(t);
     std::vector<std::pair<const void*, size_t>> plain;
     for (const ggml::Tensor* t : todo) plain.emplace_back(t->data, t->nbytes());
     repacked_ = cpu_->prepare_product_weights(todo);

@@ -17,6 +17,7 @@ namespace giraffe {
 struct LayerWeights {
     ggml::Tensor *attn_norm = nullptr, *attn_post_norm = nullptr;
     ggml::Tensor *wq = nullptr, *wk = nullptr, *wv = nullptr, *wo = nullptr;
+    ggml::Tensor* wqkv = nullptr;  // fused Q, K and V rows (Phi-3), in place of wq, wk and wv
     ggml::Tensor *bq = nullptr, *bk = nullptr, *bv = nullptr;
     ggml::Tensor *q_norm = nullptr, *k_norm = nullptr;
     ggml::Tensor *ffn_norm = nullptr, *ffn_post_norm = nullptr;

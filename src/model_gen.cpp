@@ -45,7 +45,7 @@ std::vector<Spec> tensor_specs(const ModelShape& s) {
     const int64_t d = s.n_embd, hd = s.head_dim ? s.head_dim : s.n_embd / s.n_head;
     const int64_t q = hd * s.n_head, kv = hd * s.n_head_kv;
     const float wd = 1.0f / std::sqrt(float(d)), wq = 1.0f / std::sqrt(float(q)), wf = 1.0f / std::sqrt(float(s.n_ff));
-    const bool gemma = s.arch == "gemma3";
+    const bool gemma = s.arch == "gemma3", phi3 = s.arch == "phi3";
     std::vector<Spec> v;
     v.push_back({"token_embd.weight", d, s.n_vocab, gemma ? wd : 1.0f, 0.0f});
     v.push_back({"output_norm.weight", d, 1, 0.1f, 1.0f});
@@ -53,9 +53,13 @@ std::vector<Spec> tensor_specs(const ModelShape& s) {
     for (int il = 0; il < s.n_layer; il++) {
         const std::string p = "blk." + std::to_string(il) + ".";
         v.push_back({p + "attn_norm.weight", d, 1, 0.1f, 1.0f});
-        v.push_back({p + "attn_q.weight", d, q, wd, 0.0f});
-        v.push_back({p + "attn_k.weight", d, kv, wd, 0.0f});
-        v.push_back({p + "attn_v.weight", d, kv, wd, 0.0f});
+        if (phi3 && s.fused_qkv) {
+            v.push_back({p + "attn_qkv.weight", d, q + 2 * kv, wd, 0.0f});
+        } else {
+            v.push_back({p + "attn_q.weight", d, q, wd, 0.0f});
+            v.push_back({p + "attn_k.weight", d, kv, wd, 0.0f});
+            v.push_back({p + "attn_v.weight", d, kv, wd, 0.0f});
+        }
         if (s.arch == "qwen2") {
             v.push_back({p + "attn_q.bias", q, 1, 0.1f, 0.0f});
             v.push_back({p + "attn_k.bias", kv, 1, 0.1f, 0.0f});
@@ -69,8 +73,8 @@ std::vector<Spec> tensor_specs(const ModelShape& s) {
         }
         v.push_back({p + "attn_output.weight", q, d, wq, 0.0f});
         v.push_back({p + "ffn_norm.weight", d, 1, 0.1f, 1.0f});
-        v.push_back({p + "ffn_gate.weight", d, s.n_ff, wd, 0.0f});
-        v.push_back({p + "ffn_up.weight", d, s.n_ff, wd, 0.0f});
+        if (!phi3) v.push_back({p + "ffn_gate.weight", d, s.n_ff, wd, 0.0f});
+        v.push_back({p + "ffn_up.weight", d, phi3 ? 2 * s.n_ff : s.n_ff, wd, 0.0f});  // phi3: gate rows, then up
         v.push_back({p + "ffn_down.weight", s.n_ff, d, wf, 0.0f});
     }
     return v;
@@ -111,17 +115,18 @@ void add_vocab(ggml::GgufWriter& w, int n_vocab) {
 
 void write_random_model(const std::string& path, const ModelShape& s,
                         const std::function<void(size_t, size_t)>& progress) {
-    if (s.arch != "llama" && s.arch != "qwen2" && s.arch != "gemma3")
-        throw std::invalid_argument("unknown architecture '" + s.arch + "' (llama, qwen2, gemma3)");
+    if (s.arch != "llama" && s.arch != "qwen2" && s.arch != "gemma3" && s.arch != "phi3")
+        throw std::invalid_argument("unknown architecture '" + s.arch + "' (llama, qwen2, gemma3, phi3)");
     if (s.n_embd <= 0 || s.n_layer <= 0 || s.n_head <= 0 || s.n_head_kv <= 0 || s.n_head % s.n_head_kv ||
         s.n_ff <= 0 || (!s.head_dim && s.n_embd % s.n_head))
         throw std::invalid_argument("inconsistent model shape");
+    const int hd = s.head_dim ? s.head_dim : s.n_embd / s.n_head, n_rot = s.n_rot ? s.n_rot : hd;
+    if (n_rot < 0 || n_rot > hd || n_rot % 2) throw std::invalid_argument("n_rot must be even and at most the head size");
     const ggml::TypeTraits& tt = ggml::type_traits(s.type);
     if (!tt.name || !tt.from_float) throw std::invalid_argument("cannot write weights of that type");
 
     ggml::GgufWriter w;
     const std::string a = s.arch + ".";
-    const int hd = s.head_dim ? s.head_dim : s.n_embd / s.n_head;
     w.set("general.architecture", ggml::GgufValue::str(s.arch));
     w.set("general.name", ggml::GgufValue::str("giraffe random " + s.arch));
     w.set(a + "context_length", ggml::GgufValue::u32(uint32_t(s.n_ctx)));
@@ -134,6 +139,7 @@ void write_random_model(const std::string& path, const ModelShape& s,
     w.set(a + "attention.value_length", ggml::GgufValue::u32(uint32_t(hd)));
     w.set(a + "attention.layer_norm_rms_epsilon", ggml::GgufValue::f32(s.norm_eps));
     w.set(a + "rope.freq_base", ggml::GgufValue::f32(s.rope_base));
+    if (s.n_rot > 0) w.set(a + "rope.dimension_count", ggml::GgufValue::u32(uint32_t(s.n_rot)));
     if (s.sliding_window > 0) w.set(a + "attention.sliding_window", ggml::GgufValue::u32(uint32_t(s.sliding_window)));
     if (!s.rope_scaling.empty()) w.set(a + "rope.scaling.type", ggml::GgufValue::str(s.rope_scaling));
     if (s.rope_scale > 0) w.set(a + "rope.scaling.factor", ggml::GgufValue::f32(s.rope_scale));
@@ -178,7 +184,7 @@ void write_random_model(const std::string& path, const ModelShape& s,
         {"rope_factors_long.weight", &s.rope_factors_long}};
     for (const auto& [name, values] : rope_tensors) {
         if (values->empty()) continue;
-        if (values->size() != size_t(hd / 2)) throw std::invalid_argument(std::string(name) + " needs head_dim / 2 values");
+        if (values->size() != size_t(n_rot / 2)) throw std::invalid_argument(std::string(name) + " needs n_rot / 2 values");
         const int64_t ne[1] = {int64_t(values->size())};
         w.add_tensor(name, ggml::Type::F32, 1, ne, [values](const ggml::GgufWriter::ByteSink& sink) {
             sink(values->data(), values->size() * sizeof(float));

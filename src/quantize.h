@@ -1,11 +1,59 @@
 // `giraffe quantize`: rewrites a GGUF file with its weights in a block-quantized format or a named mix.
+// The pieces are public so that `giraffe convert` quantizes the same way while it streams a checkpoint:
+// the target (parse_quant_target), the type each tensor gets in it (choose_quant_type), and the conversion
+// of one tensor from float rows, a slab at a time (write_rows).
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <string>
 
 #include "ggml/type.h"
 
 namespace giraffe {
+
+struct QuantMix;  // a named mix's recipe (quantize.cpp)
+
+// What a target name asks for: one format for every weight matrix, or a mix.
+struct QuantTarget {
+    std::string name;            // as given ("Q4_K_M", "q8_0", "F16")
+    ggml::Type type = ggml::Type::F32;  // the single format; a mix's base format
+    const QuantMix* mix = nullptr;
+    uint32_t file_type = 0;      // general.file_type (llama.cpp's numbering)
+};
+
+// Parses a format (F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K ... Q6_K, any case) or a mix
+// (Q4_K_M, Q4_K_S, Q5_K_M, Q3_K_M, Q2_K); throws std::invalid_argument naming the accepted ones.
+QuantTarget parse_quant_target(const std::string& name);
+
+// Where a weight matrix sits in the model, for the choice of its type.
+struct QuantTensor {
+    const std::string& name;  // GGUF name ("blk.3.attn_v.weight")
+    int64_t n_per_row;        // ne[0]: the row length the format's blocks must divide
+    int n_layer;              // the model's block count
+    bool output_tied;         // no output.weight: token_embd.weight serves as the output matrix
+};
+
+// How a single format that does not fit a tensor's rows is handled (a mix always falls back).
+enum class MisfitPolicy {
+    Refuse,    // giraffe quantize: an error naming the tensor
+    FallBack,  // giraffe convert: F16, as convert_hf_to_gguf.py does
+};
+
+// The type of one weight matrix (2-D or more; vectors keep their type) under a target; the rules are
+// listed at the top of quantize.cpp. A fallback for rows that do not fit is reported through warn.
+ggml::Type choose_quant_type(const QuantTarget& t, const QuantTensor& q, MisfitPolicy misfit,
+                             const std::function<void(const std::string&)>& warn);
+
+// Fills rows [r0, r0 + n) of a tensor, as floats, into dst (n * n_per_row floats).
+using RowReader = std::function<void(int64_t r0, int64_t n, float* dst)>;
+// Receives converted bytes, in order.
+using ByteSink = std::function<void(const void* data, size_t n)>;
+
+// Writes an n_rows x n_per_row tensor in type t (any type with a from-float conversion): reads a slab of
+// rows, converts it on n_threads threads (<= 0: all), hands the bytes to sink. Memory: one slab of about
+// 64 MiB of floats (at least one row) and its converted bytes, whatever the tensor's size.
+void write_rows(ggml::Type t, int64_t n_rows, int64_t n_per_row, const RowReader& read, const ByteSink& sink,
+                int n_threads);
 
 struct QuantizeProgress {
     int index, count;      // tensor index (1-based) and total

@@ -11,7 +11,9 @@
 // control ones (type 3, e.g. <start_of_turn>, <|eot_id|>) when parse_special is set.
 //
 // The results match the tokenizer that Hugging Face transformers builds from the same GGUF file
-// (tests/src/test_tokenizer.cpp checks this).
+// (tests/src/test_tokenizer.cpp checks this), but for SentencePiece text that starts with a space: there
+// the dummy prefix is added as sentencepiece itself and llama.cpp add it (tests/convert checks against
+// sentencepiece), where transformers' GGUF tokenizer leaves it out.
 #pragma once
 
 #include <cstdint>

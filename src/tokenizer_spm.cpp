@@ -1,11 +1,12 @@
 // SentencePiece-style BPE (tokenizer.ggml.model = "llama").
 //
-// The text's spaces become U+2581 '▁' (plus one leading '▁' when the vocabulary adds a space prefix), the
-// result is cut into UTF-8 characters, and adjacent symbols are merged, best first, while their
-// concatenation is a piece of the vocabulary. "Best" is the piece's score, higher first; ties go as in the
-// merge list transformers derives from the vocabulary: the longer left part, then the longer right part,
-// then the lower piece id, then the leftmost position. Symbols left over that are not pieces (characters
-// missing from the vocabulary) become one <0xXX> byte token per UTF-8 byte.
+// The text's spaces become U+2581 '▁' (plus one leading '▁' at the start of the input when the vocabulary
+// adds a space prefix, as sentencepiece's add_dummy_prefix does), the result is cut into UTF-8 characters,
+// and adjacent symbols are merged, best first, while their concatenation is a piece of the vocabulary.
+// "Best" is the piece's score, higher first; ties go as in the merge list transformers derives from the
+// vocabulary: the longer left part, then the longer right part, then the lower piece id, then the leftmost
+// position. Symbols left over that are not pieces (characters missing from the vocabulary) become one
+// <0xXX> byte token per UTF-8 byte.
 //
 // Symbols form a doubly linked list and candidate merges sit in a priority queue; a popped candidate whose
 // symbols have changed since it was pushed is stale and skipped, so the whole text takes O(n log n).
@@ -53,9 +54,11 @@ void Tokenizer::tokenize_spm(const std::string& raw, bool at_start, std::vector<
     static const char kSpace[] = "\xE2\x96\x81";
     std::string s;
     s.reserve(raw.size() + raw.size() / 4 + 3);
-    // The prefix goes before the text at the very start of the input (not after a special token), and not
-    // when that text already starts with a space (transformers' Metaspace "first" scheme).
-    if (add_space_prefix_ && at_start && !raw.empty() && raw[0] != ' ') s += kSpace;
+    // The prefix goes before the text at the very start of the input (not after a special token), also when
+    // that text starts with spaces: sentencepiece (and llama.cpp) turn " Hello" into "▁▁Hello" (Llama 2:
+    // 29871 15043). transformers' GGUF tokenizer (Metaspace, prepend_scheme "first") skips the prefix there;
+    // sentencepiece is the reference.
+    if (add_space_prefix_ && at_start && !raw.empty()) s += kSpace;
     for (char c : raw) {
         if (c == ' ')
             s += kSpace;

@@ -71,6 +71,24 @@ void s_f32_to_f16(int64_t n, uint16_t* z, const float* x) { for (int64_t i = 0; 
 void s_bf16_to_f32(int64_t n, float* z, const uint16_t* x) { for (int64_t i = 0; i < n; i++) z[i] = bf16_to_fp32(x[i]); }
 void s_f32_to_bf16(int64_t n, uint16_t* z, const float* x) { for (int64_t i = 0; i < n; i++) z[i] = fp32_to_bf16(x[i]); }
 
+void s_mad_rows(Type t, int64_t n, const void* x, size_t ldx, int64_t nx, const float* w, size_t ldw, int ny,
+                float* acc, size_t lda) {
+    for (int64_t i = 0; i < nx; i++) {
+        const char* row = static_cast<const char*>(x) + size_t(i) * ldx;
+        for (int j = 0; j < ny; j++) {
+            const float wi = w[size_t(j) * ldw + size_t(i)];
+            float* a = acc + size_t(j) * lda;
+            if (t == Type::F32) {
+                const float* r = reinterpret_cast<const float*>(row);
+                for (int64_t d = 0; d < n; d++) a[d] += wi * r[d];
+            } else {
+                const uint16_t* r = reinterpret_cast<const uint16_t*>(row);
+                for (int64_t d = 0; d < n; d++) a[d] += wi * (t == Type::BF16 ? bf16_to_fp32(r[d]) : fp16_to_fp32(r[d]));
+            }
+        }
+    }
+}
+
 // Eight independent lanes, so that loads, not a dependency chain, set the pace.
 uint64_t s_xor_lines(const void* p, size_t lines) {
     const uint64_t* w = static_cast<const uint64_t*>(p);
@@ -87,7 +105,8 @@ uint64_t s_xor_lines(const void* p, size_t lines) {
 const VecTable& vec_table_scalar() {
     static const VecTable t = {s_add, s_sub, s_mul, s_div, s_scale, s_dot_f32, s_dot_f16, s_dot_bf16,
                                s_sum_sq, s_sum, s_max, s_exp_sum, s_silu, s_swiglu, s_f16_to_f32,
-                               s_f32_to_f16, s_bf16_to_f32, s_f32_to_bf16, nullptr, nullptr, s_xor_lines};
+                               s_f32_to_f16, s_bf16_to_f32, s_f32_to_bf16, nullptr, nullptr, s_mad_rows,
+                               s_xor_lines};
     return t;
 }
 
@@ -131,6 +150,11 @@ void vec_dot_block16(Type type, int64_t n, const uint16_t* x, size_t ldx, int nx
     const auto dot = type == Type::BF16 ? t.dot_bf16 : t.dot_f16;
     for (int i = 0; i < nx; i++)
         for (int j = 0; j < ny; j++) out[size_t(j) * ldo + size_t(i)] = dot(n, x + size_t(i) * ldx, y[j]);
+}
+void vec_mad_rows(Type t, int64_t n, const void* x, size_t ldx, int64_t nx, const float* w, size_t ldw, int ny,
+                  float* acc, size_t lda) {
+    const VecTable& v = vec_table();
+    (v.mad_rows ? v.mad_rows : vec_table_scalar().mad_rows)(t, n, x, ldx, nx, w, ldw, ny, acc, lda);
 }
 double vec_sum_sq(int64_t n, const float* x) { return vec_table().sum_sq(n, x); }
 double vec_sum(int64_t n, const float* x) { return vec_table().sum(n, x); }

@@ -27,6 +27,11 @@ void vec_dot_f16_rows16(int64_t n, const uint16_t* x, size_t ldx, const float* y
 void vec_dot_block16(Type t, int64_t n, const uint16_t* x, size_t ldx, int nx, const float* const* y, int ny,
                      float* out, size_t ldo);
 bool vec_dot_many_native();
+// Weighted sums of rows into accumulators: acc[j * lda + d] += sum_{i < nx} w[j * ldw + i] * x_i[d] for
+// d < n, j < ny, where row x_i (type t: F32, F16 or BF16) starts ldx bytes after x_{i-1} (decode
+// attention's probabilities times the cached values, each value row read once for every query row).
+void vec_mad_rows(Type t, int64_t n, const void* x, size_t ldx, int64_t nx, const float* w, size_t ldw, int ny,
+                  float* acc, size_t lda);
 double vec_sum_sq(int64_t n, const float* x);  // sum of x^2, accumulated precisely enough for norms
 double vec_sum(int64_t n, const float* x);
 float vec_max(int64_t n, const float* x);

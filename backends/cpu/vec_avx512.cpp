@@ -230,6 +230,60 @@ void v_dot_f16_rows16(int64_t n, const uint16_t* x, size_t ldx, const float* y, 
     }
 }
 
+// NY accumulator rows kept in registers NV x 16 columns at a time while the nx value rows stream past:
+// per value row and column block, NV loads (converted) and NY x NV broadcast multiply-adds. The block is
+// as wide as the registers allow, so that each pass reads whole cache lines of every value row.
+template <int NY, int NV>
+void mad_tile(Type t, int64_t n, const char* x, size_t ldx, int64_t nx, const float* w, size_t ldw, float* acc,
+              size_t lda) {
+    for (int64_t d0 = 0; d0 < n; d0 += 16 * NV) {
+        __mmask16 m[NV];
+        for (int c = 0; c < NV; c++) {
+            const int64_t left = n - d0 - 16 * c;
+            m[c] = left >= 16 ? __mmask16(0xFFFF) : left <= 0 ? __mmask16(0) : __mmask16((1u << left) - 1);
+        }
+        __m512 a[NY][NV];
+        for (int j = 0; j < NY; j++)
+            for (int c = 0; c < NV; c++) a[j][c] = _mm512_maskz_loadu_ps(m[c], acc + size_t(j) * lda + size_t(d0 + 16 * c));
+        for (int64_t i = 0; i < nx; i++) {
+            const char* row = x + size_t(i) * ldx;
+            __m512 v[NV];
+            for (int c = 0; c < NV; c++) {
+                const int64_t d = d0 + 16 * c;
+                if (t == Type::F32) {
+                    v[c] = _mm512_maskz_loadu_ps(m[c], reinterpret_cast<const float*>(row) + d);
+                } else {
+                    const __m256i h = _mm256_maskz_loadu_epi16(m[c], reinterpret_cast<const uint16_t*>(row) + d);
+                    v[c] = t == Type::BF16 ? _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16))
+                                           : _mm512_cvtph_ps(h);
+                }
+            }
+            for (int j = 0; j < NY; j++) {
+                const __m512 p = _mm512_set1_ps(w[size_t(j) * ldw + size_t(i)]);
+                for (int c = 0; c < NV; c++) a[j][c] = _mm512_fmadd_ps(p, v[c], a[j][c]);
+            }
+        }
+        for (int j = 0; j < NY; j++)
+            for (int c = 0; c < NV; c++) _mm512_mask_storeu_ps(acc + size_t(j) * lda + size_t(d0 + 16 * c), m[c], a[j][c]);
+    }
+}
+void v_mad_rows(Type t, int64_t n, const void* x, size_t ldx, int64_t nx, const float* w, size_t ldw, int ny,
+                float* acc, size_t lda) {
+    const char* xr = static_cast<const char*>(x);
+    for (int j = 0; j < ny; j += 8, w += 8 * ldw, acc += 8 * lda) {
+        switch (std::min(8, ny - j)) {
+            case 1: mad_tile<1, 4>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
+            case 2: mad_tile<2, 4>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
+            case 3: mad_tile<3, 4>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
+            case 4: mad_tile<4, 4>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
+            case 5: mad_tile<5, 2>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
+            case 6: mad_tile<6, 2>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
+            case 7: mad_tile<7, 2>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
+            default: mad_tile<8, 2>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
+        }
+    }
+}
+
 double v_sum_sq(int64_t n, const float* x) {
     __m512d a0 = _mm512_setzero_pd(), a1 = a0;
     int64_t i = 0;
@@ -355,7 +409,8 @@ uint64_t v_xor_lines(const void* p, size_t lines) {
 const VecTable& vec_table_avx512() {
     static const VecTable t = {v_add, v_sub, v_mul, v_div, v_scale, v_dot_f32, v_dot_f16, v_dot_bf16,
                                v_sum_sq, v_sum, v_max, v_exp_sum, v_silu, v_swiglu, v_f16_to_f32,
-                               v_f32_to_f16, v_bf16_to_f32, v_f32_to_bf16, v_dot_block16, v_dot_f16_rows16, v_xor_lines};
+                               v_f32_to_f16, v_bf16_to_f32, v_f32_to_bf16, v_dot_block16, v_dot_f16_rows16,
+                               v_mad_rows, v_xor_lines};
     return t;
 }
 

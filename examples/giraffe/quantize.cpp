@@ -1,26 +1,12 @@
 // giraffe quantize IN.gguf OUT.gguf TYPE: a quantized copy of a model, all metadata kept.
-#include <csignal>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
-
-#include <unistd.h>
 
 #include "commands.h"
 #include "quantize.h"
 
 namespace cli {
-namespace {
-
-std::string g_tmp;  // the writer's temporary file, removed if we are interrupted
-
-void on_signal(int sig) {
-    if (!g_tmp.empty()) unlink(g_tmp.c_str());
-    std::signal(sig, SIG_DFL);
-    std::raise(sig);
-}
-
-}  // namespace
 
 int cmd_quantize(const Args& a) {
     if (a.positional.size() != 3)
@@ -34,11 +20,9 @@ int cmd_quantize(const Args& a) {
                      ggml::type_name(p.from), ggml::type_name(p.to), double(p.bytes_in) / 1048576.0,
                      double(p.bytes_out) / 1048576.0);
     };
-    g_tmp = a.positional[1] + ".tmp";
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
+    remove_on_interrupt(a.positional[1] + ".tmp");
     const giraffe::QuantizeResult r = giraffe::quantize_model(a.positional[0], a.positional[1], o);
-    g_tmp.clear();
+    remove_on_interrupt("");
     std::fprintf(stderr, "%s: %d tensors quantized, %d kept; %.1f MiB -> %.1f MiB\n", a.positional[1].c_str(),
                  r.n_quantized, r.n_kept, double(r.bytes_in) / 1048576.0, double(r.bytes_out) / 1048576.0);
     return 0;

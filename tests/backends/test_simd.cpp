@@ -186,6 +186,42 @@ TEST_CASE("vec: many-row 16-bit dots match single dots", "[simd]") {
     }
 }
 
+// Decode attention's value update (weighted sums of f32 / f16 / bf16 rows into accumulators) against
+// double sums: every accumulator row count of the kernels (1..8 and past 8), lengths off the vector width.
+TEST_CASE("vec: weighted row sums match double sums", "[simd]") {
+    const int64_t nx = 37;
+    for (const auto& level : all_levels())
+        for (ggml::Type type : {ggml::Type::F32, ggml::Type::F16, ggml::Type::BF16})
+            for (int64_t n : {int64_t(5), int64_t(64), int64_t(100), int64_t(256)})
+                for (int ny : {1, 3, 4, 5, 8, 11}) {
+                    INFO("level " << level << " type " << ggml::type_name(type) << " n " << n << " ny " << ny);
+                    const size_t ldx = size_t(n) + 3, ldw = size_t(nx) + 2, lda = size_t(n) + 1;
+                    Data xf(int64_t(ldx) * nx, -1, 1, 11), w(int64_t(ldw) * ny, 0, 1, 12), acc0(int64_t(lda) * ny, -1, 1, 13);
+                    std::vector<uint16_t> xh(ldx * size_t(nx));
+                    for (size_t i = 0; i < xh.size(); i++)
+                        xh[i] = type == ggml::Type::BF16 ? fp32_to_bf16(xf.p[i]) : fp32_to_fp16(xf.p[i]);
+                    auto x_at = [&](int64_t i, int64_t d) {
+                        const size_t k = size_t(i) * ldx + size_t(d);
+                        return type == ggml::Type::F32 ? double(xf.p[k])
+                               : type == ggml::Type::BF16 ? double(bf16_to_fp32(xh[k])) : double(fp16_to_fp32(xh[k]));
+                    };
+                    const void* x = type == ggml::Type::F32 ? static_cast<const void*>(xf.p) : xh.data();
+                    const size_t ldx_bytes = ldx * (type == ggml::Type::F32 ? 4 : 2);
+                    std::vector<float> acc(acc0.p, acc0.p + lda * size_t(ny));
+                    at_level(level, [&] {
+                        vec_mad_rows(type, n, x, ldx_bytes, nx, w.p, ldw, ny, acc.data(), lda);
+                        return 0;
+                    });
+                    for (int j = 0; j < ny; j++)
+                        for (int64_t d = 0; d < n; d++) {
+                            double want = acc0.p[size_t(j) * lda + size_t(d)];
+                            for (int64_t i = 0; i < nx; i++) want += double(w.p[size_t(j) * ldw + size_t(i)]) * x_at(i, d);
+                            CHECK(std::abs(acc[size_t(j) * lda + size_t(d)] - want) <= 1e-5 * double(nx));
+                        }
+                    CHECK(acc[lda - 1] == acc0.p[lda - 1]);  // the padding past n is left alone
+                }
+}
+
 TEST_CASE("vec: exp, silu and swiglu are accurate", "[simd]") {
     for (const auto& level : all_levels()) {
         for (int64_t n : kLengths) {

@@ -4,9 +4,11 @@ Reads a GGUF model with PyPI's gguf package (dequantizing with gguf.quants), run
 sequence through the transformer in float64 numpy (causal attention, sliding windows where the layer
 has one), and writes the logits of every position as float32.
 
-    python forward.py MODEL.gguf TOKENS_FILE(i32 raw) OUT_FILE(f32 raw, [n_tokens, n_vocab]) [LAST_N]
+    python forward.py MODEL.gguf TOKENS_FILE(i32 raw) OUT_FILE(f32 raw, [n_tokens, n_vocab]) [LAST_N [N_CTX]]
 
-With LAST_N, only the logits of the last LAST_N positions are computed and written.
+With LAST_N (0: all), only the logits of the last LAST_N positions are computed and written. N_CTX is the
+context the compared run holds (default: the number of tokens): LongRoPE models (phi3 with
+rope_factors_short/long) take their long factors when it exceeds the original context, as llama.cpp does.
 """
 import math
 import sys
@@ -37,14 +39,17 @@ def rms_norm(x, w, eps):
     return x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + eps) * w
 
 
-def rope(x, positions, n_rot, base, neox, freq_scale=1.0):
-    """x: [n_tokens, heads, head_dim]. Rotates the first n_rot dims of each head."""
+def rope(x, positions, n_rot, base, neox, freq_scale=1.0, factors=None, mscale=1.0):
+    """x: [n_tokens, heads, head_dim]. Rotates the first n_rot dims of each head. factors: per-pair divisors
+    of the frequencies (LongRoPE); mscale multiplies cos and sin (LongRoPE's attention factor)."""
     half = n_rot // 2
     i = np.arange(half, dtype=np.float64)
     inv_freq = base ** (-2.0 * i / n_rot) * freq_scale
+    if factors is not None:
+        inv_freq = inv_freq / factors
     ang = np.asarray(positions, dtype=np.float64)[:, None] * inv_freq[None, :]  # [n, half]
-    cos = np.cos(ang)[:, None, :]
-    sin = np.sin(ang)[:, None, :]
+    cos = np.cos(ang)[:, None, :] * mscale
+    sin = np.sin(ang)[:, None, :] * mscale
     y = x.copy()
     if neox:
         a, b = x[..., :half], x[..., half:n_rot]
@@ -87,7 +92,22 @@ def silu(x):
     return x / (1.0 + np.exp(-x))
 
 
-def forward(path, tokens, last_n=None):
+def longrope(r, W, a, n_ctx):
+    """LongRoPE (Phi-3 128K): the short factors within the original context L, the long ones beyond, and cos
+    and sin times the file's attention factor, or sqrt(1 + ln(s) / ln(L)) for s = trained context / L > 1."""
+    if "rope_factors_long.weight" not in W:
+        return None, 1.0
+    n_train = int(field(r, a + "context_length"))
+    orig = int(field(r, a + "rope.scaling.original_context_length", n_train))
+    factors = W["rope_factors_long.weight" if n_ctx > orig else "rope_factors_short.weight"]
+    s = n_train / orig
+    mscale = field(r, a + "rope.scaling.attn_factor")
+    if mscale is None:
+        mscale = math.sqrt(1.0 + math.log(s) / math.log(orig)) if s > 1.0 else 1.0
+    return factors, float(mscale)
+
+
+def forward(path, tokens, last_n=None, n_ctx=None):
     r = GGUFReader(path)
     arch = field(r, "general.architecture")
     a = arch + "."
@@ -108,12 +128,19 @@ def forward(path, tokens, last_n=None):
     if arch == "gemma3":
         x = x * math.sqrt(n_embd)
         window = window or 512
+    if arch == "phi3":
+        window = 0  # llama.cpp runs Phi-3 with full attention whatever sliding_window says
+    rope_factors, rope_mscale = longrope(r, W, a, n if n_ctx is None else n_ctx)
     for il in range(n_layer):
         p = f"blk.{il}."
         h = rms_norm(x, W[p + "attn_norm.weight"], eps)
-        q = h @ W[p + "attn_q.weight"].T
-        k = h @ W[p + "attn_k.weight"].T
-        v = h @ W[p + "attn_v.weight"].T
+        if p + "attn_qkv.weight" in W:  # phi3: the rows of Q, K and V in one matrix
+            qkv = h @ W[p + "attn_qkv.weight"].T
+            q, k, v = np.split(qkv, [H * hd, (H + Hkv) * hd], axis=1)
+        else:
+            q = h @ W[p + "attn_q.weight"].T
+            k = h @ W[p + "attn_k.weight"].T
+            v = h @ W[p + "attn_v.weight"].T
         if arch == "qwen2":
             q = q + W[p + "attn_q.bias"]
             k = k + W[p + "attn_k.bias"]
@@ -137,14 +164,17 @@ def forward(path, tokens, last_n=None):
             f = f @ W[p + "ffn_down.weight"].T
             x = x + rms_norm(f, W[p + "post_ffw_norm.weight"], eps)
         else:
-            neox = arch == "qwen2"
-            q = rope(q, pos, n_rot, base, neox)
-            k = rope(k, pos, n_rot, base, neox)
+            neox = arch in ("qwen2", "phi3")
+            q = rope(q, pos, n_rot, base, neox, factors=rope_factors, mscale=rope_mscale)
+            k = rope(k, pos, n_rot, base, neox, factors=rope_factors, mscale=rope_mscale)
             o = attention(q, k, v, 1.0 / math.sqrt(hd), window).reshape(n, -1)
             x = x + o @ W[p + "attn_output.weight"].T
             h = rms_norm(x, W[p + "ffn_norm.weight"], eps)
-            f = silu(h @ W[p + "ffn_gate.weight"].T) * (h @ W[p + "ffn_up.weight"].T)
-            x = x + f @ W[p + "ffn_down.weight"].T
+            if arch == "phi3":  # ffn_up holds the gate's rows, then the up projection's
+                gate, up = np.split(h @ W[p + "ffn_up.weight"].T, 2, axis=1)
+            else:
+                gate, up = h @ W[p + "ffn_gate.weight"].T, h @ W[p + "ffn_up.weight"].T
+            x = x + (silu(gate) * up) @ W[p + "ffn_down.weight"].T
     if last_n:
         x = x[-last_n:]
     x = rms_norm(x, W["output_norm.weight"], eps)
@@ -155,8 +185,9 @@ def forward(path, tokens, last_n=None):
 def main():
     path, tok_path, out_path = sys.argv[1:4]
     last_n = int(sys.argv[4]) if len(sys.argv) > 4 else None
+    n_ctx = int(sys.argv[5]) if len(sys.argv) > 5 else None
     tokens = np.fromfile(tok_path, dtype=np.int32)
-    logits = forward(path, tokens, last_n)
+    logits = forward(path, tokens, last_n, n_ctx)
     logits.astype(np.float32).tofile(out_path)
 
 

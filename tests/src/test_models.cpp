@@ -19,17 +19,20 @@ using namespace giraffe;
 
 namespace {
 
+constexpr int kCtx = 64;  // the sessions' context (phi3: beyond its original 32, so LongRoPE's long factors)
+
 // Every position's logits, or with all = false the last token's alone (read where the graph left them).
 std::vector<float> giraffe_logits(const std::string& path, const std::vector<int32_t>& toks, int n_ubatch, ggml::Type kv,
                                   bool repack = true, size_t scores_bytes = size_t(32) << 20, bool all = true,
-                                  FlashAttn flash = FlashAttn::Auto) {
+                                  FlashAttn flash = FlashAttn::Auto, int n_ctx = kCtx) {
     Model::Options mo;
     mo.repack = repack;
     auto model = Model::load(path, mo);
-    if (repack && ggml::cpu::repack_supported(model->weights().layers[0].wq->type, model->hparams().n_embd, 8))
-        REQUIRE(ggml::cpu::is_repacked(model->weights().layers[0].wq));
+    const LayerWeights& l0 = model->weights().layers[0];
+    ggml::Tensor* wq = l0.wq ? l0.wq : l0.wqkv;  // phi3: fused
+    if (repack && ggml::cpu::repack_supported(wq->type, model->hparams().n_embd, 8)) REQUIRE(ggml::cpu::is_repacked(wq));
     SessionParams p;
-    p.n_ctx = 64;
+    p.n_ctx = n_ctx;
     p.n_ubatch = n_ubatch;
     p.n_threads = 2;
     p.kv_type_k = p.kv_type_v = kv;
@@ -61,6 +64,8 @@ TEST_CASE("architectures match the numpy reference", "[models]") {
         {"llama", ggml::Type::F16, 1e-4},  {"gemma3", ggml::Type::BF16, 1e-4},
         {"llama", ggml::Type::Q8_0, 2e-2}, {"qwen2", ggml::Type::Q4_0, 2e-2}, {"gemma3", ggml::Type::Q5_0, 3e-2},
         {"llama", ggml::Type::Q4_K, 2e-2}, {"gemma3", ggml::Type::Q6_K, 3e-2}, {"qwen2", ggml::Type::Q5_K, 2e-2},
+        {"phi3", ggml::Type::F32, 1e-4},   {"phi3", ggml::Type::F16, 1e-4},  {"phi3", ggml::Type::Q4_0, 2e-2},
+        {"phi3", ggml::Type::Q4_K, 2e-2},
     };
     TempDir dir;
     std::mt19937 rng(3);
@@ -70,7 +75,7 @@ TEST_CASE("architectures match the numpy reference", "[models]") {
         DYNAMIC_SECTION(c.arch << " " << ggml::type_name(c.type)) {
             const std::string path = dir.path() + "/" + c.arch + "_" + ggml::type_name(c.type) + ".gguf";
             write_random_model(path, tiny(c.arch, c.type));
-            const std::vector<float> ref = reference_logits(path, toks);
+            const std::vector<float> ref = reference_logits(path, toks, kCtx);
             // One micro-batch, micro-batches of 5 (the sliding ring wraps: 8 + 5 cells for 29 tokens), and
             // token by token as in generation.
             for (int ub : {512, 5, 1}) {
@@ -138,4 +143,51 @@ TEST_CASE("architectures match the numpy reference", "[models]") {
             }
         }
     }
+}
+
+TEST_CASE("phi3: fused weights and LongRoPE's short and long factors match the numpy reference", "[models]") {
+    TempDir dir;
+    std::mt19937 rng(4);
+    std::vector<int32_t> toks(29);
+    for (int32_t& t : toks) t = int32_t(rng() % 320);
+    ModelShape shape = tiny("phi3", ggml::Type::F32);
+    const std::string path = dir.file("phi3.gguf");
+    write_random_model(path, shape);
+    {
+        auto m = Model::load(path, Model::Options{});
+        REQUIRE(m->hparams().rope_neox);
+        REQUIRE(m->hparams().sliding_window == 0);  // the file says 8: ignored, as llama.cpp does
+        REQUIRE(m->hparams().rope_scaling.type == RopeScalingType::LongRope);
+        REQUIRE(m->hparams().rope_scaling.factor == 8.0f);  // 256 / 32
+        REQUIRE(m->hparams().n_rot == 12);
+        REQUIRE(m->weights().layers[0].wqkv != nullptr);
+        REQUIRE(m->weights().layers[0].ffn_gate == nullptr);
+    }
+    auto logits = [&](const std::string& p, int n_ctx) {
+        return giraffe_logits(p, toks, 5, ggml::Type::F32, true, size_t(32) << 20, true, FlashAttn::Auto, n_ctx);
+    };
+    // Within the original context (32 cells): the short factors; beyond it (64): the long ones. Both times
+    // cos and sin carry the file's attention factor.
+    const std::vector<float> short_ref = reference_logits(path, toks, 32), long_ref = reference_logits(path, toks, 64);
+    REQUIRE(rel_err(short_ref, long_ref) > 1e-2);  // the two really differ on these positions
+    for (auto [n_ctx, ref] : {std::pair{32, &short_ref}, {64, &long_ref}}) {
+        const double err = rel_err(logits(path, n_ctx), *ref);
+        INFO("context " << n_ctx << ": relative error " << err);
+        REQUIRE(err < 1e-4);
+    }
+    // Without the attention factor key: sqrt(1 + ln(s) / ln(L)), as transformers derives it.
+    ModelShape derived = shape;
+    derived.rope_attn_factor = 0;
+    const std::string derived_path = dir.file("phi3_derived.gguf");
+    write_random_model(derived_path, derived);
+    const std::vector<float> derived_ref = reference_logits(derived_path, toks, 64);
+    REQUIRE(rel_err(derived_ref, long_ref) > 1e-3);
+    REQUIRE(rel_err(logits(derived_path, 64), derived_ref) < 1e-4);
+    // Separate attn_q, attn_k and attn_v tensors instead of attn_qkv (llama.cpp reads both).
+    ModelShape split = shape;
+    split.fused_qkv = false;
+    const std::string split_path = dir.file("phi3_split.gguf");
+    write_random_model(split_path, split);
+    REQUIRE(Model::load(split_path, Model::Options{})->weights().layers[0].wqkv == nullptr);
+    REQUIRE(rel_err(logits(split_path, 64), reference_logits(split_path, toks, 64)) < 1e-4);
 }

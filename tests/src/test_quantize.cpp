@@ -84,6 +84,12 @@ TEST_CASE("quantize: round trip per format and mix, metadata kept", "[quantize]"
             const double err = worst_rel_error(in, q);
             INFO(target << ": worst relative RMS error " << err);
             REQUIRE(err < bound);
+            if (std::string(target) == "Q4_0") {  // legacy formats: the output matrix in Q6_K, as llama.cpp
+                REQUIRE(q.find_tensor("output.weight")->type == ggml::Type::Q6_K);
+                REQUIRE(q.find_tensor("token_embd.weight")->type == ggml::Type::Q4_0);
+                REQUIRE(q.find_tensor("blk.0.attn_v.weight")->type == ggml::Type::Q4_0);
+                REQUIRE(q.get_u32("general.file_type") == 2);
+            }
             if (std::string(target) == "Q4_K_M") {
                 REQUIRE(q.find_tensor("output.weight")->type == ggml::Type::Q6_K);
                 REQUIRE(q.find_tensor("blk.0.attn_v.weight")->type == ggml::Type::Q6_K);  // first eighth
@@ -120,8 +126,11 @@ TEST_CASE("quantize: requantizing warns; bad requests are refused without output
     REQUIRE(warnings.empty());
     o.target = "Q4_0";
     giraffe::quantize_model(q8, out, o);  // works through dequantization, with a warning
-    REQUIRE(warnings.size() == 1);
-    REQUIRE(warnings[0].find("already quantized") != std::string::npos);
+    REQUIRE(warnings.size() == 2);
+    // Q4_0's output gets Q6_K (llama.cpp's rule), whose blocks do not fit 320: Q8_0.
+    REQUIRE(warnings[0].find("output.weight: rows of 320 do not fit q6_K blocks, using q8_0") != std::string::npos);
+    REQUIRE(warnings[1].find("already quantized") != std::string::npos);
+    REQUIRE(ggml::GgufFile::open(out).find_tensor("output.weight")->type == ggml::Type::Q8_0);
 
     o.target = "Q7_7";
     REQUIRE_THROWS_WITH(giraffe::quantize_model(src, out, o), Catch::Contains("unknown quantization type"));

@@ -160,16 +160,18 @@ void check_against_hf(const Tokenizer& tok, const std::string& gguf, const std::
         INFO(tag << " string #" << i << ": " << json_string(strings[i]));
         INFO("giraffe:      " << show_ids(ids));
         INFO("transformers: " << show_ids(want));
-        CHECK(ids == want);
-        if (ids != want) ++mismatches;
+        // transformers' GGUF tokenizer (Metaspace, prepend_scheme "first") drops SentencePiece's dummy prefix
+        // before text that starts with a space; giraffe keeps it, as sentencepiece and llama.cpp do (Llama 2:
+        // " Hello" is 29871 15043). tests/convert/test_hf_tokenizer.cpp checks those against sentencepiece.
+        const bool prefix_differs = tok.add_space_prefix() && !strings[i].empty() && strings[i][0] == ' ';
+        if (!prefix_differs) {
+            CHECK(ids == want);
+            if (ids != want) ++mismatches;
+        }
 
-        // Round trip (without BOS/EOS, with special-token text rendered). With a space prefix, text that
-        // already starts with a space gets no prefix and loses that space on the way back, as in transformers.
+        // Round trip (without BOS/EOS, with special-token text rendered).
         const std::vector<int32_t> plain = tok.tokenize(strings[i], false, true);
-        if (tok.add_space_prefix() && !strings[i].empty() && strings[i][0] == ' ')
-            CHECK(" " + tok.detokenize(plain, true) == strings[i]);
-        else
-            CHECK(tok.detokenize(plain, true) == strings[i]);
+        CHECK(tok.detokenize(plain, true) == strings[i]);
     }
     CHECK(mismatches == 0);
 }
@@ -314,7 +316,8 @@ TEST_CASE("SentencePiece vocabulary with a space prefix (Llama 2 style) matches 
     CHECK(tok.add_bos());
     CHECK(tok.bos() == tok.find_token("<s>"));
     CHECK(tok.eot() == tok.find_token("<|eot_id|>"));
-    CHECK(tok.tokenize("hi", false) == tok.tokenize(" hi", false));
+    CHECK(tok.tokenize("hi", false) != tok.tokenize(" hi", false));  // the dummy prefix is always added
+    CHECK(tok.detokenize(tok.tokenize(" hi", false)) == " hi");
     CHECK(tok.detokenize(tok.tokenize("hi there", true)) == "hi there");
     check_against_hf(tok, path, "spm-llama");
     // Trained on English text only: CJK and emoji fall back to byte tokens.

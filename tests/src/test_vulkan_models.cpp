@@ -60,6 +60,7 @@ TEST_CASE("vulkan: architectures match the numpy reference", "[vulkan][models]")
         {"llama", ggml::Type::F32, 1e-4},  {"qwen2", ggml::Type::F16, 1e-4},  {"gemma3", ggml::Type::BF16, 1e-4},
         {"llama", ggml::Type::Q8_0, 1e-4}, {"qwen2", ggml::Type::Q4_0, 1e-4}, {"gemma3", ggml::Type::Q5_0, 1e-4},
         {"llama", ggml::Type::Q4_K, 1e-4}, {"gemma3", ggml::Type::Q6_K, 1e-4}, {"qwen2", ggml::Type::Q5_K, 1e-4},
+        {"phi3", ggml::Type::Q8_0, 1e-4},
     };
     TempDir dir;
     std::mt19937 rng(3);
@@ -69,7 +70,7 @@ TEST_CASE("vulkan: architectures match the numpy reference", "[vulkan][models]")
         DYNAMIC_SECTION(c.arch << " " << ggml::type_name(c.type)) {
             const std::string path = dir.path() + "/" + c.arch + "_" + ggml::type_name(c.type) + ".gguf";
             write_random_model(path, tiny(c.arch, c.type));
-            const std::vector<float> ref = reference_logits(path, toks);
+            const std::vector<float> ref = reference_logits(path, toks, 64);  // vulkan_logits' context
             // Everything on Vulkan in one micro-batch, in micro-batches of 5 (gemma3's sliding ring wraps)
             // and token by token; then one layer on Vulkan and the rest on the CPU (partial offload).
             for (int ub : {512, 5, 1}) {

@@ -30,6 +30,21 @@ inline ModelShape tiny(const std::string& arch, ggml::Type type) {
     s.norm_eps = 1e-6f;
     s.type = type;
     s.seed = 7;
+    if (arch == "phi3") {
+        // As the converter writes a Phi-3.5 mini 128K (and Phi-4 mini's partial rotation): LongRoPE from an
+        // original context of 32 (the tests' 64-cell sessions take the long factors, 32-cell ones the short),
+        // its attention factor, and a sliding_window key that llama.cpp, and so giraffe, ignores for phi3.
+        const int hd = s.n_embd / s.n_head;
+        s.n_rot = hd * 3 / 4;
+        s.sliding_window = 8;
+        s.rope_orig_ctx = 32;
+        s.rope_attn_factor = 1.1f;  // not the derived 1.26: the key must be what applies
+        for (int i = 0; i < s.n_rot / 2; i++) {
+            const float x = float(i) / float(s.n_rot / 2);
+            s.rope_factors_short.push_back(1.0f + 0.5f * x);       // near 1: the trained positions
+            s.rope_factors_long.push_back(1.0f + 20.0f * x * x);  // up to ~20: low frequencies stretched
+        }
+    }
     return s;
 }
 
@@ -43,11 +58,12 @@ inline double rel_err(const std::vector<float>& got, const std::vector<float>& r
     return num / den;
 }
 
-// The numpy forward pass's logits for every token of toks (each position's n_vocab floats in turn).
-inline std::vector<float> reference_logits(const std::string& path, const std::vector<int32_t>& toks) {
+// The numpy forward pass's logits for every token of toks (each position's n_vocab floats in turn), for a
+// session of n_ctx cells (which of LongRoPE's factors apply).
+inline std::vector<float> reference_logits(const std::string& path, const std::vector<int32_t>& toks, int n_ctx) {
     const std::string tok_path = path + ".tokens", out_path = path + ".ref";
     std::ofstream(tok_path, std::ios::binary).write(reinterpret_cast<const char*>(toks.data()), long(toks.size() * 4));
-    run_python("tests/reference/forward.py", path + " " + tok_path + " " + out_path);
+    run_python("tests/reference/forward.py", path + " " + tok_path + " " + out_path + " 0 " + std::to_string(n_ctx));
     return read_floats(out_path);
 }
 

@@ -9,6 +9,10 @@
 //     bf16 keys in place; block-quantized keys (q8_0, q4_0, ...) are converted a tile at a time;
 //   * an online-softmax update per row (running maximum M and sum L; the accumulator is rescaled by
 //     exp(M_old - M_new) when the maximum grows), then P . V_tile into the accumulator, again one GEMM.
+// A job of few rows (decode, short chunks) would leave the GEMM's panels mostly empty: it takes row
+// kernels instead (sixteen keys against all its rows at once, then each value row added into every row's
+// accumulator), and asks for the rows of the next step ahead, since these kernels outrun the hardware
+// prefetchers and the cache's bytes are what decode at depth waits for.
 // Decode has one token, so a job per KV head leaves threads idle on models with few KV heads: the cells
 // are then split into ranges, each job keeps its own (M, L, accumulator), and a merge rescales them to the
 // largest M and sums them (flash decoding). A row whose mask hides every cell gives zeros.
@@ -25,12 +29,42 @@ namespace {
 constexpr int64_t kTile = 128;       // cells per online-softmax step
 constexpr int64_t kRowsPerJob = 64;  // query rows (heads of a group x tokens) a job aims for
 constexpr int64_t kMinSplitCells = 512;  // a split of the cells is at least this long
+constexpr int64_t kFewRows = 16;         // rows up to which a job uses row kernels instead of the GEMM
+constexpr int64_t kStep = 32;            // value rows per row-kernel step
 
 size_t elem_size(Type t) { return type_traits(t).block_bytes; }
 
 // Whether the GEMM reads this tensor's rows (dimension 0 contiguous) without a conversion.
 bool gemm_reads(const Tensor* t) {
     return (t->type == Type::F32 || t->type == Type::F16 || t->type == Type::BF16) && t->nb[0] == elem_size(t->type);
+}
+
+// Requests n rows of `bytes` bytes, `stride` apart, into L2. The row kernels below outrun the hardware
+// prefetchers on the cache's rows, so each step asks for rows it will need a step later, and the memory
+// reads overlap the arithmetic instead of following it.
+void prefetch_rows(const char* p, size_t stride, int64_t n, size_t bytes) {
+    for (int64_t i = 0; i < n; i++)
+        for (size_t o = 0; o < bytes; o += 64) __builtin_prefetch(p + size_t(i) * stride + o, 0, 2);
+}
+
+// S[r * kTile + j] = K_j . q_r for nj 16-bit key rows (F16 / BF16, ldk bytes apart) and `rows` query rows:
+// sixteen keys at a time converted once for every row where the kernel exists, else 16-bit block dots.
+// Meanwhile the tile's value rows (vrows, ldv apart, vbytes each) are requested.
+void scores_few_rows(Type kt, const char* krows, size_t ldk, int64_t nj, const float* q, int64_t hd, int64_t rows,
+                     float* s, const char* vrows, size_t ldv, size_t vbytes) {
+    const auto* kc = reinterpret_cast<const uint16_t*>(krows);
+    const size_t ldc = ldk / 2;
+    int64_t j = 0;
+    if (kt == Type::F16 && hd % 16 == 0 && hd <= 256 && vec_dot_many_native())
+        for (; j + 16 <= nj; j += 16) {
+            prefetch_rows(vrows + j * ldv, ldv, 16, vbytes);
+            vec_dot_f16_rows16(hd, kc + j * ldc, ldc, q, size_t(hd), int(rows), s + j, kTile);
+        }
+    if (j == nj) return;
+    prefetch_rows(vrows + j * ldv, ldv, nj - j, vbytes);
+    const float* qr[kFewRows];
+    for (int64_t r = 0; r < rows; r++) qr[r] = q + r * hd;
+    vec_dot_block16(kt, hd, kc + j * ldc, ldc, int(nj - j), qr, int(rows), s + j, kTile);
 }
 
 struct Shapes {
@@ -80,6 +114,8 @@ void run_job(const Shapes& sh, int64_t kvh, int64_t tb, int64_t sp, const RowSta
         return mask ? reinterpret_cast<const float*>(row_ptr(mask, t0 + tt, 0, 0)) : nullptr;
     };
     const bool k_direct = gemm_reads(k), v_direct = v->type == Type::F32;
+    // Decode and short chunks: too few rows to fill the GEMM's panels; row dots and row updates instead.
+    const bool few_rows = rows <= kFewRows;
 
     for (int64_t j0 = c_begin; j0 < c_end; j0 += kTile) {
         int64_t lo = std::min(kTile, c_end - j0), hi = 0;  // cells [lo, hi) of the tile some token sees
@@ -107,8 +143,12 @@ void run_job(const Shapes& sh, int64_t kvh, int64_t tb, int64_t sp, const RowSta
                 load_f32(k->type, krows + j * k->nb[1], k->nb[0], sh.hd_k, &w.kt[size_t(j * sh.hd_k)]);
             krows = reinterpret_cast<const char*>(w.kt.data()), kt = Type::F32, ldk = size_t(sh.hd_k) * 4;
         }
-        gemm_tile(kt, krows, ldk, reinterpret_cast<const char*>(w.q.data()), size_t(sh.hd_k) * 4, 4, w.s.data(),
-                  kTile, sh.hd_k, 0, nj, 0, rows);
+        if (few_rows && kt != Type::F32 && ldk % 2 == 0)
+            scores_few_rows(kt, krows, ldk, nj, w.q.data(), sh.hd_k, rows, w.s.data(), vbase + c0 * v->nb[1], v->nb[1],
+                            row_size(v->type, sh.hd_v));
+        else
+            gemm_tile(kt, krows, ldk, reinterpret_cast<const char*>(w.q.data()), size_t(sh.hd_k) * 4, 4, w.s.data(),
+                      kTile, sh.hd_k, 0, nj, 0, rows);
 
         // Online softmax per row; S becomes the weights P.
         bool any = false;
@@ -117,14 +157,10 @@ void run_job(const Shapes& sh, int64_t kvh, int64_t tb, int64_t sp, const RowSta
             for (int64_t g = 0; g < G; g++) {
                 const int64_t r = tt * G + g;
                 float* s = &w.s[size_t(r * kTile)];
-                float mx = -INFINITY;
-                bool hidden = false;
-                for (int64_t j = 0; j < nj; j++) {
-                    const float mv = mr ? mr[c0 + j] : 0.0f;
-                    s[j] = mv == -INFINITY ? -INFINITY : s[j] * sh.scale + mv;
-                    hidden |= mv == -INFINITY;
-                    mx = std::max(mx, s[j]);
-                }
+                // Hidden cells get -inf (the cache holds finite values: it starts zeroed), so exp gives 0.
+                vec_scale(nj, s, s, sh.scale, 0.0f);
+                if (mr) vec_add(nj, s, s, mr + c0);
+                const float mx = vec_max(nj, s);
                 if (mx == -INFINITY) {  // nothing of this tile for this row
                     std::fill(s, s + nj, 0.0f);
                     continue;
@@ -132,27 +168,37 @@ void run_job(const Shapes& sh, int64_t kvh, int64_t tb, int64_t sp, const RowSta
                 any = true;
                 if (mx > st.m[r]) {
                     const float alpha = st.m[r] == -INFINITY ? 0.0f : std::exp(st.m[r] - mx);
-                    float* acc = st.acc + r * sh.hd_v;
-                    for (int64_t d = 0; d < sh.hd_v; d++) acc[d] *= alpha;
+                    vec_scale(sh.hd_v, st.acc + r * sh.hd_v, st.acc + r * sh.hd_v, alpha, 0.0f);
                     st.l[r] *= alpha;
                     st.m[r] = mx;
                 }
-                if (hidden) {
-                    float sum = 0.0f;
-                    for (int64_t j = 0; j < nj; j++) {
-                        s[j] = s[j] == -INFINITY ? 0.0f : std::exp(s[j] - st.m[r]);
-                        sum += s[j];
-                    }
-                    st.l[r] += sum;
-                } else {
-                    st.l[r] += vec_exp_sum(nj, s, s, st.m[r]);
-                }
+                st.l[r] += vec_exp_sum(nj, s, s, st.m[r]);
             }
         }
         if (!any) continue;
 
         // O^T[d][r] = sum_j V[c0 + j][d] P[r][j], added to the accumulators.
         const char* vrows = vbase + c0 * v->nb[1];
+        if (few_rows) {  // straight into the accumulators, each value row read once for all rows
+            Type vt = v->type;
+            size_t ldv = v->nb[1];
+            if (!gemm_reads(v)) {
+                for (int64_t j = 0; j < nj; j++)
+                    load_f32(v->type, vrows + j * v->nb[1], v->nb[0], sh.hd_v, &w.vt[size_t(j * sh.hd_v)]);
+                vrows = reinterpret_cast<const char*>(w.vt.data()), vt = Type::F32, ldv = size_t(sh.hd_v) * 4;
+            }
+            // in steps, each asking for the next tile's key rows
+            const int64_t next = j0 + kTile, n_next = std::max<int64_t>(0, std::min(kTile, c_end - next));
+            for (int64_t j = 0; j < nj; j += kStep) {
+                const int64_t n = std::min(kStep, nj - j);
+                if (j < n_next)
+                    prefetch_rows(kbase + (next + j) * k->nb[1], k->nb[1], std::min(kStep, n_next - j),
+                                  row_size(k->type, sh.hd_k));
+                vec_mad_rows(vt, sh.hd_v, vrows + j * ldv, ldv, n, w.s.data() + j, kTile, int(rows), st.acc,
+                             size_t(sh.hd_v));
+            }
+            continue;
+        }
         size_t ldv = v->nb[0], ev = v->nb[1];
         if (!v_direct) {
             for (int64_t j = 0; j < nj; j++)
