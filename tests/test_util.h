@@ -29,6 +29,15 @@ private:
     std::string path_;
 };
 
+// Writes bytes to a fresh file at path (unlinked first: truncating a file in place can force a flush on
+// some file systems).
+inline void write_file(const std::string& path, const std::string& bytes) {
+    ::unlink(path.c_str());
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f.write(bytes.data(), std::streamsize(bytes.size()));
+    REQUIRE(f.good());
+}
+
 // Runs a script of the repository with the test Python; fails the test (naming `make setup`) when the
 // Python is missing, and when the script fails.
 inline void run_python(const std::string& script, const std::string& args) {

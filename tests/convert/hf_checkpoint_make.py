@@ -191,7 +191,10 @@ def make_all(out, tok, n_vocab):
                     rope_scaling={"type": "longrope",
                                   "short_factor": [1.0 + 0.05 * i for i in range(half)],
                                   "long_factor": [1.0 + 1.5 * i * i / half for i in range(half)]})
-    checkpoint(out, "phi3", c, decoder_weights(8, c, 16, False, phi3=True), "F32", tok)
+    folder = checkpoint(out, "phi3", c, decoder_weights(8, c, 16, False, phi3=True), "F32", tok)
+    # Phi-3's own added tokens, in the padded part of the vocabulary: llama.cpp looks <|endoftext|> up by
+    # name when it loads a phi3 vocabulary.
+    write_json(os.path.join(folder, "added_tokens.json"), {"<|endoftext|>": n_vocab, "<|end|>": n_vocab + 1})
 
     make_bad(out)
 

@@ -35,12 +35,6 @@ const std::string& scratch() {
     return dir.path();
 }
 
-void write_file(const std::string& path, const std::string& bytes) {
-    std::ofstream f(path, std::ios::binary);
-    f << bytes;
-    REQUIRE(f.good());
-}
-
 std::string slurp(const std::string& path) {
     std::ifstream f(path, std::ios::binary);
     std::stringstream ss;

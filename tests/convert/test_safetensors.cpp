@@ -36,13 +36,6 @@ std::string header(const std::string& extra = "") {
 }
 const std::string kData(24, '\x11');
 
-void write_file(const std::string& path, const std::string& bytes) {
-    ::unlink(path.c_str());  // a fresh file: truncating one in place can force a flush on some file systems
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f.write(bytes.data(), std::streamsize(bytes.size()));
-    REQUIRE(f.good());
-}
-
 // The error of opening bytes as a file: checked to name the file and to be one line; "(opened)" when
 // accepted, after every tensor byte is read so that AddressSanitizer sees an out-of-range access.
 std::string open_error(const TempDir& dir, const std::string& bytes) {

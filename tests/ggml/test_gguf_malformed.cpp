@@ -68,13 +68,6 @@ struct Spec {
     }
 };
 
-void write_file(const std::string& path, const std::string& bytes) {
-    ::unlink(path.c_str());  // a fresh file: truncating one in place can force a flush on some file systems
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f.write(bytes.data(), std::streamsize(bytes.size()));
-    REQUIRE(f.good());
-}
-
 // Opens bytes as a file; returns the GgufError message, or "(opened)" when the file is accepted.
 std::string open_error(const TempDir& dir, const std::string& bytes) {
     const std::string path = dir.file("bad.gguf");
