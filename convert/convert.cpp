@@ -1,7 +1,6 @@
 // The conversion driver: config.json -> architecture -> keys, tokenizer, tensor plan -> streamed GGUF.
 #include "convert/convert.h"
 
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 
 #include "convert/arch.h"
 #include "convert/safetensors.h"
+#include "ggml/mapped_pages.h"
 #include "quantize.h"
 
 namespace giraffe::convert {
@@ -133,14 +133,6 @@ std::vector<Planned> resolve(const std::vector<TensorSpec>& specs, const Checkpo
     return plan;
 }
 
-// Hands the mapped pages of a converted tensor back (they are read once), so that the process does not
-// hold the whole checkpoint in memory by the end.
-void drop_pages(const StTensor& t) {
-    const uintptr_t page = uintptr_t(sysconf(_SC_PAGESIZE));
-    const uintptr_t lo = (uintptr_t(t.data) + page - 1) / page * page, hi = (uintptr_t(t.data) + t.nbytes) / page * page;
-    if (lo < hi) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);  // advice: failure costs only memory
-}
-
 // Reads output rows [r0, r0 + n) of a planned tensor as floats, with its spec's changes applied.
 void read_rows(const Planned& p, int64_t r0, int64_t n, float* dst) {
     const TensorSpec& s = *p.spec;
@@ -231,7 +223,7 @@ ConvertResult convert_checkpoint(const std::string& dir, const std::string& out,
             if (o.progress) o.progress({i + 1, count, &p.spec->gguf, p.type, p.bytes, done, total});
             const RowReader read = [&p](int64_t r0, int64_t n, float* dst) { read_rows(p, r0, n, dst); };
             write_rows(p.type, p.ne[1] * p.ne[2] * p.ne[3], p.ne[0], read, sink, o.n_threads);
-            if (p.src) drop_pages(*p.src);
+            if (p.src) ggml::drop_mapped_pages(p.src->data, p.src->nbytes);  // read once: keep memory at a few slabs
         });
         done += p.bytes;
     }

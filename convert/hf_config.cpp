@@ -3,10 +3,12 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
+
+#include "ggml/printable.h"
 
 namespace giraffe::convert {
 
@@ -15,19 +17,42 @@ using nlohmann::json;
 JsonObject::JsonObject(std::string path, std::string prefix, std::shared_ptr<const json> v)
     : path_(std::move(path)), prefix_(std::move(prefix)), v_(std::move(v)) {}
 
-JsonObject JsonObject::load(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw ConvertError(path + ": " + std::strerror(errno));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto v = std::make_shared<json>();
+namespace {
+constexpr uintmax_t kMaxFileBytes = uintmax_t(1) << 30;  // largest file read (Gemma's tokenizer.json is 33 MB)
+constexpr int kMaxJsonDepth = 64;                         // real files nest about 6 levels
+}  // namespace
+
+std::string read_checkpoint_file(const std::string& path) {
+    std::error_code ec;
+    const uintmax_t size = std::filesystem::file_size(path, ec);
+    if (ec) throw ConvertError(path + ": " + ec.message());
+    if (size > kMaxFileBytes) throw ConvertError(path + ": file is too large (" + std::to_string(size) + " bytes)");
+    std::ifstream f(path, std::ios::binary);
+    std::string s(static_cast<size_t>(size), '\0');
+    if (!f || !f.read(s.data(), static_cast<std::streamsize>(size)))
+        throw ConvertError(path + ": cannot read the file");
+    return s;
+}
+
+json load_json_object(const std::string& path) {
+    bool too_deep = false;
+    auto limit_depth = [&](int depth, json::parse_event_t, json&) {
+        if (depth > kMaxJsonDepth) too_deep = true;
+        return !too_deep;
+    };
+    json j;
     try {
-        *v = json::parse(ss.str());
-    } catch (const json::parse_error& e) {
-        throw ConvertError(path + ": not valid JSON (" + e.what() + ")");
+        j = json::parse(read_checkpoint_file(path), limit_depth);
+    } catch (const json::exception& e) {
+        throw ConvertError(path + ": invalid JSON: " + ggml::printable(e.what(), 300));
     }
-    if (!v->is_object()) throw ConvertError(path + ": the top level is not a JSON object");
-    return JsonObject(path, "", v);
+    if (too_deep) throw ConvertError(path + ": JSON nested more than " + std::to_string(kMaxJsonDepth) + " levels deep");
+    if (!j.is_object()) throw ConvertError(path + ": expected a JSON object at the top level");
+    return j;
+}
+
+JsonObject JsonObject::load(const std::string& path) {
+    return JsonObject(path, "", std::make_shared<json>(load_json_object(path)));
 }
 
 void JsonObject::fail(const std::string& what) const { throw ConvertError(path_ + ": " + what); }

@@ -55,6 +55,13 @@ private:
     std::shared_ptr<const nlohmann::json> v_;
 };
 
+// A checkpoint's text file, whole (at most 1 GiB); throws when it is missing, unreadable or larger.
+std::string read_checkpoint_file(const std::string& path);
+// The JSON object in a checkpoint's file, nesting bounded (copying and comparing JSON values recurse, and a
+// hostile file must not exhaust the stack); one ConvertError line for a missing file, invalid JSON, or a
+// top level that is not an object.
+nlohmann::json load_json_object(const std::string& path);
+
 // The checkpoint's config.json: "<dir>/config.json".
 inline JsonObject load_hf_config(const std::string& dir) { return JsonObject::load(dir + "/config.json"); }
 

@@ -26,6 +26,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "convert/hf_config.h"
 #include "convert/sentencepiece_model.h"
 #include "src/tokenizer.h"
 
@@ -36,8 +37,6 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-constexpr uintmax_t kMaxFileBytes = uintmax_t(1) << 30;  // largest tokenizer file read (Gemma's is 33 MB)
-constexpr int kMaxJsonDepth = 64;                        // real files nest about 6 levels
 constexpr int64_t kMaxVocab = int64_t(1) << 24;          // largest vocabulary (real ones stay under 300k)
 constexpr const char* kSpace = "\xE2\x96\x81";           // U+2581, SentencePiece's space
 
@@ -65,45 +64,16 @@ std::string one_line(const std::string& s, size_t max = 160) {
     return s.size() > max ? out + "..." : out;
 }
 
-std::string read_file(const std::string& path) {
-    std::error_code ec;
-    const uintmax_t size = fs::file_size(path, ec);
-    if (ec) throw ConvertError(path + ": cannot read: " + ec.message());
-    if (size > kMaxFileBytes) throw ConvertError(path + ": file is too large (" + std::to_string(size) + " bytes)");
-    std::ifstream f(path, std::ios::binary);
-    std::string s(static_cast<size_t>(size), '\0');
-    if (!f || !f.read(s.data(), static_cast<std::streamsize>(size)))
-        throw ConvertError(path + ": cannot read the file");
-    return s;
-}
-
-// The JSON object in a file; null when the file does not exist. Nesting is bounded: copying, comparing
-// and printing JSON values recurse, and a hostile file must not exhaust the stack.
-json load_json_object(const std::string& path) {
-    if (!is_file(path)) return json();
-    bool too_deep = false;
-    auto limit_depth = [&](int depth, json::parse_event_t, json&) {
-        if (depth > kMaxJsonDepth) too_deep = true;
-        return !too_deep;
-    };
-    json j;
-    try {
-        j = json::parse(read_file(path), limit_depth);
-    } catch (const json::exception& e) {
-        throw ConvertError(path + ": invalid JSON: " + one_line(e.what(), 300));
-    }
-    if (too_deep) throw ConvertError(path + ": JSON nested more than " + std::to_string(kMaxJsonDepth) + " levels deep");
-    if (!j.is_object()) throw ConvertError(path + ": expected a JSON object at the top level");
-    return j;
-}
+// The JSON object in a file; null when the file does not exist.
+json load_json_if_present(const std::string& path) { return is_file(path) ? load_json_object(path) : json(); }
 
 // The JSON files of a checkpoint folder that the tokenizer metadata comes from, each parsed once.
 struct HfFiles {
     explicit HfFiles(const std::string& d)
         : dir(d),
-          tokenizer(load_json_object(path("tokenizer.json"))),
-          tokenizer_config(load_json_object(path("tokenizer_config.json"))),
-          config(load_json_object(path("config.json"))) {}
+          tokenizer(load_json_if_present(path("tokenizer.json"))),
+          tokenizer_config(load_json_if_present(path("tokenizer_config.json"))),
+          config(load_json_if_present(path("config.json"))) {}
     std::string path(const char* name) const { return (fs::path(dir) / name).string(); }
 
     std::string dir;
@@ -214,7 +184,7 @@ std::optional<size_t> added_id(const json& id, size_t n_vocab, const std::string
 // added_tokens.json: {"text": id}, user-defined tokens of older checkpoints.
 void spm_added_tokens_json(const HfFiles& f, Vocab& v) {
     const std::string path = f.path("added_tokens.json");
-    const json j = load_json_object(path);
+    const json j = load_json_if_present(path);
     for (const auto& [text, id] : j.items())
         if (const auto i = added_id(id, v.tokens.size(), path, text)) {
             v.tokens[*i] = text;
@@ -257,7 +227,7 @@ void spm_added_tokens_phi3(const HfFiles& f, Vocab& v) {
 Vocab spm_vocab(const HfFiles& f, const std::string& arch, int64_t n_vocab) {
     const std::string path = f.path("tokenizer.model");
     if (!is_file(path)) throw ConvertError(path + ": not found (a SentencePiece vocabulary needs it)");
-    const std::vector<SpmPiece> pieces = parse_sentencepiece_model(read_file(path), path);
+    const std::vector<SpmPiece> pieces = parse_sentencepiece_model(read_checkpoint_file(path), path);
     const size_t n = static_cast<size_t>(
         checked_vocab_size(n_vocab > 0 ? n_vocab : static_cast<int64_t>(pieces.size()), path));
 
@@ -512,7 +482,7 @@ void SpecialVocab::read_merges(const json& model, const std::string& path) {
 void SpecialVocab::read_merges_txt() {
     const std::string path = f_.path("merges.txt");
     if (!is_file(path)) return;
-    const std::string text = read_file(path);
+    const std::string text = read_checkpoint_file(path);
     const char* ws = " \t\r\n\v\f";
     bool first = true;
     for (size_t pos = 0; pos < text.size();) {
@@ -651,7 +621,7 @@ void SpecialVocab::read_chat_template() {
     const std::string jinja = f_.path("chat_template.jinja");
     const std::string alt_json = f_.path("chat_template.json");
     if (is_file(jinja)) {
-        alt = read_file(jinja);
+        alt = read_checkpoint_file(jinja);
         // Named extra templates (additional_chat_templates/<name>.jinja) turn it into a list.
         std::vector<fs::path> extra;
         std::error_code ec;
@@ -661,7 +631,7 @@ void SpecialVocab::read_chat_template() {
         if (!extra.empty()) {
             alt = json::array({json{{"name", "default"}, {"template", alt}}});
             for (const fs::path& p : extra)
-                alt.push_back(json{{"name", p.stem().string()}, {"template", read_file(p.string())}});
+                alt.push_back(json{{"name", p.stem().string()}, {"template", read_checkpoint_file(p.string())}});
         }
     } else if (is_file(alt_json)) {
         alt = get(load_json_object(alt_json), "chat_template");

@@ -12,6 +12,7 @@
 #include <numeric>
 
 #include "ggml/gguf.h"
+#include "ggml/mapped_pages.h"
 #include "ggml/printable.h"
 
 namespace ggml {
@@ -320,11 +321,9 @@ GgufFile GgufFile::open(const std::string& path) {
 }
 
 void GgufFile::drop_pages(const void* p, size_t n) const {
-    const uintptr_t page = uintptr_t(sysconf(_SC_PAGESIZE));
-    const uintptr_t lo = (uintptr_t(p) + page - 1) / page * page, hi = (uintptr_t(p) + n) / page * page;
     const uintptr_t map_lo = uintptr_t(map_), map_hi = map_lo + size_;
-    if (size_ == 0 || lo >= hi || lo < map_lo || hi > map_hi) return;
-    madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);  // advice: failure costs only memory
+    if (size_ == 0 || uintptr_t(p) < map_lo || uintptr_t(p) + n > map_hi) return;
+    drop_mapped_pages(p, n);
 }
 
 void GgufFile::release() {

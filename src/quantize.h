@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 
+#include "ggml/gguf.h"
 #include "ggml/type.h"
 
 namespace giraffe {
@@ -46,8 +47,7 @@ ggml::Type choose_quant_type(const QuantTarget& t, const QuantTensor& q, MisfitP
 
 // Fills rows [r0, r0 + n) of a tensor, as floats, into dst (n * n_per_row floats).
 using RowReader = std::function<void(int64_t r0, int64_t n, float* dst)>;
-// Receives converted bytes, in order.
-using ByteSink = std::function<void(const void* data, size_t n)>;
+using ByteSink = ggml::GgufWriter::ByteSink;  // receives the converted bytes, in order
 
 // Writes an n_rows x n_per_row tensor in type t (any type with a from-float conversion): reads a slab of
 // rows, converts it on n_threads threads (<= 0: all), hands the bytes to sink. Memory: one slab of about
