@@ -308,7 +308,7 @@ Tensor* mul_mat(Context& c, Tensor* a, Tensor* b) {
 
 // ---- fused attention ----
 
-Tensor* flash_attn(Context& c, Tensor* q, Tensor* k, Tensor* v, Tensor* mask, float scale) {
+Tensor* flash_attn(Context& c, Tensor* q, Tensor* k, Tensor* v, Tensor* mask, float scale, Tensor* kv_start) {
     expect(q->type == Type::F32, "flash_attn", "queries must be f32");
     expect((is_float_type(k->type) || is_block_rows(k)) && (is_float_type(v->type) || is_block_rows(v)), "flash_attn",
            "keys and values must be f32, f16, bf16 or whole-block rows of a block type");
@@ -319,14 +319,22 @@ Tensor* flash_attn(Context& c, Tensor* q, Tensor* k, Tensor* v, Tensor* mask, fl
            [&] { return std::string("values " + shape_str(v) + " do not match keys " + shape_str(k)); });
     expect(k->ne[1] > 0 && k->ne[2] > 0 && q->ne[2] % k->ne[2] == 0, "flash_attn",
            [&] { return std::string("query heads (" + std::to_string(q->ne[2]) + ") are not a multiple of KV heads (" + std::to_string(k->ne[2]) + ")"); });
+    if (kv_start) {
+        expect(mask != nullptr, "flash_attn", "kv_start needs a mask");
+        expect(kv_start->type == Type::I32 && kv_start->ne[0] == q->ne[1] && kv_start->nrows() == 1 && kv_start->is_contiguous(),
+               "flash_attn", [&] { return std::string("kv_start " + shape_str(kv_start) + " must be i32 [" + std::to_string(q->ne[1]) + "]"); });
+        expect(mask->ne[0] <= k->ne[1], "flash_attn",
+               [&] { return std::string("mask " + shape_str(mask) + " is wider than the " + std::to_string(k->ne[1]) + " cells"); });
+    }
     if (mask) {
         expect(mask->type == Type::F32 && mask->nb[0] == sizeof(float), "flash_attn", "mask must be f32 with contiguous rows");
-        expect(mask->ne[0] >= k->ne[1] && mask->ne[1] >= q->ne[1] && mask->ne[2] == 1 && mask->ne[3] == 1, "flash_attn",
+        expect((kv_start || mask->ne[0] >= k->ne[1]) && mask->ne[1] >= q->ne[1] && mask->ne[2] == 1 && mask->ne[3] == 1, "flash_attn",
                [&] { return std::string("mask " + shape_str(mask) + " does not cover " + std::to_string(k->ne[1]) + " cells x " + std::to_string(q->ne[1]) + " tokens"); });
     }
     const int64_t ne[4] = {v->ne[0], q->ne[2], q->ne[1], 1};
     Tensor* t = node(c, Op::FlashAttn, Type::F32, ne, q, k, v);
     t->src[3] = mask;
+    t->src[4] = kv_start;
     t->set_param(0, scale);
     return t;
 }

@@ -94,7 +94,10 @@ Tensor* mul_mat(Context& c, Tensor* a, Tensor* b);
 // n_head % n_kv_head == 0: query head h reads KV head h / (n_head / n_kv_head) (grouped-query attention).
 // Result: F32 contiguous [hd_v, n_head, n, 1], out[t][h] = sum_j softmax_j(scale*q[h][t].k[kvh][j] +
 // mask[t][j]) v[kvh][j]. A token whose mask row is -inf over all n_kv cells gets zeros (not NaN).
+// kv_start I32 [n], or null: several sequences in one cache. Token t then sees the cells kv_start[t] ..
+// kv_start[t] + mask->ne[0] - 1 of k and v (its sequence's), its mask row counting from kv_start[t], so
+// n_kv above means mask->ne[0] (a mask is required, and every span must lie within k's cells).
 // params: 0 = scale (float).
-Tensor* flash_attn(Context& c, Tensor* q, Tensor* k, Tensor* v, Tensor* mask, float scale);
+Tensor* flash_attn(Context& c, Tensor* q, Tensor* k, Tensor* v, Tensor* mask, float scale, Tensor* kv_start = nullptr);
 
 }  // namespace ggml

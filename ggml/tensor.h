@@ -13,7 +13,7 @@
 namespace ggml {
 
 constexpr int kMaxDims = 4;
-constexpr int kMaxSrc = 4;
+constexpr int kMaxSrc = 5;
 constexpr int kMaxParams = 16;
 
 enum class Op : uint8_t {

@@ -3,6 +3,7 @@
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "ggml/gguf.h"
 #include "giraffe.h"
@@ -137,7 +138,8 @@ giraffe_status giraffe_token_to_piece(const giraffe_model* model, int32_t token,
     });
 }
 
-giraffe_status giraffe_session_create(giraffe_model* model, int32_t n_ctx, int32_t n_ubatch, giraffe_session** out) {
+giraffe_status giraffe_session_create_seqs(giraffe_model* model, int32_t n_ctx, int32_t n_ubatch, int32_t n_seq,
+                                           giraffe_session** out) {
     return guard([&] {
         need(model, "model");
         need(out, "out");
@@ -145,9 +147,14 @@ giraffe_status giraffe_session_create(giraffe_model* model, int32_t n_ctx, int32
         giraffe::SessionParams p = model->session_defaults;
         if (n_ctx > 0) p.n_ctx = n_ctx;
         if (n_ubatch > 0) p.n_ubatch = n_ubatch;
+        p.n_seq = n_seq;
         auto s = std::make_unique<giraffe::Session>(*model->m, p);
         *out = new giraffe_session{model, std::move(s)};
     });
+}
+
+giraffe_status giraffe_session_create(giraffe_model* model, int32_t n_ctx, int32_t n_ubatch, giraffe_session** out) {
+    return giraffe_session_create_seqs(model, n_ctx, n_ubatch, 1, out);
 }
 
 void giraffe_session_free(giraffe_session* s) { delete s; }
@@ -160,12 +167,44 @@ giraffe_status giraffe_decode(giraffe_session* s, const int32_t* tokens, size_t 
     });
 }
 
-const float* giraffe_logits(const giraffe_session* s) {
-    if (!s || s->s->n_outputs() == 0) return nullptr;
-    return s->s->logits();
+giraffe_status giraffe_decode_batch(giraffe_session* s, const giraffe_seq_tokens* entries, size_t n_entries) {
+    return guard([&] {
+        need(s, "session");
+        need(entries, "entries");
+        std::vector<giraffe::SeqTokens> batch;
+        for (size_t i = 0; i < n_entries; i++) {
+            const giraffe_seq_tokens& e = entries[i];
+            if (e.n_tokens) need(e.tokens, "entry tokens");
+            batch.push_back({e.seq, std::vector<int32_t>(e.tokens, e.tokens + e.n_tokens), e.logits != 0});
+        }
+        s->s->decode_batch(batch);
+    });
 }
 
+const float* giraffe_logits_ith(const giraffe_session* s, int32_t i) {
+    if (!s || i < 0 || i >= s->s->n_outputs()) return nullptr;
+    return s->s->logits(i);
+}
+
+const float* giraffe_logits(const giraffe_session* s) { return s ? giraffe_logits_ith(s, s->s->n_outputs() - 1) : nullptr; }
+
 int32_t giraffe_session_n_past(const giraffe_session* s) { return s ? s->s->n_past() : 0; }
+int32_t giraffe_session_seq_n_past(const giraffe_session* s, int32_t seq) {
+    return s && seq >= 0 && seq < s->s->n_seq() ? s->s->n_past(seq) : 0;
+}
+giraffe_status giraffe_session_seq_clear(giraffe_session* s, int32_t seq) {
+    return guard([&] {
+        need(s, "session");
+        s->s->clear_seq(seq);
+    });
+}
+giraffe_status giraffe_session_seq_keep(giraffe_session* s, int32_t seq, int32_t n, int32_t* n_kept) {
+    return guard([&] {
+        need(s, "session");
+        const int32_t kept = s->s->keep_prefix(seq, n);
+        if (n_kept) *n_kept = kept;
+    });
+}
 void giraffe_session_clear(giraffe_session* s) {
     if (s) s->s->clear();
 }
@@ -195,12 +234,16 @@ giraffe_status giraffe_sampler_create(float temp, int32_t top_k, float top_p, fl
 void giraffe_sampler_free(giraffe_sampler* s) { delete s; }
 
 giraffe_status giraffe_sample(giraffe_sampler* sampler, const giraffe_session* s, int32_t* token) {
+    return giraffe_sample_ith(sampler, s, s ? s->s->n_outputs() - 1 : 0, token);
+}
+
+giraffe_status giraffe_sample_ith(giraffe_sampler* sampler, const giraffe_session* s, int32_t i, int32_t* token) {
     return guard([&] {
         need(sampler, "sampler");
         need(s, "session");
         need(token, "token");
-        const float* l = giraffe_logits(s);
-        if (!l) throw std::invalid_argument("no logits: decode first");
+        const float* l = giraffe_logits_ith(s, i);
+        if (!l) throw std::invalid_argument("no logits " + std::to_string(i) + ": decode first");
         *token = sampler->s.sample(l, s->model->m->hparams().n_vocab);
         sampler->s.accept(*token);
     });

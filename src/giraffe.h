@@ -76,12 +76,38 @@ void giraffe_session_clear(giraffe_session* session);
  * when there was nothing to forget. The last logits stay valid. keep < 0: GIRAFFE_ERR_INVALID_ARGUMENT. */
 giraffe_status giraffe_session_shift(giraffe_session* session, int32_t keep, int32_t* n_dropped);
 
+/* Several sequences in one session (a server's requests, parallel generations): each of the n_seq
+ * sequences (ids 0 .. n_seq - 1) has n_ctx positions of cells of its own, and giraffe_decode_batch runs
+ * tokens of several of them in one pass, so the weights are read once for all. Needs flash attention and
+ * the CPU. giraffe_decode and giraffe_session_n_past act on sequence 0. */
+giraffe_status giraffe_session_create_seqs(giraffe_model* model, int32_t n_ctx, int32_t n_ubatch, int32_t n_seq,
+                                           giraffe_session** out);
+typedef struct {
+    int32_t seq;
+    const int32_t* tokens; /* appended at the sequence's end */
+    size_t n_tokens;
+    int logits;            /* non-zero: keep the logits of its last token */
+} giraffe_seq_tokens;
+/* One pass over the entries (each sequence at most once). Afterwards giraffe_logits_ith(session, i) gives
+ * the logits of the i-th entry that asked for them. Checks everything first: on an error nothing changed. */
+giraffe_status giraffe_decode_batch(giraffe_session* session, const giraffe_seq_tokens* entries, size_t n_entries);
+/* The i-th logits of the last decode (n_vocab floats); NULL when there is no such output. */
+const float* giraffe_logits_ith(const giraffe_session* session, int32_t i);
+int32_t giraffe_session_seq_n_past(const giraffe_session* session, int32_t seq);
+/* Forgets a sequence: its cells are free for new tokens. */
+giraffe_status giraffe_session_seq_clear(giraffe_session* session, int32_t seq);
+/* Keeps positions [0, n) of a sequence (a new request that shares that prefix decodes only the rest) and
+ * sets *n_kept: n, or 0 when its sliding-window layers no longer hold what position n needs. */
+giraffe_status giraffe_session_seq_keep(giraffe_session* session, int32_t seq, int32_t n, int32_t* n_kept);
+
 /* temp <= 0: greedy. top_k <= 0, top_p >= 1, min_p <= 0 turn those filters off. */
 giraffe_status giraffe_sampler_create(float temp, int32_t top_k, float top_p, float min_p, float repeat_penalty,
                                       uint32_t seed, giraffe_sampler** out);
 void giraffe_sampler_free(giraffe_sampler* sampler);
 /* Samples from the session's current logits and remembers the token for the repetition penalty. */
 giraffe_status giraffe_sample(giraffe_sampler* sampler, const giraffe_session* session, int32_t* token);
+/* The same from the i-th logits (giraffe_logits_ith). */
+giraffe_status giraffe_sample_ith(giraffe_sampler* sampler, const giraffe_session* session, int32_t i, int32_t* token);
 
 #ifdef __cplusplus
 }

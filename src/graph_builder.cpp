@@ -46,30 +46,36 @@ Tensor* rope(GraphInputs& in, int il, Tensor* x) {
 
 namespace {
 
-// Copies the micro-batch's keys or values, src [channels, n], into the cache cells of its positions
-// (splitting where the ring wraps) and returns the copy nodes, which later reads of the cache must follow.
+// Copies the micro-batch's keys or values, src [channels, n], into the cache cells of each run's
+// positions (splitting where a ring wraps) and returns the last copy node, which later reads of the cache
+// must follow. Each copy's destination follows the one before (many runs cannot all be a view's sources).
 // A row cache is [channels, cells] (a cell per row); a transposed cache is [cells, channels] (a cell per
 // column), so the copy writes columns.
-void write_cells(GraphInputs& in, Tensor* cache, Tensor* src, const KvCache::Ring& r, bool transposed,
-                 std::vector<Tensor*>& deps) {
-    for (int done = 0; done < in.n_tokens;) {
-        const int cell = r.cell_of(in.p0 + done);
-        const int len = std::min(in.n_tokens - done, r.size - cell);
-        Tensor* part = ggml::view_2d(in.ctx, src, src->ne[0], len, src->nb[1], size_t(done) * src->nb[1]);
-        const size_t stride = transposed ? cache->nb[0] : cache->nb[1];
-        Tensor* dst = transposed
-            ? ggml::view_2d(in.ctx, cache, len, cache->ne[1], cache->nb[1], size_t(cell) * stride)
-            : ggml::view_2d(in.ctx, cache, cache->ne[0], len, cache->nb[1], size_t(cell) * stride);
-        deps.push_back(ggml::cpy(in.ctx, transposed ? ggml::transpose(in.ctx, part) : part, dst));
-        in.cell_writes.push_back({dst, deps.back(), &r, done, cache->view_offset, stride});
-        done += len;
+Tensor* write_cells(GraphInputs& in, int il, Tensor* cache, Tensor* src, bool transposed) {
+    Tensor* last = nullptr;
+    for (size_t ri = 0; ri < in.runs.size(); ri++) {
+        const SeqRun& run = in.runs[ri];
+        const KvCache::Ring& r = in.kv.ring_of(il, run.seq);
+        for (int done = 0; done < run.n;) {
+            const int cell = r.base + r.cell_of(run.p0 + done);
+            const int len = std::min(run.n - done, r.base + r.size - cell);
+            Tensor* part = ggml::view_2d(in.ctx, src, src->ne[0], len, src->nb[1], size_t(run.first + done) * src->nb[1]);
+            const size_t stride = transposed ? cache->nb[0] : cache->nb[1];
+            Tensor* dst = transposed
+                ? ggml::view_2d(in.ctx, cache, len, cache->ne[1], cache->nb[1], size_t(cell) * stride)
+                : ggml::view_2d(in.ctx, cache, cache->ne[0], len, cache->nb[1], size_t(cell) * stride);
+            if (last) dst->src[1] = last;
+            last = ggml::cpy(in.ctx, transposed ? ggml::transpose(in.ctx, part) : part, dst);
+            in.cell_writes.push_back({dst, last, &r, int(ri), done, cache->view_offset, stride});
+            done += len;
+        }
     }
+    return last;
 }
 
-// A view that must be read only after the writes in deps (at most two: a ring write splits once).
-Tensor* after(Tensor* view, const std::vector<Tensor*>& deps) {
-    if (deps.size() >= size_t(ggml::kMaxSrc)) throw std::logic_error("attention: too many cache writes to order");
-    for (size_t i = 0; i < deps.size(); i++) view->src[i + 1] = deps[i];
+// A view that must be read only after the write `last`.
+Tensor* after(Tensor* view, Tensor* last) {
+    view->src[1] = last;
     return view;
 }
 
@@ -78,37 +84,38 @@ Tensor* after(Tensor* view, const std::vector<Tensor*>& deps) {
 Tensor* attention(GraphInputs& in, int il, Tensor* q, Tensor* k, Tensor* v, float scale) {
     ggml::Context& c = in.ctx;
     const HParams& hp = in.model.hparams();
-    const KvCache::Ring& r = in.kv.ring_of(il);
     const int kind = hp.is_swa(il) ? 1 : 0;
     const int64_t hd_k = hp.head_dim_k, hd_v = hp.head_dim_v, n_kv_head = hp.n_head_kv, n = in.n_tokens;
 
     Tensor* kc = in.kv.k(il);
     Tensor* vc = in.kv.v(il);
     const bool v_trans = in.kv.types().v_trans;
-    std::vector<Tensor*> k_writes, v_writes;
     auto matrix = [&](Tensor* t, int64_t rows) {
         return ggml::reshape(c, t->is_contiguous() ? t : ggml::cont(c, t), {rows, n});
     };
-    write_cells(in, kc, matrix(k, hd_k * n_kv_head), r, false, k_writes);
-    write_cells(in, vc, matrix(v, hd_v * n_kv_head), r, v_trans, v_writes);
+    Tensor* k_written = write_cells(in, il, kc, matrix(k, hd_k * n_kv_head), false);
+    Tensor* v_written = write_cells(in, il, vc, matrix(v, hd_v * n_kv_head), v_trans);
 
-    const int64_t n_kv = in.mask[kind]->ne[0];
     // Keys [hd, n_kv, kv heads] and values [hd_v, n_kv, kv heads] read straight from the cache (a head's
-    // channels of a cell are adjacent: whole blocks for the block types).
-    Tensor* keys = after(ggml::view_3d(c, kc, hd_k, n_kv, n_kv_head, kc->nb[1], ggml::row_size(kc->type, hd_k), 0), k_writes);
+    // channels of a cell are adjacent: whole blocks for the block types). With several sequences the
+    // views span every sequence's cells and each token's kv_start picks its own.
+    Tensor* kv_start = in.kv_start[kind];
+    const int64_t n_kv = kv_start ? kc->ne[1] : in.mask[kind]->ne[0];
+    Tensor* keys = after(ggml::view_3d(c, kc, hd_k, n_kv, n_kv_head, kc->nb[1], ggml::row_size(kc->type, hd_k), 0), k_written);
     Tensor* vals_t = nullptr;  // transposed values [n_kv, hd_v, kv heads], when the cache keeps them so
     Tensor* vals;              // [hd_v, n_kv, kv heads]
     if (v_trans) {
-        vals_t = after(ggml::view_3d(c, vc, n_kv, hd_v, n_kv_head, vc->nb[1], vc->nb[1] * size_t(hd_v), 0), v_writes);
+        vals_t = after(ggml::view_3d(c, vc, n_kv, hd_v, n_kv_head, vc->nb[1], vc->nb[1] * size_t(hd_v), 0), v_written);
         vals = ggml::permute(c, vals_t, 1, 0, 2, 3);
     } else {
-        vals = after(ggml::view_3d(c, vc, hd_v, n_kv, n_kv_head, vc->nb[1], ggml::row_size(vc->type, hd_v), 0), v_writes);
+        vals = after(ggml::view_3d(c, vc, hd_v, n_kv, n_kv_head, vc->nb[1], ggml::row_size(vc->type, hd_v), 0), v_written);
     }
 
     if (in.flash_attn != FlashAttn::Off) {  // q as [hd, n, heads]: a view, no copy
-        Tensor* out = ggml::flash_attn(c, ggml::permute(c, q, 0, 2, 1, 3), keys, vals, in.mask[kind], scale);  // [hd_v, heads, n]
+        Tensor* out = ggml::flash_attn(c, ggml::permute(c, q, 0, 2, 1, 3), keys, vals, in.mask[kind], scale, kv_start);  // [hd_v, heads, n]
         return ggml::reshape(c, out, {hd_v * hp.n_head, n});
     }
+    if (kv_start) throw std::logic_error("attention: several sequences need flash attention");
     // The product below wants each channel's cells adjacent: [n_kv, hd_v, kv heads].
     if (!vals_t) vals_t = ggml::cont(c, ggml::permute(c, vals, 1, 0, 2, 3));
 
@@ -160,7 +167,9 @@ Tensor* gated_ffn(GraphInputs& in, const LayerWeights& l, Tensor* x, ggml::GluOp
 }
 
 Tensor* logits(GraphInputs& in, Tensor* x) {
-    if (!in.all_logits && in.n_tokens > 1)
+    if (in.out_rows)
+        x = ggml::get_rows(in.ctx, x, in.out_rows);
+    else if (!in.all_logits && in.n_tokens > 1)
         x = ggml::view_2d(in.ctx, x, x->ne[0], 1, x->nb[1], size_t(in.n_tokens - 1) * x->nb[1]);
     const Weights& w = in.model.weights();
     return ggml::mul_mat(in.ctx, w.output, rms_norm(in, x, w.output_norm));
@@ -170,9 +179,10 @@ Tensor* logits(GraphInputs& in, Tensor* x) {
 
 namespace giraffe {
 
-void move_cell_writes(const std::vector<CellWrite>& writes, int32_t p0) {
+void move_cell_writes(const std::vector<CellWrite>& writes, const std::vector<int32_t>& p0) {
     for (const CellWrite& w : writes) {
-        const size_t offset = w.base + size_t(w.ring->cell_of(p0 + w.done)) * w.stride;
+        const KvCache::Ring& r = *w.ring;
+        const size_t offset = w.base + size_t(r.base + r.cell_of(p0[size_t(w.run)] + w.done)) * w.stride;
         w.dst->view_offset = w.copy->view_offset = offset;
     }
 }

@@ -21,19 +21,28 @@ int ring_cells(const HParams& hp, int n_ctx, int n_ubatch) {
 }  // namespace
 
 KvCache::KvCache(const HParams& hp, int n_ctx, int n_ubatch, const KvTypes& types,
-                 const std::vector<ggml::Backend*>& layer_backends)
-    : n_ctx_(n_ctx), types_(types), kinds_(2) {
+                 const std::vector<ggml::Backend*>& layer_backends, int n_seq)
+    : n_ctx_(n_ctx), n_seq_(n_seq), types_(types), kinds_(2) {
     check_types(hp, types);
     if (layer_backends.size() != size_t(hp.n_layer)) throw std::logic_error("KvCache: one backend per layer expected");
-    kinds_[0].size = n_ctx;
-    kinds_[1].size = ring_cells(hp, n_ctx, n_ubatch);
-    kinds_[1].ring = kinds_[1].size < n_ctx;
-    kinds_[1].window = hp.sliding_window;
-    for (Ring& r : kinds_) r.pos.assign(size_t(r.size), -1);
+    if (n_seq < 1 || int64_t(n_seq) * n_ctx > (int64_t(1) << 28))
+        throw std::invalid_argument(std::to_string(n_seq) + " sequences of " + std::to_string(n_ctx) + " positions are out of range");
+    Ring kind[2];
+    kind[0].size = n_ctx;
+    kind[1].size = ring_cells(hp, n_ctx, n_ubatch);
+    kind[1].ring = kind[1].size < n_ctx;
+    kind[1].window = hp.sliding_window;
+    for (int k = 0; k < 2; k++)
+        for (int s = 0; s < n_seq; s++) {
+            Ring r = kind[k];
+            r.base = s * r.size;
+            r.pos.assign(size_t(r.size), -1);
+            kinds_[size_t(k)].push_back(std::move(r));
+        }
     for (int il = 0; il < hp.n_layer; il++) {
         const int ri = hp.is_swa(il) ? 1 : 0;
         layer_ring_.push_back(ri);
-        const int64_t cells = kinds_[size_t(ri)].size;
+        const int64_t cells = int64_t(kind[ri].size) * n_seq;
         const int64_t v_channels = int64_t(hp.head_dim_v) * hp.n_head_kv;
         ggml::Tensor* k = ctx_.new_tensor(types.k, {int64_t(hp.head_dim_k) * hp.n_head_kv, cells});
         ggml::Tensor* v = types.v_trans ? ctx_.new_tensor(types.v, {cells, v_channels})
@@ -55,11 +64,37 @@ KvCache::KvCache(const HParams& hp, int n_ctx, int n_ubatch, const KvTypes& type
     clear();
 }
 
-void KvCache::clear() {
-    for (Ring& r : kinds_) {
+void KvCache::clear_seq(int seq) {
+    for (auto& kind : kinds_) {
+        Ring& r = kind.at(size_t(seq));
         std::fill(r.pos.begin(), r.pos.end(), -1);
         r.offset = 0;
     }
+}
+
+int32_t KvCache::truncate(int seq, int32_t n, int32_t n_past) {
+    if (n <= 0) {
+        clear_seq(seq);
+        return 0;
+    }
+    for (auto& kind : kinds_) {
+        const Ring& r = kind.at(size_t(seq));
+        if (!r.ring) continue;
+        // The window that position n attends: [n - W, n) (all of [0, n) when shorter), every one still held.
+        for (int32_t p = std::max<int32_t>(0, n - r.window); p < std::min(n, n_past); p++)
+            if (r.pos[size_t(r.cell_of(p))] != p) {
+                clear_seq(seq);
+                return 0;
+            }
+    }
+    for (auto& kind : kinds_)
+        for (int32_t& p : kind[size_t(seq)].pos)
+            if (p >= n) p = -1;
+    return n;
+}
+
+void KvCache::clear() {
+    for (int s = 0; s < n_seq_; s++) clear_seq(s);
     // Empty cells are masked, but 0 * NaN is NaN: start from zeros, never from stale bytes.
     std::vector<char> zeros;
     for (size_t i = 0; i < k_.size(); i++)
@@ -69,9 +104,11 @@ void KvCache::clear() {
         }
 }
 
-void KvCache::commit(int32_t p0, int n) {
-    for (Ring& r : kinds_)
+void KvCache::commit(int seq, int32_t p0, int n) {
+    for (auto& kind : kinds_) {
+        Ring& r = kind.at(size_t(seq));
         for (int i = 0; i < n; i++) r.pos[size_t(r.cell_of(p0 + i))] = p0 + i;
+    }
 }
 
 int KvCache::n_attend(const Ring& r, int32_t p_end) const {
@@ -98,10 +135,10 @@ size_t KvCache::bytes() const {
     return n;
 }
 
-size_t KvCache::estimate_bytes(const HParams& hp, int n_ctx, int n_ubatch, const KvTypes& types) {
+size_t KvCache::estimate_bytes(const HParams& hp, int n_ctx, int n_ubatch, const KvTypes& types, int n_seq) {
     size_t n = 0;
     for (int il = 0; il < hp.n_layer; il++) {
-        const int64_t cells = hp.is_swa(il) ? ring_cells(hp, n_ctx, n_ubatch) : n_ctx;
+        const int64_t cells = int64_t(hp.is_swa(il) ? ring_cells(hp, n_ctx, n_ubatch) : n_ctx) * n_seq;
         n += size_t(cells) * (ggml::row_size(types.k, int64_t(hp.head_dim_k) * hp.n_head_kv) +
                               ggml::row_size(types.v, int64_t(hp.head_dim_v) * hp.n_head_kv));
     }

@@ -22,12 +22,14 @@ struct CellMove {
 };
 
 // Moves runs of cells within a cache tensor t (a row per cell, or with `transposed` a column per cell),
-// as if every source were read before any destination is written. A device tensor's bytes go through
-// host memory (shifts are rare): the rows the moves touch, or the whole tensor for columns.
-void move_cells(ggml::Tensor* t, bool transposed, const std::vector<CellMove>& moves) {
+// as if every source were read before any destination is written; the moves' cells count from first_cell.
+// A device tensor's bytes go through host memory (shifts are rare): the rows the moves touch, or the
+// whole tensor for columns.
+void move_cells(ggml::Tensor* t, bool transposed, std::vector<CellMove> moves, int first_cell) {
     if (moves.empty()) return;
     int lo = INT_MAX, hi = 0;
-    for (const CellMove& m : moves) {
+    for (CellMove& m : moves) {
+        m.src += first_cell, m.dst += first_cell;
         lo = std::min(lo, std::min(m.src, m.dst));
         hi = std::max(hi, std::max(m.src, m.dst) + m.len);
     }
@@ -66,13 +68,13 @@ constexpr size_t kRotateBytes = size_t(16) << 20;
 
 }  // namespace
 
-std::vector<KvCache::CellRun> KvCache::shift(int32_t keep, int32_t n_drop, int32_t n_past) {
-    if (keep < 0 || n_drop < 1 || int64_t(keep) + n_drop > n_past || n_past > n_ctx_)
+std::vector<KvCache::CellRun> KvCache::shift(int seq, int32_t keep, int32_t n_drop, int32_t n_past) {
+    if (seq < 0 || seq >= n_seq_ || keep < 0 || n_drop < 1 || int64_t(keep) + n_drop > n_past || n_past > n_ctx_)
         throw std::logic_error("KvCache::shift: keep " + std::to_string(keep) + ", drop " + std::to_string(n_drop) +
                                " of " + std::to_string(n_past) + " positions");
     std::vector<CellRun> runs;
     for (int kind = 0; kind < int(kinds_.size()); kind++) {
-        Ring& r = kinds_[size_t(kind)];
+        Ring& r = kinds_[size_t(kind)].at(size_t(seq));
         std::vector<int32_t> pos(size_t(r.size), -1);  // after the shift
         std::vector<CellMove> moves;
         if (!r.ring) {
@@ -99,8 +101,8 @@ std::vector<KvCache::CellRun> KvCache::shift(int32_t keep, int32_t n_drop, int32
         }
         for (size_t il = 0; il < layer_ring_.size(); il++) {
             if (layer_ring_[il] != kind) continue;
-            move_cells(k_[il], false, moves);
-            move_cells(v_[il], types_.v_trans, moves);
+            move_cells(k_[il], false, moves, r.base);
+            move_cells(v_[il], types_.v_trans, moves, r.base);
         }
         r.pos = std::move(pos);
         // The tail's keys were rotated for positions n_drop further on.
@@ -111,7 +113,7 @@ std::vector<KvCache::CellRun> KvCache::shift(int32_t keep, int32_t n_drop, int32
             }
             const int c0 = c;
             while (c < r.size && r.pos[size_t(c)] >= keep) c++;
-            runs.push_back({kind, c0, c - c0});
+            runs.push_back({kind, r.base + c0, c - c0});
         }
     }
     return runs;

@@ -19,6 +19,8 @@ struct Session::StepGraph {
     ggml::Graph graph;
     ggml::Tensor *tok = nullptr, *pos = nullptr, *out = nullptr;
     ggml::Tensor* mask[2] = {};
+    ggml::Tensor* kv_start[2] = {};
+    ggml::Tensor* out_rows = nullptr;
     ggml::Tensor* factors[2] = {};  // only those this session fills (a model's own rope_freqs is a weight)
     std::vector<CellWrite> writes;
     std::vector<char> shape;  // what the graph's shape depends on
@@ -45,6 +47,14 @@ Session::Session(const Model& model, const SessionParams& params)
     if (n_ctx_ < 1 || n_ctx_ > (1 << 24))
         throw std::invalid_argument("context size " + std::to_string(n_ctx_) + " is out of range (1 .. 16777216)");
     if (params_.n_ubatch < 1) throw std::invalid_argument("micro-batch size must be positive");
+    if (params.n_seq < 1 || params.n_seq > 4096)
+        throw std::invalid_argument("the number of sequences must be 1 .. 4096, got " + std::to_string(params.n_seq));
+    if (params.n_seq > 1 && params.flash_attn == FlashAttn::Off)
+        throw std::invalid_argument("several sequences at once need flash attention (drop -fa off)");
+    if (params.n_seq > 1 && model.gpu())
+        throw std::invalid_argument(std::string("several sequences at once run on the CPU only for now: drop --device ") +
+                                    model.gpu()->name());
+    n_past_.assign(size_t(params.n_seq), 0);
     params_.n_ubatch = std::min(params_.n_ubatch, n_ctx_);
     rope_ = params.rope_scaling ? *params.rope_scaling : hp.rope_scaling;
     if (rope_.orig_ctx <= 0) rope_.orig_ctx = hp.n_ctx_train;
@@ -64,7 +74,7 @@ Session::Session(const Model& model, const SessionParams& params)
     if (blocks && model.gpu())
         throw std::invalid_argument(std::string("quantized KV cache types run on the CPU only: drop --device ") +
                                     model.gpu()->name() + " or use f16");
-    kv_ = std::make_unique<KvCache>(hp, n_ctx_, params_.n_ubatch, types, layer_backends);
+    kv_ = std::make_unique<KvCache>(hp, n_ctx_, params_.n_ubatch, types, layer_backends, params.n_seq);
     sched_ = std::make_unique<ggml::Scheduler>(model.backends());
 }
 
@@ -72,17 +82,39 @@ Session::~Session() = default;
 
 void Session::clear() {
     kv_->clear();
-    n_past_ = 0;
+    std::fill(n_past_.begin(), n_past_.end(), 0);
     n_out_ = 0;
     logits_.clear();
     logits_in_place_ = nullptr;
 }
 
-int Session::shift(int keep) {
+void Session::check_seq(int seq) const {
+    if (seq < 0 || seq >= n_seq())
+        throw std::out_of_range("sequence " + std::to_string(seq) + " is outside 0 .. " + std::to_string(n_seq() - 1));
+}
+
+void Session::clear_seq(int seq) {
+    check_seq(seq);
+    kv_->clear_seq(seq);
+    n_past_[size_t(seq)] = 0;
+}
+
+int32_t Session::keep_prefix(int seq, int32_t n) {
+    check_seq(seq);
+    int32_t& n_past = n_past_[size_t(seq)];
+    n = std::max<int32_t>(0, std::min(n, n_past));
+    if (n == n_past) return n;
+    n_past = kv_->truncate(seq, n, n_past);
+    return n_past;
+}
+
+int Session::shift(int keep, int seq) {
+    check_seq(seq);
     if (keep < 0)
         throw std::invalid_argument("the tokens kept by a context shift must not be negative, got " + std::to_string(keep));
-    if (keep >= n_past_) return 0;
-    const int32_t n_drop = (n_past_ - keep) / 2;
+    int32_t& n_past = n_past_[size_t(seq)];
+    if (keep >= n_past) return 0;
+    const int32_t n_drop = (n_past - keep) / 2;
     if (n_drop < 1) return 0;
     // The last logits came from the context before the shift and stay valid; the scheduler's memory they
     // may sit in does not (the rotation graph reuses it), nor do the kept graph's placements there.
@@ -94,9 +126,9 @@ int Session::shift(int keep) {
     // The keys are rotated again with decode's settings and divisors.
     ResolvedRope rope[2];
     ggml::Tensor* factors[2];
-    layer_ropes(n_past_, rope, factors);
-    const std::vector<KvCache::CellRun> runs = kv_->shift(keep, n_drop, n_past_);
-    n_past_ -= n_drop;
+    layer_ropes(n_past, rope, factors);
+    const std::vector<KvCache::CellRun> runs = kv_->shift(seq, keep, n_drop, n_past);
+    n_past -= n_drop;
     try {
         rotate_keys(*sched_, model_.cpu(), hp_, *kv_, runs, -n_drop, rope, factors);
     } catch (...) {
@@ -113,19 +145,23 @@ void Session::layer_ropes(int32_t length, ResolvedRope rope[2], ggml::Tensor* ow
     if (own[0]) rope[0].freq_factors.clear();
 }
 
-void Session::decode(const std::vector<int32_t>& tokens, bool all_logits, const Progress& progress) {
-    if (tokens.empty()) throw std::invalid_argument("decode: no tokens");
-    if (n_past_ + int64_t(tokens.size()) > n_ctx_)
-        throw std::length_error("the prompt needs " + std::to_string(n_past_ + tokens.size()) +
-                                " tokens but the context holds " + std::to_string(n_ctx_) + " (raise -c)");
+void Session::check_tokens(const std::vector<int32_t>& tokens) const {
     const int32_t n_vocab = model_.hparams().n_vocab;
     for (int32_t t : tokens)
         if (t < 0 || t >= n_vocab) throw std::out_of_range("token id " + std::to_string(t) + " is outside the vocabulary");
+}
+
+void Session::decode(const std::vector<int32_t>& tokens, bool all_logits, const Progress& progress) {
+    if (tokens.empty()) throw std::invalid_argument("decode: no tokens");
+    if (n_past_[0] + int64_t(tokens.size()) > n_ctx_)
+        throw std::length_error("the prompt needs " + std::to_string(n_past_[0] + tokens.size()) +
+                                " tokens but the context holds " + std::to_string(n_ctx_) + " (raise -c)");
+    check_tokens(tokens);
     std::vector<float> all;
     const int n = int(tokens.size());
     for (int done = 0; done < n;) {
         const int len = std::min(params_.n_ubatch, n - done);
-        decode_ubatch(tokens.data() + done, len, all_logits);
+        decode_ubatch(tokens.data() + done, {{0, 0, len}}, all_logits, {});
         if (all_logits) all.insert(all.end(), logits_.begin(), logits_.end());
         done += len;
         if (progress) progress(done, n);
@@ -136,23 +172,81 @@ void Session::decode(const std::vector<int32_t>& tokens, bool all_logits, const 
     }
 }
 
-void Session::decode_ubatch(const int32_t* tokens, int n, bool all_logits) {
+void Session::decode_batch(const std::vector<SeqTokens>& batch) {
+    if (batch.empty()) throw std::invalid_argument("decode_batch: no sequences");
+    std::vector<char> named(size_t(n_seq()), 0);
+    for (const SeqTokens& e : batch) {
+        check_seq(e.seq);
+        if (named[size_t(e.seq)]++) throw std::invalid_argument("decode_batch: sequence " + std::to_string(e.seq) + " named twice");
+        if (e.tokens.empty()) throw std::invalid_argument("decode_batch: sequence " + std::to_string(e.seq) + " has no tokens");
+        if (n_past_[size_t(e.seq)] + int64_t(e.tokens.size()) > n_ctx_)
+            throw std::length_error("sequence " + std::to_string(e.seq) + " needs " + std::to_string(n_past_[size_t(e.seq)] + e.tokens.size()) +
+                                    " positions but holds " + std::to_string(n_ctx_));
+        check_tokens(e.tokens);
+    }
+    // Micro-batches of up to n_ubatch tokens, taken in order (an entry may continue into the next one).
+    const int32_t n_vocab = model_.hparams().n_vocab;
+    std::vector<int32_t> tokens;
+    std::vector<Run> runs;
+    std::vector<int32_t> out_rows;
+    std::vector<float> kept;  // logits of earlier micro-batches
+    auto flush = [&](bool last) {
+        decode_ubatch(tokens.data(), runs, false, out_rows);
+        const int outs = int(out_rows.size());
+        n_out_ = outs;  // the graph made one row anyway when none was asked for
+        if (!last || !kept.empty()) {  // outputs from several micro-batches: joined in host memory
+            if (outs > 0) kept.insert(kept.end(), logits(0), logits(0) + size_t(outs) * size_t(n_vocab));
+            if (last) {
+                n_out_ = int(kept.size() / size_t(n_vocab));
+                logits_ = std::move(kept);
+                logits_in_place_ = nullptr;
+            }
+        }
+        tokens.clear(), runs.clear(), out_rows.clear();
+    };
+    for (const SeqTokens& e : batch)
+        for (size_t done = 0; done < e.tokens.size();) {
+            if (int(tokens.size()) == params_.n_ubatch) flush(false);
+            const size_t len = std::min(e.tokens.size() - done, size_t(params_.n_ubatch) - tokens.size());
+            runs.push_back({e.seq, int(tokens.size()), int(len)});
+            tokens.insert(tokens.end(), e.tokens.begin() + long(done), e.tokens.begin() + long(done + len));
+            done += len;
+            if (done == e.tokens.size() && e.logits) out_rows.push_back(int32_t(tokens.size() - 1));
+        }
+    flush(true);
+}
+
+void Session::decode_ubatch(const int32_t* tokens, const std::vector<Run>& runs, bool all_logits,
+                            const std::vector<int32_t>& out_rows) {
     const HParams& hp = model_.hparams();
-    kv_->commit(n_past_, n);
+    int n = 0;
+    int32_t length = 0;  // the longest sequence once these tokens are in (dynamic NTK's length)
+    for (const Run& r : runs) {
+        n += r.n;
+        kv_->commit(r.seq, n_past_[size_t(r.seq)], r.n);
+        length = std::max(length, n_past_[size_t(r.seq)] + r.n);
+    }
+    const bool several = n_seq() > 1;
     // One mask per attention kind present in the model, and the RoPE settings of each kind.
     int layer_of_kind[2] = {-1, -1};
     for (int il = 0; il < hp.n_layer; il++) layer_of_kind[hp.is_swa(il) ? 1 : 0] = il;
     int n_kv[2];
     std::vector<float> mask_data[2];
+    std::vector<int32_t> kv_start[2];
     ResolvedRope rope[2];
     ggml::Tensor* own_factors[2];
-    layer_ropes(n_past_ + n, rope, own_factors);
+    layer_ropes(length, rope, own_factors);
     for (int kind = 0; kind < 2; kind++) {
         const int il = layer_of_kind[kind] >= 0 ? layer_of_kind[kind] : layer_of_kind[1 - kind];
-        const KvCache::Ring& r = kv_->ring_of(il);
-        n_kv[kind] = kv_->n_attend(r, n_past_ + n);
+        n_kv[kind] = 0;
+        for (const Run& r : runs)
+            n_kv[kind] = std::max(n_kv[kind], kv_->n_attend(kv_->ring_of(il, r.seq), n_past_[size_t(r.seq)] + r.n));
         mask_data[kind].resize(size_t(n_kv[kind]) * size_t(n));
-        kv_->fill_mask(r, n_past_, n, n_kv[kind], mask_data[kind].data());
+        for (const Run& r : runs) {
+            const KvCache::Ring& ring = kv_->ring_of(il, r.seq);
+            kv_->fill_mask(ring, n_past_[size_t(r.seq)], r.n, n_kv[kind], mask_data[kind].data() + size_t(r.first) * size_t(n_kv[kind]));
+            if (several) kv_start[kind].insert(kv_start[kind].end(), size_t(r.n), ring.base);
+        }
     }
     std::vector<char> shape;
     auto put = [&shape](const void* p, size_t bytes) {
@@ -166,10 +260,19 @@ void Session::decode_ubatch(const int32_t* tokens, int n, bool all_logits) {
         const size_t nf = r.freq_factors.size();
         put(&nf, sizeof nf);
     }
+    bool single_tokens = true;  // decode steps: every run one token
+    for (const Run& r : runs) {
+        put(&r, sizeof r);
+        single_tokens = single_tokens && r.n == 1;
+    }
+    const size_t n_rows = out_rows.size();
+    put(&n_rows, sizeof n_rows);
 
-    const bool reuse = n == 1 && step_ && step_->shape == shape;
+    std::vector<int32_t> p0;
+    for (const Run& r : runs) p0.push_back(n_past_[size_t(r.seq)]);
+    const bool reuse = single_tokens && step_ && step_->shape == shape;
     if (reuse) {
-        move_cell_writes(step_->writes, n_past_);
+        move_cell_writes(step_->writes, p0);
     } else {
         // A new graph; the kept one goes (its nodes would keep placements in memory the scheduler may reuse).
         step_ = std::make_unique<StepGraph>();
@@ -181,9 +284,19 @@ void Session::decode_ubatch(const int32_t* tokens, int n, bool all_logits) {
         for (int kind = 0; kind < 2; kind++) {
             g.mask[kind] = g.ctx.new_tensor(ggml::Type::F32, {n_kv[kind], n});
             g.mask[kind]->name = kind ? "mask_swa" : "mask";
+            if (several) {
+                g.kv_start[kind] = g.ctx.new_tensor(ggml::Type::I32, {n});
+                g.kv_start[kind]->name = kind ? "kv_start_swa" : "kv_start";
+            }
         }
-        GraphInputs in{g.ctx, model_, *kv_, n, n_past_, all_logits, g.tok, g.pos, {g.mask[0], g.mask[1]}, {},
-                       params_.attn_scores_bytes, params_.flash_attn};
+        if (!out_rows.empty()) {
+            g.out_rows = g.ctx.new_tensor(ggml::Type::I32, {int64_t(out_rows.size())});
+            g.out_rows->name = "out_rows";
+        }
+        std::vector<SeqRun> seq_runs;
+        for (size_t i = 0; i < runs.size(); i++) seq_runs.push_back({runs[i].seq, runs[i].first, runs[i].n, p0[i]});
+        GraphInputs in{g.ctx, model_, *kv_, n, std::move(seq_runs), all_logits, g.tok, g.pos, {g.mask[0], g.mask[1]},
+                       {g.kv_start[0], g.kv_start[1]}, g.out_rows, {}, params_.attn_scores_bytes, params_.flash_attn};
         for (int kind = 0; kind < 2; kind++) {
             in.rope[kind].params = rope[kind].params;
             if (own_factors[kind]) {
@@ -203,14 +316,17 @@ void Session::decode_ubatch(const int32_t* tokens, int n, bool all_logits) {
     }
     StepGraph& g = *step_;
     ggml::tensor_set(g.tok, tokens, size_t(n) * 4);
-    std::vector<int32_t> positions(static_cast<size_t>(n));
-    for (int i = 0; i < n; i++) positions[size_t(i)] = n_past_ + i;
+    std::vector<int32_t> positions;
+    for (size_t i = 0; i < runs.size(); i++)
+        for (int t = 0; t < runs[i].n; t++) positions.push_back(p0[i] + t);
     ggml::tensor_set(g.pos, positions.data(), size_t(n) * 4);
     for (int kind = 0; kind < 2; kind++) {
         ggml::tensor_set(g.mask[kind], mask_data[kind].data(), mask_data[kind].size() * 4);
+        if (g.kv_start[kind]) ggml::tensor_set(g.kv_start[kind], kv_start[kind].data(), kv_start[kind].size() * 4);
         if (g.factors[kind])
             ggml::tensor_set(g.factors[kind], rope[kind].freq_factors.data(), rope[kind].freq_factors.size() * 4);
     }
+    if (g.out_rows) ggml::tensor_set(g.out_rows, out_rows.data(), out_rows.size() * 4);
     if (reuse) sched_->compute_again(g.graph);
     else sched_->compute(g.graph);
     ggml::Tensor* out = g.out;
@@ -222,7 +338,7 @@ void Session::decode_ubatch(const int32_t* tokens, int n, bool all_logits) {
         logits_.resize(size_t(out->nelements()));
         ggml::tensor_get(out, logits_.data(), logits_.size() * 4);
     }
-    n_past_ += n;
+    for (const Run& r : runs) n_past_[size_t(r.seq)] += r.n;
 }
 
 const float* Session::logits(int i) const {

@@ -51,8 +51,8 @@ public:
             return a->type == Type::F32;
         case Op::FlashAttn:
             return a->type == Type::F32 && is_float(n->src[1]->type) && is_float(n->src[2]->type) &&
-                   (!n->src[3] || n->src[3]->type == Type::F32) && a->ne[0] <= vk::kFlashAttnMaxHead &&
-                   n->src[2]->ne[0] <= vk::kFlashAttnMaxHead;
+                   (!n->src[3] || n->src[3]->type == Type::F32) && !n->src[4] && a->ne[0] <= vk::kFlashAttnMaxHead &&
+                   n->src[2]->ne[0] <= vk::kFlashAttnMaxHead;  // no kv_start (several sequences) yet
         case Op::Count:
             return false;
         default:

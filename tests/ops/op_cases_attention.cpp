@@ -138,6 +138,59 @@ OpCase attn_block_case(const std::string& name, const Attn& a) {
     return c;
 }
 
+// Several sequences in one cache (flash_attn's kv_start): each token reads the n_kv cells from its
+// sequence's first cell, of which the first used[t] are visible (the rest are hidden, as an idle
+// sequence's tail is); seq_cells cells per sequence, the keys and values in the cache's row layout.
+struct SeqAttn {
+    T t = T::F16;
+    int64_t hd = 64, n_head = 4, n_kv_head = 2, n_kv = 80, seq_cells = 96, n_seqs = 3;
+    std::vector<double> start;  // per token: its sequence's first cell
+    std::vector<int64_t> used;  // per token: cells it sees
+};
+
+OpCase attn_seq_case(const std::string& name, const SeqAttn& a) {
+    const int64_t n = int64_t(a.start.size()), cells = a.seq_cells * a.n_seqs;
+    std::vector<InputSpec> inputs;
+    inputs.push_back(in(T::F32, {a.hd, a.n_head, n}, uniform(-2, 2)));
+    // A block type's cells are f32 leaves of values it stores exactly, cast in the graph.
+    const bool blocks = ggml::type_traits(a.t).quantized;
+    const T leaf = blocks ? T::F32 : a.t;
+    inputs.push_back(in(leaf, {a.hd * a.n_kv_head, cells}, blocks ? block_exact(a.t) : uniform(-1, 1)));
+    inputs.push_back(in(leaf, {a.hd * a.n_kv_head, cells}, blocks ? block_exact(a.t) : uniform(-1, 1)));
+    const std::vector<int64_t> used = a.used;
+    inputs.push_back(in(T::F32, {a.n_kv, n}, [used](const int64_t i[4], Rng& r) {
+        const double v = r.uniform(-1, 1);
+        return i[0] < used[size_t(i[1])] ? v : -HUGE_VAL;
+    }));
+    inputs.push_back(in_values(T::I32, {n}, a.start));
+    const float scale = 1.0f / std::sqrt(float(a.hd));
+    BuildFn build = [a, cells, scale, blocks](ggml::Context& c, const Ts& t) {
+        auto view = [&](ggml::Tensor* x) {
+            if (blocks) x = ggml::cast(c, x, a.t);
+            return ggml::view_3d(c, x, a.hd, cells, a.n_kv_head, x->nb[1], ggml::row_size(x->type, a.hd), 0);
+        };
+        return ggml::flash_attn(c, t[0], view(t[1]), view(t[2]), t[3], scale, t[4]);
+    };
+    RefFn reference = [a, cells, scale, leaf](const Rs& r) {
+        auto view = [&](ref::Tensor x) {
+            x.ne[0] = a.hd, x.ne[1] = cells, x.ne[2] = a.n_kv_head;
+            x.nb[2] = size_t(a.hd) * ref::type_size(leaf);
+            return x;
+        };
+        return ref::flash_attn(r[0], view(r[1]), view(r[2]), &r[3], scale, &r[4]);
+    };
+    ArgsFn args = [](Layout& l, const As& in) {
+        As r = in;
+        r[0] = l.permute(in[0], 0, 2, 1, 3);  // [hd, n_head, n] -> [hd, n, n_head]
+        return r;
+    };
+    Attn like;
+    like.n_kv = a.n_kv;
+    OpCase c = make(name, std::move(inputs), build, reference, attn_tol(like), args);
+    c.cpu_only = true;  // the Vulkan backend leaves kv_start to the CPU
+    return c;
+}
+
 }  // namespace
 
 void add_attention_cases(std::vector<OpCase>& out) {
@@ -189,6 +242,20 @@ void add_attention_cases(std::vector<OpCase>& out) {
     wq.kt = T::Q8_0, wq.vt = T::Q4_0, wq.hd_k = wq.hd_v = 256, wq.n = 9, wq.n_head = 4, wq.n_kv_head = 1, wq.n_kv = 1000;
     wq.mask = MaskKind::Window, wq.window = 200;
     out.push_back(attn_block_case("flash_attn_q8_0_q4_0_prefill_n9_gqa4x1_hd256_kv1000_window200", wq));
+
+    // Several sequences: a prefill chunk of one beside single tokens of others (the token blocks must
+    // split where the sequence changes), and decode tokens of two sequences deep enough to split the cells.
+    SeqAttn mix;
+    mix.start = {96, 96, 96, 96, 96, 0, 192, 192, 192};
+    mix.used = {20, 21, 22, 23, 24, 77, 3, 4, 5};
+    out.push_back(attn_seq_case("flash_attn_f16_seqs3_prefill_beside_decode_gqa4x2_hd64_kv80", mix));
+    for (T t : {T::F32, T::Q8_0}) {
+        SeqAttn deep;
+        deep.t = t, deep.n_head = 8, deep.n_kv_head = 1, deep.n_kv = 1500, deep.seq_cells = 1536, deep.n_seqs = 2;
+        deep.start = {1536, 0};
+        deep.used = {1500, 1234};
+        out.push_back(attn_seq_case("flash_attn_" + tname(t) + "_seqs2_decode_gqa8x1_hd64_kv1500", deep));
+    }
 
     // Without a mask; a single cell; decode through a sliding window over a long cache.
     Attn nm;

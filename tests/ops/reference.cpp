@@ -509,22 +509,24 @@ Result mul_mat(const Tensor& a, const Tensor& b) {
     return r;
 }
 
-Result flash_attn(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor* mask, double scale) {
-    const int64_t hd_k = q.ne[0], n = q.ne[1], n_head = q.ne[2], n_kv = k.ne[1], hd_v = v.ne[0];
+Result flash_attn(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor* mask, double scale,
+                  const Tensor* kv_start) {
+    const int64_t hd_k = q.ne[0], n = q.ne[1], n_head = q.ne[2], hd_v = v.ne[0];
+    const int64_t n_kv = kv_start ? mask->ne[0] : k.ne[1];
     const int64_t group = n_head / k.ne[2];
     const int64_t ne[4] = {hd_v, n_head, n, 1};
     Result r(ggml::Type::F32, ne);
     std::vector<double> scores(static_cast<size_t>(n_kv));
     for (int64_t t = 0; t < n; t++)
         for (int64_t h = 0; h < n_head; h++) {
-            const int64_t kvh = h / group;
+            const int64_t kvh = h / group, c0 = kv_start ? int64_t(kv_start->at(t)) : 0;
             double mx = -HUGE_VAL;
             for (int64_t j = 0; j < n_kv; j++) {
                 const double m = mask ? mask->at(j, t) : 0.0;
                 double s = -HUGE_VAL;
                 if (m != -HUGE_VAL) {
                     double dot = 0;
-                    for (int64_t d = 0; d < hd_k; d++) dot += q.at(d, t, h) * k.at(d, j, kvh);
+                    for (int64_t d = 0; d < hd_k; d++) dot += q.at(d, t, h) * k.at(d, c0 + j, kvh);
                     s = scale * dot + m;
                 }
                 scores[size_t(j)] = s;
@@ -538,7 +540,7 @@ Result flash_attn(const Tensor& q, const Tensor& k, const Tensor& v, const Tenso
             }
             for (int64_t d = 0; d < hd_v; d++) {
                 double o = 0;
-                for (int64_t j = 0; j < n_kv; j++) o += scores[size_t(j)] * v.at(d, j, kvh);
+                for (int64_t j = 0; j < n_kv; j++) o += scores[size_t(j)] * v.at(d, c0 + j, kvh);
                 r.at(d, h, t) = o / sum;
             }
         }

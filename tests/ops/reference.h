@@ -90,6 +90,9 @@ Result mul_mat(const Tensor& a, const Tensor& b);
 // Attention written out: scores[j] = scale * q[h][t].k[kvh][j] + mask[t][j], their softmax, then the
 // weighted sum of values -> [hd_v, n_head, n, 1]. q [hd_k, n, n_head], k [hd_k, n_kv, n_kv_head], v [hd_v,
 // n_kv, n_kv_head], mask [>= n_kv, >= n] or null; kvh = h / (n_head / n_kv_head). A fully masked token: zeros.
-Result flash_attn(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor* mask, double scale);
+// kv_start (I32 [n]) given: token t sees cells kv_start[t] .. kv_start[t] + mask->ne[0] - 1, its mask row
+// counting from kv_start[t].
+Result flash_attn(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor* mask, double scale,
+                  const Tensor* kv_start = nullptr);
 
 }  // namespace ref

@@ -16,7 +16,11 @@
 // Decode has one token, so a job per KV head leaves threads idle on models with few KV heads: the cells
 // are then split into ranges, each job keeps its own (M, L, accumulator), and a merge rescales them to the
 // largest M and sums them (flash decoding). A row whose mask hides every cell gives zeros.
+// With several sequences in one cache (kv_start), a block of tokens never mixes sequences: its tokens
+// share their cells, so the keys and values are still read once per job.
 #include <cmath>
+#include <stdexcept>
+#include <string>
 #include <cstring>
 #include <vector>
 
@@ -69,10 +73,12 @@ void scores_few_rows(Type kt, const char* krows, size_t ldk, int64_t nj, const f
 
 struct Shapes {
     const Tensor *q, *k, *v, *mask;
+    const int32_t* kv_start;  // per token, or null: every token's cells start at 0
     Tensor* dst;
     float scale;
     int64_t hd_k, hd_v, n_kv, n_head, n_tok, group, n_kv_head;
-    int64_t tok_per_job, n_tok_blocks, n_split, split_cells;
+    int64_t tok_per_job, n_split, split_cells;
+    std::vector<std::pair<int64_t, int64_t>> blocks;  // (first token, tokens): at most tok_per_job sharing cells
 };
 
 // One job's running state per row: maximum, sum, and the accumulator (hd_v floats).
@@ -96,7 +102,7 @@ struct Scratch {
 // Job (kvh, token block tb, split sp): rows r = tt * group + g are head kvh * group + g at token t0 + tt.
 void run_job(const Shapes& sh, int64_t kvh, int64_t tb, int64_t sp, const RowState& st, Scratch& w) {
     const Tensor *q = sh.q, *k = sh.k, *v = sh.v, *mask = sh.mask;
-    const int64_t t0 = tb * sh.tok_per_job, nt = std::min(sh.tok_per_job, sh.n_tok - t0);
+    const int64_t t0 = sh.blocks[size_t(tb)].first, nt = sh.blocks[size_t(tb)].second;
     const int64_t rows = nt * sh.group, G = sh.group;
     const int64_t c_begin = sp * sh.split_cells, c_end = std::min(sh.n_kv, c_begin + sh.split_cells);
     w.size_for(sh, rows);
@@ -108,8 +114,9 @@ void run_job(const Shapes& sh, int64_t kvh, int64_t tb, int64_t sp, const RowSta
         st.l[r] = 0.0f;
         std::fill(st.acc + r * sh.hd_v, st.acc + (r + 1) * sh.hd_v, 0.0f);
     }
-    const char* kbase = static_cast<const char*>(k->data) + kvh * k->nb[2];
-    const char* vbase = static_cast<const char*>(v->data) + kvh * v->nb[2];
+    const int64_t first_cell = sh.kv_start ? sh.kv_start[t0] : 0;
+    const char* kbase = static_cast<const char*>(k->data) + kvh * k->nb[2] + first_cell * k->nb[1];
+    const char* vbase = static_cast<const char*>(v->data) + kvh * v->nb[2] + first_cell * v->nb[1];
     auto mask_row = [&](int64_t tt) {
         return mask ? reinterpret_cast<const float*>(row_ptr(mask, t0 + tt, 0, 0)) : nullptr;
     };
@@ -229,13 +236,24 @@ void op_flash_attn(Tensor* dst, const OpContext& ctx) {
     Shapes sh;
     sh.dst = dst;
     sh.q = dst->src[0], sh.k = dst->src[1], sh.v = dst->src[2], sh.mask = dst->src[3];
+    sh.kv_start = dst->src[4] ? static_cast<const int32_t*>(dst->src[4]->data) : nullptr;
     sh.scale = dst->param<float>(0);
-    sh.hd_k = sh.q->ne[0], sh.hd_v = sh.v->ne[0], sh.n_kv = sh.k->ne[1], sh.n_head = sh.q->ne[2], sh.n_tok = sh.q->ne[1];
+    sh.hd_k = sh.q->ne[0], sh.hd_v = sh.v->ne[0], sh.n_head = sh.q->ne[2], sh.n_tok = sh.q->ne[1];
+    sh.n_kv = sh.kv_start ? sh.mask->ne[0] : sh.k->ne[1];
     sh.n_kv_head = sh.k->ne[2];
     sh.group = sh.n_head / sh.n_kv_head;
     sh.tok_per_job = std::max<int64_t>(1, std::min(sh.n_tok, kRowsPerJob / sh.group));
-    sh.n_tok_blocks = (sh.n_tok + sh.tok_per_job - 1) / sh.tok_per_job;
-    const int64_t base_jobs = sh.n_kv_head * sh.n_tok_blocks;
+    for (int64_t t = 0; t < sh.n_tok; t++) {
+        if (sh.kv_start && (sh.kv_start[t] < 0 || sh.kv_start[t] + sh.n_kv > sh.k->ne[1]))
+            throw std::out_of_range("flash_attn: token " + std::to_string(t) + "'s cells from " + std::to_string(sh.kv_start[t]) +
+                                    " pass the cache's " + std::to_string(sh.k->ne[1]));
+        const bool joins = !sh.blocks.empty() && sh.blocks.back().second < sh.tok_per_job &&
+                           (!sh.kv_start || sh.kv_start[t] == sh.kv_start[sh.blocks.back().first]);
+        if (joins) sh.blocks.back().second++;
+        else sh.blocks.push_back({t, 1});
+    }
+    const int64_t n_blocks = int64_t(sh.blocks.size());
+    const int64_t base_jobs = sh.n_kv_head * n_blocks;
     const int nth_max = std::max(1, ctx.n_threads);
     // Too few jobs for the threads (decode): split the cells, in whole tiles, at least kMinSplitCells each.
     sh.n_split = 1;
@@ -274,8 +292,8 @@ void op_flash_attn(Tensor* dst, const OpContext& ctx) {
 
     if (sh.n_split == 1) return;
     // Merge the splits of each row and normalise: out = sum_s e^(M_s - M) acc_s / sum_s e^(M_s - M) L_s.
-    for (int64_t tb = 0; tb < sh.n_tok_blocks; tb++) {
-        const int64_t t0 = tb * sh.tok_per_job, nt = std::min(sh.tok_per_job, sh.n_tok - t0);
+    for (int64_t tb = 0; tb < n_blocks; tb++) {
+        const int64_t t0 = sh.blocks[size_t(tb)].first, nt = sh.blocks[size_t(tb)].second;
         for (int64_t kvh = 0; kvh < sh.n_kv_head; kvh++) {
             const int64_t first = (tb * sh.n_kv_head + kvh) * sh.n_split;
             for (int64_t r = 0; r < nt * sh.group; r++) {
