@@ -22,26 +22,55 @@ void Sampler::accept(int32_t token) {
 }
 
 int32_t Sampler::sample(const float* logits, int32_t n_vocab) {
-    cand_.resize(size_t(n_vocab));
-    for (int32_t i = 0; i < n_vocab; i++) cand_[size_t(i)] = {logits[i], i};
-    // Repetition penalty (CTRL, Keskar et al. 2019): shrink the logits of recent tokens.
+    // Repetition penalty (CTRL, Keskar et al. 2019): shrink the logits of recent tokens. The few changed
+    // values go beside the logits rather than into a copy of a large vocabulary's.
+    std::vector<std::pair<int32_t, float>> penalized;
     if (p_.repeat_penalty != 1.0f) {
         std::unordered_set<int32_t> seen(recent_.begin(), recent_.end());
         for (int32_t t : seen) {
-            float& l = cand_[size_t(t)].first;
-            l = l > 0 ? l / p_.repeat_penalty : l * p_.repeat_penalty;
+            if (t < 0 || t >= n_vocab) continue;
+            const float l = logits[t];
+            penalized.push_back({t, l > 0 ? l / p_.repeat_penalty : l * p_.repeat_penalty});
         }
     }
     auto by_logit = [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); };
-    if (p_.temp <= 0.0f) return std::min_element(cand_.begin(), cand_.end(), by_logit)->second;
-
-    size_t n = cand_.size();
-    if (p_.top_k > 0 && size_t(p_.top_k) < n) {
-        std::partial_sort(cand_.begin(), cand_.begin() + p_.top_k, cand_.end(), by_logit);
-        n = size_t(p_.top_k);
-    } else {
+    // The k best by (logit, then lower id) in one pass: a heap whose top is the worst kept, which most
+    // tokens fail to beat at the first comparison.
+    auto select = [&](size_t k) {
+        cand_.clear();
+        if (k >= size_t(n_vocab)) {  // all of them: sorted whole
+            for (int32_t i = 0; i < n_vocab; i++) cand_.push_back({logits[i], i});
+            for (const auto& pt : penalized) cand_[size_t(pt.first)].first = pt.second;
+            std::sort(cand_.begin(), cand_.end(), by_logit);
+            return;
+        }
+        auto consider = [&](float l, int32_t i) {
+            if (cand_.size() < k) {
+                cand_.push_back({l, i});
+                std::push_heap(cand_.begin(), cand_.end(), by_logit);
+            } else if (by_logit(std::pair<float, int32_t>{l, i}, cand_.front())) {
+                std::pop_heap(cand_.begin(), cand_.end(), by_logit);
+                cand_.back() = {l, i};
+                std::push_heap(cand_.begin(), cand_.end(), by_logit);
+            }
+        };
+        if (penalized.empty()) {
+            for (int32_t i = 0; i < n_vocab; i++) consider(logits[i], i);
+        } else {
+            std::vector<char> skip(size_t(n_vocab), 0);
+            for (const auto& pt : penalized) skip[size_t(pt.first)] = 1, consider(pt.second, pt.first);
+            for (int32_t i = 0; i < n_vocab; i++)
+                if (!skip[size_t(i)]) consider(logits[i], i);
+        }
         std::sort(cand_.begin(), cand_.end(), by_logit);
+    };
+    if (p_.temp <= 0.0f) {
+        select(1);
+        return cand_[0].second;
     }
+    const bool top_k = p_.top_k > 0 && p_.top_k < n_vocab;
+    select(top_k ? size_t(p_.top_k) : size_t(n_vocab));
+    size_t n = cand_.size();
     // Softmax at the temperature over the survivors (sorted, largest first).
     std::vector<double> prob(n);
     double sum = 0;
