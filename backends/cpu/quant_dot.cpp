@@ -113,6 +113,48 @@ void make_act_aux(const void* a_q8_0, int64_t n, QActAux* aux) {
     }
 }
 
+size_t r8_act_panel_bytes(Type act, int64_t n, int ncols) {
+    return act == Type::Q8_K ? size_t(n / QK_K) * 308 * size_t(ncols) : size_t(n / QK8_0) * 40 * size_t(ncols);
+}
+
+void pack_r8_act_panel(Type act, int64_t n, const void* rows, size_t row_stride, int ncols, void* dst) {
+    const char* base = static_cast<const char*>(rows);
+    uint8_t* o = static_cast<uint8_t*>(dst);
+    const size_t nc = size_t(ncols);
+    auto put32 = [](uint8_t* p, const void* v) { std::memcpy(p, v, 4); };
+    auto pair = [](int a, int b) { return int32_t(uint32_t(uint16_t(int16_t(a))) | (uint32_t(uint16_t(int16_t(b))) << 16)); };
+    if (act == Type::Q8_K) {
+        for (int64_t ib = 0; ib < n / QK_K; ib++, o += 308 * nc) {
+            for (size_t c = 0; c < nc; c++) {
+                const block_q8_K& y = reinterpret_cast<const block_q8_K*>(base + c * row_stride)[ib];
+                for (size_t w = 0; w < 64; w++) put32(o + 4 * (w * nc + c), y.qs + 4 * w);
+                put32(o + 256 * nc + 4 * c, &y.d);
+                for (size_t s = 0; s < 8; s++) {
+                    const int32_t v = pair(y.bsums[2 * s], y.bsums[2 * s + 1]);
+                    put32(o + 260 * nc + 4 * (s * nc + c), &v);
+                }
+                for (size_t p = 0; p < 4; p++) {
+                    const int16_t* bs = y.bsums + 4 * p;
+                    const int32_t v = pair(bs[0] + bs[1], bs[2] + bs[3]);
+                    put32(o + 292 * nc + 4 * (p * nc + c), &v);
+                }
+            }
+        }
+        return;
+    }
+    for (int64_t ib = 0; ib < n / QK8_0; ib++, o += 40 * nc) {
+        for (size_t c = 0; c < nc; c++) {
+            const block_q8_0& y = reinterpret_cast<const block_q8_0*>(base + c * row_stride)[ib];
+            for (size_t j = 0; j < 8; j++) put32(o + 4 * (j * nc + c), y.qs + 4 * j);
+            const float d = h2f(y.d);
+            int32_t sum = 0;
+            for (int i = 0; i < 32; i++) sum += y.qs[i];
+            put32(o + 32 * nc + 4 * c, &d);
+            put32(o + 36 * nc + 4 * c, &sum);
+        }
+    }
+}
+
 float vec_dot_q4_0_q8_0_aux_ref(int64_t n, const void* w, const void* a, const QActAux* aux) {
     const block_q4_0* x = static_cast<const block_q4_0*>(w);
     const block_q8_0* y = static_cast<const block_q8_0*>(a);

@@ -85,9 +85,26 @@ using QDotAuxFn = float (*)(int64_t n, const void* w, const void* a, const QActA
 // (Q8_0 plus its aux for Q4_0, Q5_0 and Q8_0; Q8_K for Q4_K and Q6_K, aux unused), into out[0..8).
 using QDotR8Fn = void (*)(int64_t n, const void* group, const void* a, const QActAux* aux, float* out);
 
+// The same on several activation rows (columns) at once: each weight block loaded and unpacked once for all of
+// them. The rows (up to the table's r8_cols) are first packed into a column panel, so that the kernel finds
+// every column's activation words at constant offsets from one pointer:
+//   Q8_0 rows, per 32-element block (40 x ncols bytes): int8 codes [word j 0..7][column c][4] (codes 4j..4j+3 of
+//     column c), float d[ncols] (the block scale), int32 sum[ncols] (the sum of the block's codes);
+//   Q8_K rows, per 256-element super-block (308 x ncols bytes): codes [word 0..63][column][4], float d[ncols],
+//     int32 [s 0..7][column]: the int16 pair (bsums[2s], bsums[2s + 1]), int32 [p 0..3][column]: the int16 pair
+//     (bsums[4p] + bsums[4p + 1], bsums[4p + 2] + bsums[4p + 3]).
+// A panel's bytes are ncols times those of a one-column panel. Column c's 8 dots go to out + c * out_stride,
+// equal bit for bit to dot_r8's on that row alone (the same float operations in the same order).
+size_t r8_act_panel_bytes(Type act, int64_t n, int ncols);
+// Packs ncols activation rows of format act (Q8_0 or Q8_K, n elements each), row c at rows + c * row_stride.
+void pack_r8_act_panel(Type act, int64_t n, const void* rows, size_t row_stride, int ncols, void* dst);
+using QDotR8ColsFn = void (*)(int64_t n, const void* group, const void* panel, int ncols, float* out, int64_t out_stride);
+
 struct QuantDotTable {
     QDotFn dot[32] = {};  // indexed by the weight type id
     QDotR8Fn dot_r8[32] = {};  // indexed by the (plain) weight type id; empty in the scalar table
+    QDotR8ColsFn dot_r8_cols[32] = {};  // where dot_r8 is: its multi-column form, panels of 1..r8_cols columns
+    int r8_cols = 0;
     QDotAuxFn dot_aux_q4_0 = nullptr, dot_aux_q5_0 = nullptr;  // same results as dot[], faster (decode)
     QActFn act_q8_0 = nullptr, act_q8_1 = nullptr, act_q8_K = nullptr;
     QGemmFn gemm = nullptr;
@@ -143,9 +160,14 @@ struct QMatMul {
     size_t next_bytes = 0;
 };
 // count products of the same activations (equal b, K and N), the activations quantized once per activation
-// type: at decode (N < kQGemmMinN) one pass over all their weights, at prefill one product at a time.
+// type: at decode (N below the thresholds next) one pass over all their weights, at prefill one product at a time.
 void mul_mat_quant(const QMatMul* s, int count, int n_threads);
-// The N at and above which mul_mat_quant uses the packed (prefill) path.
-constexpr int64_t kQGemmMinN = 8;
+// The N at and above which mul_mat_quant uses the packed (prefill) path: kQGemmMinN when every product has
+// interleaved weights with a multi-column kernel (dot_r8_cols) at the current level, kQGemmMinNPlain otherwise.
+// Several sequences decoded together (tens of rows) go faster on the decode path: the packed path unpacks every
+// weight panel per call, as costly as reading it. Prompts of kQGemmMinN tokens and more keep the packed path.
+// Plain rows (one dot per row and column) keep the earlier crossover.
+constexpr int64_t kQGemmMinN = 64;
+constexpr int64_t kQGemmMinNPlain = 8;
 
 }  // namespace ggml::cpu

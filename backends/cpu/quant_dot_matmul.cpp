@@ -267,6 +267,10 @@ struct Ctx {
     size_t arow;         // bytes of one quantized activation row
     const uint8_t* act;  // quantized rows, [batch][n]
     const QActAux* aux;  // decode with Q8_0 activations: each row's nb = K / 32 aux, [batch][n]; else null
+    // decode with N > 1 on interleaved weights: the rows as column panels (quant_dot.h), [batch][n] in passes
+    // (r8_pass), panel_col bytes per column; else null
+    const uint8_t* panels = nullptr;
+    size_t panel_col = 0;
     const uint8_t* row(int64_t batch, int64_t n) const { return act + size_t(batch * s.N + n) * arow; }
     const char* a_mat(int64_t i2, int64_t i3) const {
         return s.a + size_t(i2 / s.r2) * s.a_nb[2] + size_t(i3 / s.r3) * s.a_nb[3];
@@ -275,6 +279,14 @@ struct Ctx {
         return reinterpret_cast<float*>(s.d + size_t(i2) * s.d_nb[2] + size_t(i3) * s.d_nb[3]);
     }
 };
+
+// The columns of pass p of N activation rows in panels of at most w columns: [*c0, *c1), the passes as
+// even as can be (16 rows at 8 a pass: 8 + 8; 9 rows: 4 + 5).
+inline void r8_pass(int64_t N, int w, int64_t p, int64_t* c0, int64_t* c1) {
+    const int64_t npass = (N + w - 1) / w;
+    *c0 = N * p / npass, *c1 = N * (p + 1) / npass;
+}
+inline int64_t r8_passes(int64_t N, int w) { return (N + w - 1) / w; }
 
 // Few b rows: the weight rows, in units of 8 (an interleaved group), are split into one contiguous range
 // per thread with stealing at the ends (range_steal.h), claimed about kDecodeChunkBytes of weights at a
@@ -291,6 +303,8 @@ struct DecodeProduct {
     QDotFn dot;
     QDotAuxFn dot_aux;  // Q4_0 / Q5_0 plain rows: the dot that takes the aux
     QDotR8Fn dot_r8;    // interleaved weights; null: the reference
+    QDotR8ColsFn dot_r8_cols;  // interleaved weights, N > 1: several activation rows per pass over a group
+    int r8_cols;
 
     explicit DecodeProduct(const Ctx& ctx) : c(&ctx) {
         const QMatMul& s = ctx.s;
@@ -300,6 +314,8 @@ struct DecodeProduct {
         dot = tab.dot[int(s.ta)];
         dot_aux = s.ta == Type::Q4_0 ? tab.dot_aux_q4_0 : s.ta == Type::Q5_0 ? tab.dot_aux_q5_0 : nullptr;
         dot_r8 = s.a_repacked ? tab.dot_r8[int(s.ta)] : nullptr;
+        dot_r8_cols = s.a_repacked && dot_r8 && ctx.panels ? tab.dot_r8_cols[int(s.ta)] : nullptr;
+        r8_cols = tab.r8_cols;
     }
 
     // Unit u: weight rows [8 (u % groups), +8) of batch u / groups against every activation row.
@@ -313,6 +329,15 @@ struct DecodeProduct {
         const QActAux* baux = c->aux ? c->aux + batch * s.N * nb : nullptr;
         if (s.a_repacked) {  // M is a multiple of 8: whole groups
             const char* group = am + size_t(m0) * s.a_nb[1];
+            if (dot_r8_cols) {  // the group read and unpacked once per pass of up to r8_cols columns
+                for (int64_t p = 0, np = r8_passes(s.N, r8_cols); p < np; p++) {
+                    int64_t c0, c1;
+                    r8_pass(s.N, r8_cols, p, &c0, &c1);
+                    dot_r8_cols(s.K, group, c->panels + size_t(batch * s.N + c0) * c->panel_col, int(c1 - c0),
+                                dm + c0 * int64_t(ldd) + m0, int64_t(ldd));
+                }
+                return;
+            }
             for (int64_t n = 0; n < s.N; n++) {
                 float out[kRepackRows];
                 if (dot_r8) dot_r8(s.K, group, c->row(batch, n), baux ? baux + n * nb : nullptr, out);
@@ -502,12 +527,23 @@ const uint8_t* quantize_activations(const QMatMul& s, Type at, size_t arow, Byte
 
 void mul_mat_quant(const QMatMul* s, int count, int nth) {
     if (count <= 0) return;
-    const bool decode = s[0].N < kQGemmMinN;
+    // Each product by itself (its results do not depend on the company it is computed in): decode below
+    // kQGemmMinN activation rows where it has a multi-column kernel (interleaved weights), below
+    // kQGemmMinNPlain otherwise. The decode products share one pass, the others go one at a time.
+    auto decodes = [&](const QMatMul& m) {
+        const bool multi = m.a_repacked && quant_dot_table().dot_r8_cols[int(m.ta)] != nullptr;
+        return m.N < (multi ? kQGemmMinN : kQGemmMinNPlain);
+    };
+    int ndecode = 0;
+    for (int p = 0; p < count; p++) ndecode += decodes(s[p]);
+    const bool decode = ndecode > 0;
     // The activations quantized once per activation type the products need (Q8_0, Q8_1, Q8_K: at most
     // three), and at decode the Q8_0 rows' aux made once for all the products that read them.
     constexpr int kActTypes = 3;
     thread_local Bytes qbuf[kActTypes];
     thread_local std::vector<QActAux> auxbuf;
+    thread_local Bytes panelbuf[kActTypes];
+    const uint8_t* panels[kActTypes] = {};
     Type done[kActTypes];
     const uint8_t* acts[kActTypes] = {};
     const QActAux* auxs[kActTypes] = {};
@@ -528,13 +564,35 @@ void mul_mat_quant(const QMatMul* s, int count, int nth) {
                 auxs[k] = auxbuf.data();
             }
         }
-        cs.push_back(Ctx{s[p], at, arow, acts[k], auxs[k]});
+        {
+            const QuantDotTable& tab = quant_dot_table();
+            if (!panels[k] && decodes(s[p]) && s[p].N > 1 && s[p].a_repacked && tab.r8_cols > 0 && (at == Type::Q8_0 || at == Type::Q8_K)) {
+                // the column panels of the multi-column kernels, made once for all the products that read them
+                const int64_t nbatch = s[p].b2 * s[p].b3;
+                const size_t col = r8_act_panel_bytes(at, s[p].K, 1);
+                uint8_t* pp = panelbuf[k].get(size_t(nbatch * s[p].N) * col);
+                for (int64_t b = 0; b < nbatch; b++)
+                    for (int64_t q = 0, np = r8_passes(s[p].N, tab.r8_cols); q < np; q++) {
+                        int64_t c0, c1;
+                        r8_pass(s[p].N, tab.r8_cols, q, &c0, &c1);
+                        pack_r8_act_panel(at, s[p].K, acts[k] + size_t(b * s[p].N + c0) * arow, arow, int(c1 - c0),
+                                          pp + size_t(b * s[p].N + c0) * col);
+                    }
+                panels[k] = pp;
+            }
+        }
+        cs.push_back(Ctx{s[p], at, arow, acts[k], auxs[k], panels[k], panels[k] ? r8_act_panel_bytes(at, s[p].K, 1) : 0});
     }
-    if (decode) {
+    if (ndecode == count) {
         decode_path(cs.data(), count, nth);
         return;
     }
-    for (const Ctx& c : cs) prefill_path(c, nth);  // prefill: one product at a time
+    std::vector<Ctx> dec;
+    for (int p = 0; p < count; p++) {
+        if (decodes(s[p])) dec.push_back(cs[size_t(p)]);
+        else prefill_path(cs[size_t(p)], nth);  // prefill: one product at a time
+    }
+    if (!dec.empty()) decode_path(dec.data(), int(dec.size()), nth);
 }
 
 }  // namespace ggml::cpu

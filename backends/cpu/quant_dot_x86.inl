@@ -850,6 +850,246 @@ void dot_r8_q6_K(int64_t n, const void* w, const void* a, const QActAux*, float*
     _mm256_storeu_ps(out, acc);
 }
 
+// ---- interleaved decode, several activation rows at once ------------------------------------------
+// The kernels above with NC activation rows (columns) per pass, read from a column panel (quant_dot.h): each
+// weight block is loaded and unpacked (nibbles, fifth / high bits, sign flips, scales) once and feeds all NC
+// columns, whose int sums and float accumulators sit side by side in registers; every activation word is a
+// broadcast at a constant offset from the one panel pointer. Per column the float operations are those of the
+// one-column kernel in the same order on the same (exact) integer sums, so each column's 8 results equal
+// dot_r8's bit for bit: a sequence decodes to the same logits alone or among others.
+#if QD_VNNI
+constexpr int kR8Cols = 8;  // 32 vector registers (ymm0-31 through AVX512VL)
+#else
+constexpr int kR8Cols = 4;  // 16 vector registers
+#endif
+
+inline __m256i bc32(const uint8_t* p) {
+    int32_t v;
+    std::memcpy(&v, p, 4);
+    return _mm256_set1_epi32(v);
+}
+inline __m256 bcf32(const uint8_t* p) {
+    float v;
+    std::memcpy(&v, p, 4);
+    return _mm256_set1_ps(v);
+}
+
+struct R8ColsQ8_0 {
+    template <int NC>
+    static void run(int64_t n, const uint8_t* g, const uint8_t* P, float* out, int64_t os) {
+        __m256 acc[NC];
+        for (int c = 0; c < NC; c++) acc[c] = _mm256_setzero_ps();
+        for (int64_t ib = 0; ib < n / QK8_0; ib++, g += kQ8_0GroupBytes, P += 40 * NC) {
+            prefetch_ahead(g, kQ8_0GroupBytes);
+            // two sums per column (even and odd words): shorter dependency chains
+            __m256i s[NC], s1[NC];
+            for (int c = 0; c < NC; c++) s[c] = s1[c] = _mm256_setzero_si256();
+#pragma GCC unroll 8
+            for (int j = 0; j < 8; j++) {
+                __m256i* sj = j % 2 ? s1 : s;
+#if QD_VNNI  // the codes + 128 (sign bit flipped) as u8; 128 x the code sum comes off below
+                const __m256i w = _mm256_xor_si256(loadu(g + 16 + 32 * j), _mm256_set1_epi8(char(0x80)));
+                for (int c = 0; c < NC; c++) sj[c] = _mm256_dpbusd_epi32(sj[c], w, bc32(P + 4 * (j * NC + c)));
+#else
+                const __m256i w = loadu(g + 16 + 32 * j);
+                const __m256i aw = _mm256_sign_epi8(w, w);
+                for (int c = 0; c < NC; c++)
+                    sj[c] = _mm256_add_epi32(sj[c], dot_us(aw, _mm256_sign_epi8(bc32(P + 4 * (j * NC + c)), w)));
+#endif
+            }
+            const __m256 hd = half8(g);
+            for (int c = 0; c < NC; c++) {
+                s[c] = _mm256_add_epi32(s[c], s1[c]);
+#if QD_VNNI
+                s[c] = _mm256_sub_epi32(s[c], _mm256_slli_epi32(bc32(P + 36 * NC + 4 * c), 7));
+#endif
+                const __m256 d = _mm256_mul_ps(hd, bcf32(P + 32 * NC + 4 * c));
+                acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[c]), d, acc[c]);
+            }
+        }
+        for (int c = 0; c < NC; c++) _mm256_storeu_ps(out + c * os, acc[c]);
+    }
+};
+
+// Q4_0 (kFive false) and Q5_0: unsigned codes (Q5_0's fifth bit ORed in), the offset (8 or 16) times the
+// column's code sum off in int32.
+template <bool kFive>
+struct R8ColsQ45_0 {
+    template <int NC>
+    static void run(int64_t n, const uint8_t* g, const uint8_t* P, float* out, int64_t os) {
+        constexpr size_t kGB = kFive ? kQ5_0GroupBytes : kQ4_0GroupBytes;
+        const __m256i m4 = _mm256_set1_epi8(15);
+        __m256 acc[NC];
+        for (int c = 0; c < NC; c++) acc[c] = _mm256_setzero_ps();
+        for (int64_t ib = 0; ib < n / QK8_0; ib++, g += kGB, P += 40 * NC) {
+            prefetch_ahead(g, kGB);
+            __m256i hb = _mm256_setzero_si256();
+            if constexpr (kFive) hb = loadu(g + 144);
+            __m256i s[NC], s1[NC];  // low and high codes' sums (two dpbusd chains)
+            for (int c = 0; c < NC; c++) s[c] = s1[c] = _mm256_setzero_si256();
+#pragma GCC unroll 4
+            for (int j = 0; j < 4; j++) {
+                const __m256i v = loadu(g + 16 + 32 * j);
+                __m256i lo = _mm256_and_si256(v, m4), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
+                if constexpr (kFive) {
+                    lo = _mm256_or_si256(lo, bit4_from(hb, 4 - 2 * j));
+                    hi = _mm256_or_si256(hi, bit4_from(hb, 3 - 2 * j));
+                }
+                for (int c = 0; c < NC; c++) {
+                    const __m256i a0 = bc32(P + 4 * (2 * j * NC + c)), a1 = bc32(P + 4 * ((2 * j + 1) * NC + c));
+#if QD_VNNI
+                    s[c] = _mm256_dpbusd_epi32(s[c], lo, a0);
+                    s1[c] = _mm256_dpbusd_epi32(s1[c], hi, a1);
+#else  // two pair sums of codes < 32 fit int16
+                    const __m256i t = _mm256_add_epi16(_mm256_maddubs_epi16(lo, a0), _mm256_maddubs_epi16(hi, a1));
+                    s[c] = _mm256_add_epi32(s[c], _mm256_madd_epi16(t, _mm256_set1_epi16(1)));
+#endif
+                }
+            }
+            const __m256 hd = half8(g);
+            for (int c = 0; c < NC; c++) {
+                const __m256i p = _mm256_sub_epi32(_mm256_add_epi32(s[c], s1[c]), _mm256_slli_epi32(bc32(P + 36 * NC + 4 * c), kFive ? 4 : 3));
+                const __m256 d = _mm256_mul_ps(hd, bcf32(P + 32 * NC + 4 * c));
+                acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), d, acc[c]);
+            }
+        }
+        for (int c = 0; c < NC; c++) _mm256_storeu_ps(out + c * os, acc[c]);
+    }
+};
+
+// Q8_K panel offsets (per super-block, NC columns): codes word w at 4 (w NC + c), d, the Q6_K and Q4_K pairs.
+template <int NC> constexpr size_t kPkD = 256 * NC;
+template <int NC> constexpr size_t kPkPair6 = 260 * NC;
+template <int NC> constexpr size_t kPkPair4 = 292 * NC;
+template <int NC> constexpr size_t kPkBytes = 308 * NC;
+
+struct R8ColsQ4_K {
+    template <int NC>
+    static void run(int64_t n, const uint8_t* g, const uint8_t* P, float* out, int64_t os) {
+        const __m256i m4 = _mm256_set1_epi8(15);
+        __m256 acc[NC];
+        for (int c = 0; c < NC; c++) acc[c] = _mm256_setzero_ps();
+        for (int64_t ib = 0; ib < n / QK_K; ib++, g += kQ4_KGroupBytes, P += kPkBytes<NC>) {
+            const uint8_t* gsc = g + 32;
+            const uint8_t* gmn = gsc + 64;
+            const uint8_t* gq = gmn + 64;
+            __m256i isum[NC];
+            for (int c = 0; c < NC; c++) isum[c] = _mm256_setzero_si256();
+            for (int s = 0; s < 8; s++) {
+                prefetch_ahead(g + kQ4_KGroupBytes / 8 * s, kQ4_KGroupBytes / 8);
+                const uint8_t* q = gq + 128 * s;
+                const uint8_t* ps = P + 4 * (8 * s * NC);
+                __m256i t[NC], t1[NC];  // (VNNI) low and high codes' sums: two dpbusd chains
+                for (int c = 0; c < NC; c++) t[c] = t1[c] = _mm256_setzero_si256();
+#pragma GCC unroll 4
+                for (int j = 0; j < 4; j++) {
+                    const __m256i v = loadu(q + 32 * j);
+                    const __m256i lo = _mm256_and_si256(v, m4), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
+                    for (int c = 0; c < NC; c++) {
+                        const __m256i a0 = bc32(ps + 4 * (2 * j * NC + c)), a1 = bc32(ps + 4 * ((2 * j + 1) * NC + c));
+#if QD_VNNI
+                        t[c] = _mm256_dpbusd_epi32(t[c], lo, a0);
+                        t1[c] = _mm256_dpbusd_epi32(t1[c], hi, a1);
+#else  // int16 pair sums: 8 maddubs results of codes <= 15 stay below 2^15
+                        t[c] = _mm256_add_epi16(t[c], _mm256_add_epi16(_mm256_maddubs_epi16(lo, a0), _mm256_maddubs_epi16(hi, a1)));
+#endif
+                    }
+                }
+                const __m256i sc = r8_scales(gsc + 8 * s);
+                for (int c = 0; c < NC; c++)
+#if QD_VNNI
+                    isum[c] = _mm256_add_epi32(isum[c], _mm256_mullo_epi32(_mm256_add_epi32(t[c], t1[c]), sc));
+#else
+                    isum[c] = _mm256_add_epi32(isum[c], _mm256_madd_epi16(t[c], sc));
+#endif
+            }
+            const __m256 hd = half8(g), hm = half8(g + 16);
+            __m256i mn[4];  // mins of sub-blocks 2p, 2p+1 (int16 pairs)
+            for (int p = 0; p < 4; p++) mn[p] = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(gmn + 16 * p)));
+            for (int c = 0; c < NC; c++) {
+                __m256i imin = _mm256_madd_epi16(mn[0], bc32(P + kPkPair4<NC> + 4 * c));
+                for (int p = 1; p < 4; p++) imin = _mm256_add_epi32(imin, _mm256_madd_epi16(mn[p], bc32(P + kPkPair4<NC> + 4 * (p * NC + c))));
+                const __m256 da = bcf32(P + kPkD<NC> + 4 * c);
+                const __m256 d = _mm256_mul_ps(hd, da), dm = _mm256_mul_ps(hm, da);
+                acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[c]), d, acc[c]);
+                acc[c] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(imin), dm, acc[c]);
+            }
+        }
+        for (int c = 0; c < NC; c++) _mm256_storeu_ps(out + c * os, acc[c]);
+    }
+};
+
+struct R8ColsQ6_K {
+    template <int NC>
+    static void run(int64_t n, const uint8_t* g, const uint8_t* P, float* out, int64_t os) {
+        const __m256i m4 = _mm256_set1_epi8(15), m30 = _mm256_set1_epi8(0x30);
+        __m256 acc[NC];
+        for (int c = 0; c < NC; c++) acc[c] = _mm256_setzero_ps();
+        for (int64_t ib = 0; ib < n / QK_K; ib++, g += kQ6_KGroupBytes, P += kPkBytes<NC>) {
+            __m256i isum[NC];  // the products minus 32 x the scaled 16-element sums (the code offset)
+            for (int c = 0; c < NC; c++) isum[c] = _mm256_setzero_si256();
+            for (int s = 0; s < 8; s++) {
+                const uint8_t* q = g + 144 + 192 * s;
+                prefetch_ahead(g + kQ6_KGroupBytes / 8 * s, kQ6_KGroupBytes / 8);
+                const __m256i scp = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(g + 16 + 16 * s)));
+#if QD_VNNI
+                const __m256i sch[2] = {_mm256_srai_epi32(_mm256_slli_epi32(scp, 16), 16), _mm256_srai_epi32(scp, 16)};
+#else
+                const __m256i sch[2] = {_mm256_shufflehi_epi16(_mm256_shufflelo_epi16(scp, 0xA0), 0xA0),
+                                        _mm256_shufflehi_epi16(_mm256_shufflelo_epi16(scp, 0xF5), 0xF5)};
+#endif
+                for (int c = 0; c < NC; c++)
+                    isum[c] = _mm256_sub_epi32(isum[c], _mm256_slli_epi32(_mm256_madd_epi16(scp, bc32(P + kPkPair6<NC> + 4 * (s * NC + c))), 5));
+                for (int t = 0; t < 2; t++) {
+                    const __m256i h = loadu(q + 128 + 32 * t);
+                    const __m256i v0 = loadu(q + 64 * t), v1 = loadu(q + 64 * t + 32);
+                    const __m256i c00 = _mm256_or_si256(_mm256_and_si256(v0, m4), _mm256_and_si256(_mm256_slli_epi16(h, 4), m30));
+                    const __m256i c01 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(v0, 4), m4),
+                                                        _mm256_and_si256(_mm256_slli_epi16(h, 2), m30));
+                    const __m256i c10 = _mm256_or_si256(_mm256_and_si256(v1, m4), _mm256_and_si256(h, m30));
+                    const __m256i c11 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(v1, 4), m4),
+                                                        _mm256_and_si256(_mm256_srli_epi16(h, 2), m30));
+                    const uint8_t* pt = P + 4 * ((8 * s + 4 * t) * NC);  // words 8s + 4t + 0..3
+                    for (int c = 0; c < NC; c++) {
+                        const __m256i a0 = bc32(pt + 4 * c), a1 = bc32(pt + 4 * (NC + c)), a2 = bc32(pt + 4 * (2 * NC + c)),
+                                      a3 = bc32(pt + 4 * (3 * NC + c));
+#if QD_VNNI
+                        __m256i st = _mm256_dpbusd_epi32(_mm256_setzero_si256(), c00, a0);
+                        st = _mm256_dpbusd_epi32(st, c01, a1);
+                        st = _mm256_dpbusd_epi32(st, c10, a2);
+                        st = _mm256_dpbusd_epi32(st, c11, a3);
+                        isum[c] = _mm256_add_epi32(isum[c], _mm256_mullo_epi32(st, sch[t]));
+#else
+                        const __m256i s0 = _mm256_add_epi16(_mm256_maddubs_epi16(c00, a0), _mm256_maddubs_epi16(c01, a1));
+                        const __m256i s1 = _mm256_add_epi16(_mm256_maddubs_epi16(c10, a2), _mm256_maddubs_epi16(c11, a3));
+                        isum[c] = _mm256_add_epi32(isum[c], _mm256_add_epi32(_mm256_madd_epi16(s0, sch[t]), _mm256_madd_epi16(s1, sch[t])));
+#endif
+                    }
+                }
+            }
+            const __m256 hd = half8(g);
+            for (int c = 0; c < NC; c++) {
+                const __m256 d = _mm256_mul_ps(hd, bcf32(P + kPkD<NC> + 4 * c));
+                acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[c]), d, acc[c]);
+            }
+        }
+        for (int c = 0; c < NC; c++) _mm256_storeu_ps(out + c * os, acc[c]);
+    }
+};
+
+template <class R, int NC>
+void r8_cols_n(int64_t n, const uint8_t* g, const uint8_t* P, int ncols, float* out, int64_t os) {
+    if constexpr (NC > 1) {
+        if (ncols < NC) return r8_cols_n<R, NC - 1>(n, g, P, ncols, out, os);
+    }
+    R::template run<NC>(n, g, P, out, os);
+}
+// One panel of 1..kR8Cols columns.
+template <class R>
+void dot_r8_cols(int64_t n, const void* w, const void* panel, int ncols, float* out, int64_t os) {
+    r8_cols_n<R, kR8Cols>(n, static_cast<const uint8_t*>(w), static_cast<const uint8_t*>(panel), ncols, out, os);
+}
+
 QuantDotTable make_table() {
     QuantDotTable t;
     t.dot[int(Type::Q4_0)] = dot_q4_0;
@@ -867,6 +1107,12 @@ QuantDotTable make_table() {
     t.dot_r8[int(Type::Q8_0)] = dot_r8_q8_0;
     t.dot_r8[int(Type::Q4_K)] = dot_r8_q4_K;
     t.dot_r8[int(Type::Q6_K)] = dot_r8_q6_K;
+    t.dot_r8_cols[int(Type::Q4_0)] = dot_r8_cols<R8ColsQ45_0<false>>;
+    t.dot_r8_cols[int(Type::Q5_0)] = dot_r8_cols<R8ColsQ45_0<true>>;
+    t.dot_r8_cols[int(Type::Q8_0)] = dot_r8_cols<R8ColsQ8_0>;
+    t.dot_r8_cols[int(Type::Q4_K)] = dot_r8_cols<R8ColsQ4_K>;
+    t.dot_r8_cols[int(Type::Q6_K)] = dot_r8_cols<R8ColsQ6_K>;
+    t.r8_cols = kR8Cols;
     t.dot_aux_q4_0 = dot_aux_q4_0;
     t.dot_aux_q5_0 = dot_aux_q5_0;
     t.act_q8_0 = act_q8_0;

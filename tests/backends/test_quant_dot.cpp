@@ -3,6 +3,7 @@
 // quantizers bit for bit, and mul_mat against F32 over the dequantized weights and against the scalar dots.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstring>
@@ -443,6 +444,77 @@ TEST_CASE("repack: interleaved dots equal the reference at every level that has 
     }
 }
 
+TEST_CASE("repack: multi-column interleaved dots equal the one-column kernel bit for bit", "[quant_dot][repack]") {
+    // dot_r8_cols on column panels of 1..9 activation rows (mixed value modes among the columns, odd block counts
+    // where the type allows them) against dot_r8 on each row alone: identical floats, and the plain reference within
+    // the bound of the one-column test.
+    std::mt19937 rng(11);
+    for (Type t : {Type::Q4_0, Type::Q5_0, Type::Q8_0, Type::Q4_K, Type::Q6_K}) {
+        const Type at = quant_act_type(t);
+        const int64_t bs = type_traits(t).block_size;
+        for (int64_t nb : {1, 3, 8}) {
+            const int64_t K = nb * bs, nbq = K / 32;
+            const size_t arow = quant_row_size(at, K);
+            for (int wmode = 0; wmode < 3; wmode++) {
+                const auto w = make_weights(t, nb * kRepackRows, wmode, rng);
+                std::vector<uint8_t> packed(repacked_row_bytes(t, K) * kRepackRows);
+                repack_rows(t, w.data(), packed.data(), K, kRepackRows, 1);
+                for (int ncols = 1; ncols <= 9; ncols++) {
+                    // activation rows back to back (as mul_mat quantizes them), each with its own mode
+                    std::vector<uint8_t> acts(arow * size_t(ncols));
+                    std::vector<QActAux> aux(size_t(nbq * ncols));
+                    for (int c = 0; c < ncols; c++) {
+                        const auto a = make_acts(at, K, (c + wmode) % 5 == 4 ? 0 : (c + wmode) % 5, rng);
+                        std::memcpy(acts.data() + arow * size_t(c), a.data(), arow);
+                        if (at == Type::Q8_0) make_act_aux(a.data(), K, aux.data() + c * nbq);
+                    }
+                    const QActAux* auxp = at == Type::Q8_0 ? aux.data() : nullptr;
+                    for (const std::string& level : simd_levels()) {
+                        const int64_t os = kRepackRows + 3;  // out rows apart, as in a wider output matrix
+                        std::vector<float> got(size_t(os * ncols), -1.0f), one(size_t(kRepackRows * ncols), -2.0f);
+                        const bool has = at_level(level, [&] {
+                            const QDotR8ColsFn f = quant_dot_table().dot_r8_cols[int(t)];
+                            const QDotR8Fn f1 = quant_dot_table().dot_r8[int(t)];
+                            const int width = quant_dot_table().r8_cols;
+                            if (!f) return false;
+                            REQUIRE(width >= 1);
+                            // panels of up to `width` columns (9 columns: every panel width, a full one and a rest)
+                            for (int c0 = 0; c0 < ncols; c0 += width) {
+                                const int nc = std::min(width, ncols - c0);
+                                std::vector<uint8_t> panel(r8_act_panel_bytes(at, K, nc) + 1);
+                                panel.back() = 0x5A;
+                                pack_r8_act_panel(at, K, acts.data() + arow * size_t(c0), arow, nc, panel.data());
+                                CHECK(panel.back() == 0x5A);  // the panel's size as r8_act_panel_bytes says
+                                f(K, packed.data(), panel.data(), nc, got.data() + c0 * os, os);
+                            }
+                            for (int c = 0; c < ncols; c++)
+                                f1(K, packed.data(), acts.data() + arow * size_t(c), auxp ? auxp + c * nbq : nullptr,
+                                   one.data() + c * kRepackRows);
+                            return true;
+                        });
+                        if (!has) continue;
+                        for (int c = 0; c < ncols; c++) {
+                            const std::vector<uint8_t> a(acts.begin() + long(arow * size_t(c)), acts.begin() + long(arow * size_t(c + 1)));
+                            float want[kRepackRows];
+                            vec_dot_r8_ref(t, K, packed.data(), a.data(), want);
+                            for (int r = 0; r < kRepackRows; r++) {
+                                const std::vector<uint8_t> row(w.begin() + long(r * nb) * long(type_traits(t).block_bytes),
+                                                               w.begin() + long((r + 1) * nb) * long(type_traits(t).block_bytes));
+                                INFO(type_name(t) << " level " << level << " blocks " << nb << " wmode " << wmode << " ncols "
+                                                  << ncols << " col " << c << " row " << r);
+                                CHECK(got[size_t(c * os + r)] == one[size_t(c * kRepackRows + r)]);
+                                CHECK(std::fabs(double(got[size_t(c * os + r)]) - double(want[r])) <=
+                                      1e-6 * magnitude(t, row, at, a, K) + 1e-30);
+                            }
+                            for (int64_t r = kRepackRows; r < os; r++) CHECK(got[size_t(c * os + r)] == -1.0f);  // untouched
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 TEST_CASE("repack: mul_mat on interleaved weights equals mul_mat on the plain rows", "[quant_dot][repack][mul_mat]") {
     std::mt19937 rng(9);
     std::uniform_real_distribution<float> u(-1, 1);
@@ -464,7 +536,7 @@ TEST_CASE("repack: mul_mat on interleaved weights equals mul_mat on the plain ro
         REQUIRE(is_repacked(packed));
         REQUIRE(!is_repacked(plain));
         REQUIRE(packed->data == rbuf->base());
-        for (int64_t N : {1, 3, 9, 40}) {
+        for (int64_t N : {1, 2, 3, 5, 9, 16, 40}) {
             Tensor* b = ctx.new_tensor(Type::F32, {K, N});
             std::vector<float> bf(size_t(K * N));
             for (auto& v : bf) v = u(rng);
@@ -481,6 +553,21 @@ TEST_CASE("repack: mul_mat on interleaved weights equals mul_mat on the plain ro
                 worst = std::max(worst, double(std::fabs(got[i] - want[i]))), scale = std::max(scale, double(std::fabs(want[i])));
             INFO(type_name(t) << " N=" << N << " worst " << worst << " of " << scale);
             CHECK(worst <= 1e-5 * scale);  // same quantized activations: only the float order differs
+            if (N < kQGemmMinN) {
+                // decode: each column bit for bit what the product of that activation row alone gives (a
+                // sequence's logits do not depend on the others decoded with it)
+                for (int64_t n = 0; n < N; n++) {
+                    Tensor* b1 = ctx.new_tensor(Type::F32, {K, 1});
+                    b1->data = bf.data() + n * K;
+                    std::vector<float> one(static_cast<size_t>(M));
+                    Tensor* d = ctx.new_tensor(Type::F32, {M, 1});
+                    d->data = one.data();
+                    d->op = Op::MulMat, d->src[0] = packed, d->src[1] = b1;
+                    op_mul_mat(d, {2});
+                    INFO("column " << n);
+                    CHECK(std::memcmp(one.data(), got.data() + n * M, size_t(M) * sizeof(float)) == 0);
+                }
+            }
         }
     }
 }
