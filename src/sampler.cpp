@@ -54,13 +54,20 @@ int32_t Sampler::sample(const float* logits, int32_t n_vocab) {
                 std::push_heap(cand_.begin(), cand_.end(), by_logit);
             }
         };
-        if (penalized.empty()) {
-            for (int32_t i = 0; i < n_vocab; i++) consider(logits[i], i);
-        } else {
-            std::vector<char> skip(size_t(n_vocab), 0);
-            for (const auto& pt : penalized) skip[size_t(pt.first)] = 1, consider(pt.second, pt.first);
-            for (int32_t i = 0; i < n_vocab; i++)
-                if (!skip[size_t(i)]) consider(logits[i], i);
+        std::vector<char> skip(penalized.empty() ? 0 : size_t(n_vocab), 0);
+        for (const auto& pt : penalized) skip[size_t(pt.first)] = 1, consider(pt.second, pt.first);
+        // In runs of 64: once the heap is full, a run whose largest logit is below the worst kept has nothing
+        // to place, and is passed over after one vectorised scan (a large vocabulary's run mostly is).
+        constexpr int32_t kRun = 64;
+        for (int32_t i0 = 0; i0 < n_vocab; i0 += kRun) {
+            const int32_t i1 = std::min(n_vocab, i0 + kRun);
+            if (cand_.size() == k) {
+                float mx = logits[i0];
+                for (int32_t i = i0 + 1; i < i1; i++) mx = logits[i] > mx ? logits[i] : mx;
+                if (mx < cand_.front().first) continue;
+            }
+            for (int32_t i = i0; i < i1; i++)
+                if (skip.empty() || !skip[size_t(i)]) consider(logits[i], i);
         }
         std::sort(cand_.begin(), cand_.end(), by_logit);
     };

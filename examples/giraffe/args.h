@@ -41,6 +41,15 @@ struct Args {
     std::optional<std::string> rope_scaling;
     std::optional<float> rope_scale, rope_freq_base, yarn_attn_factor, yarn_beta_fast, yarn_beta_slow;
     std::optional<int> yarn_orig_ctx;
+    // serve: where to listen, how many requests at once and what a request may take.
+    std::string host = "127.0.0.1";  // --host
+    int port = 8080;                 // --port (0: any free port, printed)
+    int n_parallel = 4;              // --parallel / -np: slots (sequences decoded together); -c is split among them
+    int n_queue = 64;                // --queue: requests waiting for a slot at most (then 503)
+    float timeout_s = 600;           // --timeout: seconds a request may take from arrival
+    int max_body = 1 << 20;          // --max-body: bytes of a request body at most (then 413)
+    std::string api_key;             // --api-key (or GIRAFFE_API_KEY): Bearer key for all but /health
+    std::string alias;               // --alias / -a: the model's name in the API (default: the file's)
     std::vector<std::string> positional;
     // gen-model: the shape of a random model (0 / empty: the preset's)
     std::string preset, arch, type;

@@ -16,6 +16,7 @@ int cmd_info(const Args& a);
 int cmd_gen_model(const Args& a);
 int cmd_quantize(const Args& a);
 int cmd_convert(const Args& a);
+int cmd_serve(const Args& a);
 
 // Removes path (a writer's temporary file) if SIGINT or SIGTERM ends the program; "" stops watching.
 void remove_on_interrupt(const std::string& path);

@@ -24,6 +24,7 @@ const Command kCommands[] = {
     {"info", cli::cmd_info, "describe a model and the memory it needs: -m MODEL [-c N] [--tensors]; no -m: list devices"},
     {"convert", cli::cmd_convert, "Hugging Face checkpoint to GGUF: HF_DIR -o OUT.gguf [--type auto|f16|bf16|q8_0|q4_k_m|...] [-t N]"},
     {"quantize", cli::cmd_quantize, "quantize a model: IN.gguf OUT.gguf TYPE (Q4_0, Q8_0, Q6_K, Q4_K_M, ...) [-t N]"},
+    {"serve", cli::cmd_serve, "OpenAI-compatible HTTP server: -m MODEL [--host H] [--port 8080] [--parallel 4] [-c N] [--api-key K]"},
     {"gen-model", cli::cmd_gen_model, "write a random-weight model: -o OUT.gguf [--preset tinyllama] [arch/shape options]"},
 };
 

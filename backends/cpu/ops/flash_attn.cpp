@@ -13,9 +13,9 @@
 // kernels instead (sixteen keys against all its rows at once, then each value row added into every row's
 // accumulator), and asks for the rows of the next step ahead, since these kernels outrun the hardware
 // prefetchers and the cache's bytes are what decode at depth waits for.
-// Decode has one token, so a job per KV head leaves threads idle on models with few KV heads: the cells
-// are then split into ranges, each job keeps its own (M, L, accumulator), and a merge rescales them to the
-// largest M and sums them (flash decoding). A row whose mask hides every cell gives zeros.
+// Decode has one token, so a job per KV head leaves threads idle on models with few KV heads: few-row
+// jobs take the cells in fixed ranges, each keeps its own (M, L, accumulator), and a merge rescales them
+// to the largest M and sums them (flash decoding). A row whose mask hides every cell gives zeros.
 // With several sequences in one cache (kv_start), a block of tokens never mixes sequences: its tokens
 // share their cells, so the keys and values are still read once per job.
 #include <cmath>
@@ -32,7 +32,8 @@ namespace {
 
 constexpr int64_t kTile = 128;       // cells per online-softmax step
 constexpr int64_t kRowsPerJob = 64;  // query rows (heads of a group x tokens) a job aims for
-constexpr int64_t kMinSplitCells = 512;  // a split of the cells is at least this long
+constexpr int64_t kSplitCells = 512;       // a range of cells for a job (whole tiles) ...
+constexpr int64_t kSplitCellsLong = 2048;  // ... or where there are jobs enough
 constexpr int64_t kFewRows = 16;         // rows up to which a job uses row kernels instead of the GEMM
 constexpr int64_t kStep = 32;            // value rows per row-kernel step
 
@@ -77,7 +78,7 @@ struct Shapes {
     Tensor* dst;
     float scale;
     int64_t hd_k, hd_v, n_kv, n_head, n_tok, group, n_kv_head;
-    int64_t tok_per_job, n_split, split_cells;
+    int64_t tok_per_job;
     std::vector<std::pair<int64_t, int64_t>> blocks;  // (first token, tokens): at most tok_per_job sharing cells
 };
 
@@ -99,12 +100,18 @@ struct Scratch {
     }
 };
 
-// Job (kvh, token block tb, split sp): rows r = tt * group + g are head kvh * group + g at token t0 + tt.
-void run_job(const Shapes& sh, int64_t kvh, int64_t tb, int64_t sp, const RowState& st, Scratch& w) {
+// A job: KV head kvh, token block tb, cells [c_begin, c_end). Rows r = tt * group + g are head
+// kvh * group + g at token t0 + tt. `whole`: the job sees all the cells and writes the output itself.
+struct Job {
+    int64_t kvh, tb, c_begin, c_end;
+    bool whole;
+};
+
+void run_job(const Shapes& sh, const Job& job, const RowState& st, Scratch& w) {
     const Tensor *q = sh.q, *k = sh.k, *v = sh.v, *mask = sh.mask;
-    const int64_t t0 = sh.blocks[size_t(tb)].first, nt = sh.blocks[size_t(tb)].second;
+    const int64_t kvh = job.kvh, c_begin = job.c_begin, c_end = job.c_end;
+    const int64_t t0 = sh.blocks[size_t(job.tb)].first, nt = sh.blocks[size_t(job.tb)].second;
     const int64_t rows = nt * sh.group, G = sh.group;
-    const int64_t c_begin = sp * sh.split_cells, c_end = std::min(sh.n_kv, c_begin + sh.split_cells);
     w.size_for(sh, rows);
     for (int64_t tt = 0; tt < nt; tt++)
         for (int64_t g = 0; g < G; g++)
@@ -220,7 +227,7 @@ void run_job(const Shapes& sh, int64_t kvh, int64_t tb, int64_t sp, const RowSta
             for (int64_t d = 0; d < sh.hd_v; d++) acc[d] += o[d * rows];
         }
     }
-    if (sh.n_split == 1) {  // the job saw every cell: normalise into the output
+    if (job.whole) {  // the job saw every cell: normalise into the output
         for (int64_t r = 0; r < rows; r++) {
             float* out = f32_row(sh.dst, kvh * G + r % G, t0 + r / G, 0);
             const float inv = st.l[r] > 0.0f ? 1.0f / st.l[r] : 0.0f;  // 0: every cell hidden, zeros
@@ -252,69 +259,74 @@ void op_flash_attn(Tensor* dst, const OpContext& ctx) {
         if (joins) sh.blocks.back().second++;
         else sh.blocks.push_back({t, 1});
     }
+    // Jobs: each (block, KV head) over its cells in fixed ranges, merged afterwards (flash decoding): one
+    // job per KV head would leave threads idle on models with few KV heads, at decode and in short chunks
+    // at depth. The ranges depend only on the cells, the model and the thread count, so a token's result
+    // is the same whatever else the op computes (other sequences in the batch).
     const int64_t n_blocks = int64_t(sh.blocks.size());
-    const int64_t base_jobs = sh.n_kv_head * n_blocks;
-    const int nth_max = std::max(1, ctx.n_threads);
-    // Too few jobs for the threads (decode): split the cells, in whole tiles, at least kMinSplitCells each.
-    sh.n_split = 1;
-    if (base_jobs < 2 * nth_max)
-        sh.n_split = std::max<int64_t>(1, std::min((4 * nth_max + base_jobs - 1) / base_jobs, sh.n_kv / kMinSplitCells));
-    sh.split_cells = ((sh.n_kv + sh.n_split - 1) / sh.n_split + kTile - 1) / kTile * kTile;
-    sh.n_split = (sh.n_kv + sh.split_cells - 1) / sh.split_cells;
-    const int64_t n_jobs = base_jobs * sh.n_split;
+    std::vector<Job> jobs;
+    std::vector<std::pair<int64_t, int64_t>> merges;  // (first job, ranges) of each split (block, KV head)
+    for (int64_t tb = 0; tb < n_blocks; tb++) {
+        // Few-row blocks: short ranges where the KV heads alone cannot keep the threads busy.
+        const bool few = sh.blocks[size_t(tb)].second * sh.group <= kFewRows;
+        const int64_t split = few && sh.n_kv_head < 2 * int64_t(ctx.n_threads) ? kSplitCells : kSplitCellsLong;
+        const int64_t ranges = (sh.n_kv + split - 1) / split;
+        for (int64_t kvh = 0; kvh < sh.n_kv_head; kvh++) {
+            if (ranges <= 1) {
+                jobs.push_back({kvh, tb, 0, sh.n_kv, true});
+                continue;
+            }
+            merges.push_back({int64_t(jobs.size()), ranges});
+            for (int64_t c = 0; c < sh.n_kv; c += split) jobs.push_back({kvh, tb, c, std::min(sh.n_kv, c + split), false});
+        }
+    }
+    const int64_t n_jobs = int64_t(jobs.size());
     const int64_t rows_per_job = sh.tok_per_job * sh.group;
 
     // Each job's (M, L, accumulator) rows: job j's at state + j * rows_per_job * stride.
     const int64_t stride = sh.hd_v + 2;
     std::vector<float> state(size_t(n_jobs * rows_per_job * stride));
-    auto state_of = [&](int64_t job) {
-        float* p = state.data() + job * rows_per_job * stride;
+    auto state_of = [&](int64_t j) {
+        float* p = state.data() + j * rows_per_job * stride;
         return RowState{p, p + rows_per_job, p + 2 * rows_per_job};
-    };
-    auto job = [&](int64_t j, Scratch& w) {
-        const int64_t sp = j % sh.n_split, rest = j / sh.n_split;
-        run_job(sh, rest % sh.n_kv_head, rest / sh.n_kv_head, sp, state_of(j), w);
     };
     const int64_t work = sh.n_tok * sh.n_head * sh.n_kv * (sh.hd_k + sh.hd_v);
     const int nth = int(std::min<int64_t>(threads_for(work, ctx.n_threads), n_jobs));
     if (nth <= 1) {
         thread_local Scratch w;
-        for (int64_t j = 0; j < n_jobs; j++) job(j, w);
+        for (int64_t j = 0; j < n_jobs; j++) run_job(sh, jobs[size_t(j)], state_of(j), w);
     } else {
         // Jobs differ in cost (a causal mask shows later tokens more cells): handed out one at a time.
 #pragma omp parallel num_threads(nth)
         {
             Scratch w;
 #pragma omp for schedule(dynamic, 1)
-            for (int64_t j = 0; j < n_jobs; j++) job(j, w);
+            for (int64_t j = 0; j < n_jobs; j++) run_job(sh, jobs[size_t(j)], state_of(j), w);
         }
     }
 
-    if (sh.n_split == 1) return;
-    // Merge the splits of each row and normalise: out = sum_s e^(M_s - M) acc_s / sum_s e^(M_s - M) L_s.
-    for (int64_t tb = 0; tb < n_blocks; tb++) {
-        const int64_t t0 = sh.blocks[size_t(tb)].first, nt = sh.blocks[size_t(tb)].second;
-        for (int64_t kvh = 0; kvh < sh.n_kv_head; kvh++) {
-            const int64_t first = (tb * sh.n_kv_head + kvh) * sh.n_split;
-            for (int64_t r = 0; r < nt * sh.group; r++) {
-                const int64_t tt = r / sh.group, g = r % sh.group;
-                float* out = f32_row(dst, kvh * sh.group + g, t0 + tt, 0);
-                float mx = -INFINITY;
-                for (int64_t sp = 0; sp < sh.n_split; sp++) mx = std::max(mx, state_of(first + sp).m[r]);
-                std::fill(out, out + sh.hd_v, 0.0f);
-                if (mx == -INFINITY) continue;  // every cell hidden: zeros
-                float l = 0.0f;
-                for (int64_t sp = 0; sp < sh.n_split; sp++) {
-                    const RowState s = state_of(first + sp);
-                    if (s.m[r] == -INFINITY) continue;
-                    const float f = std::exp(s.m[r] - mx);
-                    l += f * s.l[r];
-                    const float* acc = s.acc + r * sh.hd_v;
-                    for (int64_t d = 0; d < sh.hd_v; d++) out[d] += f * acc[d];
-                }
-                const float inv = 1.0f / l;
-                for (int64_t d = 0; d < sh.hd_v; d++) out[d] *= inv;
+    // Merge the ranges of each row and normalise: out = sum_s e^(M_s - M) acc_s / sum_s e^(M_s - M) L_s.
+    for (const auto& [first, ranges] : merges) {
+        const Job& jb = jobs[size_t(first)];
+        const int64_t t0 = sh.blocks[size_t(jb.tb)].first, nt = sh.blocks[size_t(jb.tb)].second;
+        for (int64_t r = 0; r < nt * sh.group; r++) {
+            const int64_t tt = r / sh.group, g = r % sh.group;
+            float* out = f32_row(dst, jb.kvh * sh.group + g, t0 + tt, 0);
+            float mx = -INFINITY;
+            for (int64_t sp = 0; sp < ranges; sp++) mx = std::max(mx, state_of(first + sp).m[r]);
+            std::fill(out, out + sh.hd_v, 0.0f);
+            if (mx == -INFINITY) continue;  // every cell hidden: zeros
+            float l = 0.0f;
+            for (int64_t sp = 0; sp < ranges; sp++) {
+                const RowState st = state_of(first + sp);
+                if (st.m[r] == -INFINITY) continue;
+                const float f = std::exp(st.m[r] - mx);
+                l += f * st.l[r];
+                const float* acc = st.acc + r * sh.hd_v;
+                for (int64_t d = 0; d < sh.hd_v; d++) out[d] += f * acc[d];
             }
+            const float inv = 1.0f / l;
+            for (int64_t d = 0; d < sh.hd_v; d++) out[d] *= inv;
         }
     }
 }
