@@ -116,8 +116,8 @@ class Server:
                 out[name] = float(value)
         return out
 
-    def client(self, key="none"):
-        return openai.OpenAI(base_url=self.url + "/v1", api_key=key, max_retries=0, timeout=120)
+    def client(self, key="none", timeout=120):
+        return openai.OpenAI(base_url=self.url + "/v1", api_key=key, max_retries=0, timeout=timeout)
 
     def stop(self):
         """SIGTERM (a graceful stop), then SIGKILL if it lingers; returns the exit code."""
@@ -311,7 +311,8 @@ def test_load(s):
     m0 = s.metrics()
     t0 = time.time()
     with cf.ThreadPoolExecutor(32) as pool:
-        results = list(pool.map(lambda p: stream_chat(s.client(), p, stream_options={"include_usage": True}, **FRESH), prompts))
+        # 28 of them wait in the queue for seven rounds of four, with no byte sent: a wide read timeout.
+        results = list(pool.map(lambda p: stream_chat(s.client(timeout=600), p, stream_options={"include_usage": True}, **FRESH), prompts))
     dt = time.time() - t0
     check(all(r[2] in ("stop", "length") for r in results), f"all 32 complete ({dt:.1f} s)")
     same = sum(r[1] == a for r, a in zip(results, alone))
