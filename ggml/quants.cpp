@@ -1,7 +1,7 @@
 // Matrix-level quantize / dequantize over the type table, parallel over rows.
 #include "ggml/quants.h"
 
-#include <omp.h>
+#include "ggml/threads.h"
 
 namespace ggml {
 
@@ -17,9 +17,8 @@ size_t quantize_rows(Type t, const float* src, void* dst, int64_t n_rows, int64_
     const size_t rs = quant_row_size(t, n_per_row);
     const FromFloatFn fn = tt.from_float;
     uint8_t* out = static_cast<uint8_t*>(dst);
-    const int nt = n_threads > 0 ? n_threads : omp_get_max_threads();
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (n_rows > 1 && nt > 1)
-    for (int64_t r = 0; r < n_rows; r++) fn(src + r * n_per_row, out + size_t(r) * rs, n_per_row);
+    ggml::parallel_for(n_rows, n_threads > 0 ? n_threads : ggml::default_threads(),
+                       [&](int64_t r) { fn(src + r * n_per_row, out + size_t(r) * rs, n_per_row); });
     return rs * size_t(n_rows);
 }
 
@@ -29,9 +28,8 @@ size_t dequantize_rows(Type t, const void* src, float* dst, int64_t n_rows, int6
     const size_t rs = quant_row_size(t, n_per_row);
     const ToFloatFn fn = tt.to_float;
     const uint8_t* in = static_cast<const uint8_t*>(src);
-    const int nt = n_threads > 0 ? n_threads : omp_get_max_threads();
-#pragma omp parallel for num_threads(nt) schedule(static) if (n_rows > 1 && nt > 1)
-    for (int64_t r = 0; r < n_rows; r++) fn(in + size_t(r) * rs, dst + r * n_per_row, n_per_row);
+    ggml::parallel_for_static(n_rows, n_threads > 0 ? n_threads : ggml::default_threads(),
+                              [&](int64_t r) { fn(in + size_t(r) * rs, dst + r * n_per_row, n_per_row); });
     return rs * size_t(n_rows);
 }
 

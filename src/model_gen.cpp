@@ -1,12 +1,12 @@
 #include "model_gen.h"
 
-#include <omp.h>
 
 #include <cmath>
 #include <stdexcept>
 #include <vector>
 
 #include "ggml/gguf.h"
+#include "ggml/threads.h"
 
 namespace giraffe {
 
@@ -168,11 +168,10 @@ void write_random_model(const std::string& path, const ModelShape& s,
             std::vector<uint8_t> out(size_t(chunk) * row_bytes);
             for (int64_t r0 = 0; r0 < sp.ne1; r0 += chunk) {
                 const int64_t nr = std::min(chunk, sp.ne1 - r0);
-#pragma omp parallel for schedule(static)
-                for (int64_t r = 0; r < nr; r++) {
+                ggml::parallel_for_static(nr, ggml::default_threads(), [&](int64_t r) {
                     fill_row(seed ^ uint64_t(r0 + r) * 0x9e3779b97f4a7c15ull, &f[size_t(r * sp.ne0)], sp.ne0, sp.scale, sp.offset);
                     t.from_float(&f[size_t(r * sp.ne0)], &out[size_t(r) * row_bytes], sp.ne0);
-                }
+                });
                 sink(out.data(), size_t(nr) * row_bytes);
                 done += size_t(nr) * row_bytes;
                 if (progress) progress(done, total);

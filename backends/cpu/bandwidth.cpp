@@ -1,6 +1,6 @@
 #include "backends/cpu/bandwidth.h"
 
-#include <omp.h>
+#include "ggml/threads.h"
 
 #include <algorithm>
 #include <atomic>
@@ -18,15 +18,13 @@ double read_pass_seconds(const void* p, size_t bytes, int n_threads) {
     const size_t lines = bytes / 64;  // whole 64-byte lines
     const VecTable& vt = vec_table();
     const auto t0 = std::chrono::steady_clock::now();
-    uint64_t total = 0;
-#pragma omp parallel num_threads(n_threads) reduction(^ : total)
-    {
-        const size_t ith = size_t(omp_get_thread_num()), nth = size_t(omp_get_num_threads());
-        const size_t b = lines * ith / nth, e = lines * (ith + 1) / nth;
-        total ^= vt.xor_lines(c + b * 64, e - b);
-    }
+    std::atomic<uint64_t> total{0};
+    ggml::parallel_run(n_threads, [&](int ith, int nth) {
+        const size_t b = lines * size_t(ith) / size_t(nth), e = lines * size_t(ith + 1) / size_t(nth);
+        total.fetch_xor(vt.xor_lines(c + b * 64, e - b), std::memory_order_relaxed);
+    });
     static std::atomic<uint64_t> sink;  // the result is used, so the reads are kept
-    sink.store(total, std::memory_order_relaxed);
+    sink.store(total.load(std::memory_order_relaxed), std::memory_order_relaxed);
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
@@ -34,8 +32,8 @@ ReadProbe::ReadProbe(int n_threads, double buffer_gib)
     : bytes_(size_t(buffer_gib * 1024 * 1024 * 1024) / 64 * 64), buf_(host_alloc(bytes_)), n_threads_(n_threads) {
     uint64_t* w = static_cast<uint64_t*>(buf_);
     const size_t n = bytes_ / 8;
-#pragma omp parallel for num_threads(n_threads) schedule(static)
-    for (int64_t i = 0; i < int64_t(n); i++) w[i] = uint64_t(i);  // touch every page on its reader's node
+    // touch every page on its reader's node
+    ggml::parallel_for_static(int64_t(n), n_threads, [&](int64_t i) { w[i] = uint64_t(i); });
 }
 
 ReadProbe::~ReadProbe() { std::free(buf_); }

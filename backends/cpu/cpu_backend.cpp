@@ -1,6 +1,5 @@
 #include "backends/cpu/cpu_backend.h"
 
-#include <omp.h>
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
@@ -18,6 +17,7 @@
 #include "backends/cpu/ops/ops.h"
 #include "backends/cpu/repack.h"
 #include "ggml/graph.h"
+#include "ggml/threads.h"
 
 namespace ggml {
 namespace {
@@ -54,7 +54,7 @@ bool is_float(Type t) { return t == Type::F32 || t == Type::F16 || t == Type::BF
 class CpuBackend : public Backend {
 public:
     explicit CpuBackend(int n_threads) { set_n_threads(n_threads); }
-    void set_n_threads(int n) override { ctx_.n_threads = n > 0 ? n : omp_get_max_threads(); }
+    void set_n_threads(int n) override { ctx_.n_threads = n > 0 ? n : ggml::default_threads(); }
 
     std::unique_ptr<Buffer> wrap_host_memory(void* data, size_t size) override {
         return std::make_unique<HostBuffer>(*this, data, size, false);

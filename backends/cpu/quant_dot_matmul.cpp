@@ -1,7 +1,6 @@
 // The quantized mul_mat driver (instruction-set neutral): activation quantization, the decode path (row
 // dots) and the packed prefill path (weight / activation panels + the table's micro-kernel). See
 // quant_dot.h for the panel layouts.
-#include <omp.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -15,6 +14,7 @@
 #include "backends/cpu/range_steal.h"
 #include "backends/cpu/repack.h"
 #include "ggml/quants.h"
+#include "ggml/threads.h"
 
 namespace ggml::cpu {
 namespace {
@@ -378,9 +378,7 @@ void decode_path(const Ctx* cs, int count, int nth) {
     const int64_t chunk = std::max<int64_t>(1, int64_t(kDecodeChunkBytes / (kRepackRows * cs[0].s.a_nb[1])));
     const QMatMul& last = cs[count - 1].s;  // its next_a: the weights after the whole pass
     RangeSteal work(total, nth);
-#pragma omp parallel num_threads(nth)
-    {
-        const int ith = omp_get_thread_num();
+    ggml::parallel_run(nth, [&](int ith, int) {
         int64_t lo, hi;
         bool own = true;
         size_t sg = 0;
@@ -402,7 +400,7 @@ void decode_path(const Ctx* cs, int count, int nth) {
                 prods[size_t(segs[sg].p)].run(segs[sg].unit0 + v - segs[sg].begin);
             }
         }
-    }
+    });
 }
 
 void prefill_path(const Ctx& c, int nth) {
@@ -414,14 +412,13 @@ void prefill_path(const Ctx& c, int nth) {
     const size_t apanel_bytes = size_t(nchunks) * kQActChunkBytes;
     thread_local Bytes abuf;
     uint8_t* apack = abuf.get(size_t(nbatch * npan_n) * apanel_bytes);
-#pragma omp parallel for num_threads(nth) schedule(static)
-    for (int64_t t = 0; t < nbatch * npan_n; t++) {
+    ggml::parallel_for_static(nbatch * npan_n, nth, [&](int64_t t) {
         const int64_t batch = t / npan_n, q = t % npan_n;
         const uint8_t* rows[kQActRows];
         const int nr = int(std::min<int64_t>(kQActRows, s.N - q * kQActRows));
         for (int r = 0; r < nr; r++) rows[r] = c.row(batch, q * kQActRows + r);
         pack_act_panel(c.at, rows, nr, nchunks, apack + size_t(t) * apanel_bytes);
-    }
+    });
 
     // Tasks: (batch, m-block, n-range), handed out dynamically (a thread that loses its core does not
     // hold the others back). m-blocks of up to kMB rows; cutting n costs another unpacking of the weights,
@@ -433,8 +430,7 @@ void prefill_path(const Ctx& c, int nth) {
     while (nbatch * per_m * sn < 2 * nth && sn * 2 <= npan_n) sn *= 2;
     const int64_t per = per_m * sn;
     const size_t ldd = s.d_nb[1] / sizeof(float);
-#pragma omp parallel for num_threads(nth) schedule(dynamic, 1)
-    for (int64_t t = 0; t < nbatch * per; t++) {
+    ggml::parallel_for(nbatch * per, nth, [&](int64_t t) {
         const QGemmFn gemm = quant_dot_table().gemm;
         const QGemmFn wide = kind == QKind::U4 || kind == QKind::U5 || kind == QKind::U8 ? quant_dot_table().gemm_wide : nullptr;
         const int64_t batch = t / per, piece = t % per;
@@ -442,7 +438,7 @@ void prefill_path(const Ctx& c, int nth) {
         const int64_t m0 = (piece / sn) * mb, m1 = std::min(s.M, m0 + mb);
         int64_t q0, q1;
         split(piece % sn, sn, npan_n, 1, &q0, &q1);
-        if (m0 >= m1 || q0 >= q1) continue;
+        if (m0 >= m1 || q0 >= q1) return;
         const int64_t npan_m = (m1 - m0 + kQPanelRows - 1) / kQPanelRows;
         thread_local Bytes wbuf, wbuf_wide;
         uint8_t* wpack = wbuf.get(size_t(npan_m * kKC) * cb);
@@ -488,7 +484,7 @@ void prefill_path(const Ctx& c, int nth) {
                 }
             }
         }
-    }
+    });
 }
 
 // Quantizes the activation rows (b) of s to type at; returns them, arow bytes apart.
@@ -514,12 +510,10 @@ const uint8_t* quantize_activations(const QMatMul& s, Type at, size_t arow, Byte
         return act;
     }
     const int qth = int(std::min<int64_t>(nth, nrows));
-#pragma omp parallel num_threads(qth)
-    {
+    ggml::parallel_run(qth, [&](int ith, int nt) {
         std::vector<float> gathered;
-#pragma omp for schedule(static)
-        for (int64_t r = 0; r < nrows; r++) row(r, gathered);
-    }
+        for (int64_t r = nrows * ith / nt; r < nrows * (ith + 1) / nt; r++) row(r, gathered);
+    });
     return act;
 }
 

@@ -1,6 +1,6 @@
 #include "backends/cpu/repack.h"
 
-#include <omp.h>
+#include "ggml/threads.h"
 
 #include <cstring>
 #include <stdexcept>
@@ -298,11 +298,10 @@ bool repack_supported(Type t, int64_t K, int64_t M) {
 
 void repack_rows(Type t, const void* src, void* dst, int64_t K, int64_t M, int n_threads) {
     const size_t plain = row_size(t, K), packed = repacked_row_bytes(t, K);
-#pragma omp parallel for num_threads(n_threads) schedule(static)
-    for (int64_t grp = 0; grp < M / R; grp++) {
+    ggml::parallel_for_static(M / R, n_threads, [&](int64_t grp) {
         uint8_t* rows = const_cast<uint8_t*>(static_cast<const uint8_t*>(src)) + size_t(grp * R) * plain;
         convert<true>(t, rows, static_cast<uint8_t*>(dst) + size_t(grp * R) * packed, K);  // reads rows only
-    }
+    });
 }
 
 void repack_tensor(Tensor* t, void* dst, int n_threads) {

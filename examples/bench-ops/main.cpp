@@ -6,7 +6,7 @@
 // (N = 512) as int8 GOPS (2 M N K / s).
 // Last, fused attention at depth (attention.cpp).
 //   bench-ops [-t threads] [-r reps] [--json] [--quant-only] [--no-quant-prefill] [--attention-only]
-#include <omp.h>
+#include "ggml/threads.h"
 #include <unistd.h>
 
 #include <algorithm>
@@ -170,8 +170,8 @@ double bench_bandwidth(const Options& o) {
     const size_t bytes = size_t(1) << 30;
     AlignedBuf buf(bytes);
     uint8_t* p = static_cast<uint8_t*>(buf.p);
-#pragma omp parallel for num_threads(o.threads) schedule(static)
-    for (int64_t i = 0; i < int64_t(bytes); i += 4096) p[i] = 1;  // first touch by the threads that read it
+    // first touch by the threads that read it
+    ggml::parallel_for_static(int64_t(bytes / 4096), o.threads, [&](int64_t i) { p[i * 4096] = 1; });
     const Stats s = time_it(o.reps, [&] { ggml::cpu::read_pass_seconds(p, bytes, o.threads); });
     const double gb = double(bytes) * 1e-9;
     if (o.json) {
@@ -275,7 +275,7 @@ int main(int argc, char** argv) {
             return a == "-h" || a == "--help" ? 0 : 1;
         }
     }
-    if (o.threads <= 0) o.threads = omp_get_num_procs();
+    if (o.threads <= 0) o.threads = ggml::default_threads();
     if (o.json) {
         std::printf("{\"bench\":\"info\",\"simd\":\"%s\",\"threads\":%d,\"reps\":%d}\n", ggml::cpu::simd_level_name(),
                     o.threads, o.reps);

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <optional>
 
+#include "ggml/threads.h"
+
 namespace cli::serve {
 
 // ---- Job ----
@@ -318,8 +320,9 @@ void Engine::step() {
     // width; a tokenizer never names more (a padded one may name fewer).
     const int32_t n_vocab = std::min(int32_t(model_.tokenizer().n_vocab()), int32_t(model_.hparams().n_vocab));
     std::vector<int32_t> picked(with_logits.size());
-#pragma omp parallel for schedule(dynamic, 1) if (with_logits.size() > 1)
-    for (size_t i = 0; i < with_logits.size(); i++) picked[i] = with_logits[i]->sampler->sample(session_->logits(int(i)), n_vocab);
+    ggml::parallel_for(int64_t(with_logits.size()), ggml::default_threads(), [&](int64_t i) {
+        picked[size_t(i)] = with_logits[size_t(i)]->sampler->sample(session_->logits(int(i)), n_vocab);
+    });
     for (size_t i = 0; i < with_logits.size(); i++) take(*with_logits[i], picked[i]);
 }
 

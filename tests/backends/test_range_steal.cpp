@@ -1,6 +1,6 @@
 // RangeSteal (decode's work split): every item is claimed exactly once, by its owner from the front or by
 // a thief from the back, in claims that never exceed the chunk, under real concurrency.
-#include <omp.h>
+#include "ggml/threads.h"
 
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -17,9 +17,7 @@ TEST_CASE("range_steal: each item is claimed once, claims no larger than the chu
                 RangeSteal work(n, threads);
                 std::vector<std::atomic<int>> seen(static_cast<size_t>(n));
                 std::atomic<bool> too_big{false};
-#pragma omp parallel num_threads(threads)
-                {
-                    const int ith = omp_get_thread_num();
+                ggml::parallel_run(threads, [&](int ith, int) {
                     int64_t lo, hi;
                     bool own = true;
                     int k = 0;
@@ -31,7 +29,7 @@ TEST_CASE("range_steal: each item is claimed once, claims no larger than the chu
                         if (hi - lo > chunk || hi <= lo) too_big = true;
                         for (int64_t i = lo; i < hi; i++) seen[size_t(i)]++;
                     }
-                }
+                });
                 INFO("threads " << threads << ", n " << n << ", chunk " << chunk);
                 REQUIRE_FALSE(too_big);
                 for (int64_t i = 0; i < n; i++) REQUIRE(seen[size_t(i)] == 1);

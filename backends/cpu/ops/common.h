@@ -1,6 +1,5 @@
 // Shared plumbing for the CPU op files: row addressing, thread splitting, and rows read as f32.
 #pragma once
-#include <omp.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -8,6 +7,7 @@
 
 #include "backends/cpu/ops/ops.h"
 #include "backends/cpu/vec.h"
+#include "ggml/threads.h"
 
 namespace ggml::cpu {
 
@@ -46,14 +46,12 @@ void for_each_row(const Tensor* t, int n_threads, Fn&& fn, size_t scratch_floats
         rows(0, nr, scratch.data());
         return;
     }
-#pragma omp parallel num_threads(nth)
-    {
+    ggml::parallel_run(nth, [&](int ith, int n) {
         std::vector<float> scratch(scratch_floats);
-        const int ith = omp_get_thread_num(), n = omp_get_num_threads();
         const int64_t per = (nr + n - 1) / n;
         const int64_t r0 = per * ith;
         rows(r0, std::min(nr, r0 + per), scratch.data());
-    }
+    });
 }
 
 // Converts n elements of type `from` at src (element stride `stride` bytes) to f32.

@@ -297,12 +297,12 @@ void op_flash_attn(Tensor* dst, const OpContext& ctx) {
         for (int64_t j = 0; j < n_jobs; j++) run_job(sh, jobs[size_t(j)], state_of(j), w);
     } else {
         // Jobs differ in cost (a causal mask shows later tokens more cells): handed out one at a time.
-#pragma omp parallel num_threads(nth)
-        {
+        std::atomic<int64_t> next{0};
+        ggml::parallel_run(nth, [&](int, int) {
             Scratch w;
-#pragma omp for schedule(dynamic, 1)
-            for (int64_t j = 0; j < n_jobs; j++) run_job(sh, jobs[size_t(j)], state_of(j), w);
-        }
+            for (int64_t j; (j = next.fetch_add(1, std::memory_order_relaxed)) < n_jobs;)
+                run_job(sh, jobs[size_t(j)], state_of(j), w);
+        });
     }
 
     // Merge the ranges of each row and normalise: out = sum_s e^(M_s - M) acc_s / sum_s e^(M_s - M) L_s.

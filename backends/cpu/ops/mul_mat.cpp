@@ -3,7 +3,7 @@
 // mul_mat_quant (quant_dot_matmul.cpp). Many columns go through the packed GEMM (gemm.cpp), each
 // thread owning whole (batch, m-range, n-range) tiles; few columns (decode) are row dot products with the
 // rows split across threads.
-#include <omp.h>
+#include "ggml/threads.h"
 
 #include <algorithm>
 #include <cstring>
@@ -57,9 +57,7 @@ void mul_mat_dot(const Shape& s, int nth) {
     const DotFn dot = dot_kernel_for_type(s.ta);
     const int64_t rows = s.b2 * s.b3 * s.M;
     nth = int(std::max<int64_t>(1, std::min<int64_t>(nth, rows)));
-#pragma omp parallel num_threads(nth)
-    {
-        const int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+    ggml::parallel_run(nth, [&](int tid, int nt) {
         int64_t r0, r1;
         split(tid, nt, rows, 1, &r0, &r1);
         std::vector<float> gathered;
@@ -94,7 +92,7 @@ void mul_mat_dot(const Shape& s, int nth) {
             }
             r += m_end - m_begin;
         }
-    }
+    });
 }
 
 // Whether kGemmMinN columns take mul_mat_dot's block dots rather than the GEMM (see kDotBlockMinK).
@@ -117,10 +115,9 @@ void mul_mat_scores_decode(const Shape& s, int nth) {
     const int64_t nbatch = s.b2 * s.b3;
     const size_t ldd = s.d_nb[1] / sizeof(float), lda = s.a_nb[1] / sizeof(uint16_t), ldb = s.b_nb[1] / sizeof(float);
     nth = int(std::max<int64_t>(1, std::min<int64_t>(nth, s.M / 16)));
-#pragma omp parallel num_threads(nth)
-    {
+    ggml::parallel_run(nth, [&](int ith, int nt) {
         int64_t m0, m1;
-        split(omp_get_thread_num(), omp_get_num_threads(), s.M, 16, &m0, &m1);
+        split(ith, nt, s.M, 16, &m0, &m1);
         for (int64_t m = m0; m < m1; m += 16)
             for (int64_t batch = 0; batch < nbatch; batch++) {
                 const int64_t i2 = batch % s.b2, i3 = batch / s.b2;
@@ -139,7 +136,7 @@ void mul_mat_scores_decode(const Shape& s, int nth) {
                     for (int64_t n = 0; n < s.N; n++)
                         d[size_t(n) * ldd + size_t(i)] = vec_dot_f16(s.K, a + size_t(i) * lda, b + size_t(n) * ldb);
             }
-    }
+    });
 }
 
 // Many columns: tasks = (batch, m-range, n-range). Each batch is cut into `per` tiles so that the task
@@ -166,17 +163,16 @@ void mul_mat_gemm(const Shape& s, int nth) {
     const int64_t sn = per / sm;
     const int64_t tasks = nbatch * per;
     const size_t ldd = s.d_nb[1] / sizeof(float);
-#pragma omp parallel for num_threads(nth) schedule(static)
-    for (int64_t t = 0; t < tasks; t++) {
+    ggml::parallel_for_static(tasks, nth, [&](int64_t t) {
         const int64_t batch = m_major ? t % nbatch : t / per, piece = m_major ? t / nbatch : t % per;
         const int64_t i2 = batch % s.b2, i3 = batch / s.b2;
         int64_t m0, m1, n0, n1;
         split(piece / sn, sm, s.M, 32, &m0, &m1);
         split(piece % sn, sn, s.N, g.nr, &n0, &n1);
-        if (m0 >= m1 || n0 >= n1) continue;
+        if (m0 >= m1 || n0 >= n1) return;
         gemm_tile(s.ta, s.a_mat(i2, i3), s.a_nb[1], s.b_mat(i2, i3), s.b_nb[1], s.b_nb[0], s.d_mat(i2, i3),
                   int64_t(ldd), s.K, m0, m1, n0, n1);
-    }
+    });
 }
 
 // dst's product, checked; false when there is nothing to compute (an empty dst, or K = 0: zeros written).

@@ -55,12 +55,7 @@ void fill_angles(const RopeParams& p, const float* ff, const int32_t* pos, int64
         }
     };
     const int nth = threads_for(n_tok * half * 16, n_threads);
-    if (nth == 1) return tokens(0, n_tok);  // no OpenMP region for one thread (decode: one token)
-#pragma omp parallel num_threads(nth)
-    {
-        const int64_t ith = omp_get_thread_num(), n = omp_get_num_threads();
-        tokens(n_tok * ith / n, n_tok * (ith + 1) / n);
-    }
+    ggml::parallel_run(nth, [&](int ith, int n) { tokens(n_tok * ith / n, n_tok * (ith + 1) / n); });
 }
 
 // The table for this call: one of the last few made on this thread when its key matches, else made anew.
