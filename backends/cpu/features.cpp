@@ -1,4 +1,4 @@
-// The CPU feature probe (cpuid + XGETBV on x86, compile-time on ARM) and the dispatch level cap.
+// The CPU feature probe (cpuid + XGETBV on x86, the kernel's HWCAP bits on ARM) and the dispatch level cap.
 #include "backends/cpu/features.h"
 
 #include <atomic>
@@ -10,6 +10,10 @@
 
 #if defined(GIRAFFE_X86)
 #include <cpuid.h>
+#endif
+#if defined(GIRAFFE_ARM) && defined(__linux__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
 #endif
 
 namespace ggml::cpu {
@@ -47,6 +51,11 @@ Features probe() {
     f.avx512_bf16 = f.avx512 && bf16;
 #elif defined(GIRAFFE_ARM)
     f.neon = true;  // Advanced SIMD is mandatory on AArch64
+#if defined(__linux__) && defined(HWCAP_ASIMDDP)
+    f.neon_dotprod = getauxval(AT_HWCAP) & HWCAP_ASIMDDP;
+#elif defined(__APPLE__)
+    f.neon_dotprod = true;  // every Apple Silicon core has it
+#endif
 #endif
     return f;
 }
@@ -54,18 +63,31 @@ Features probe() {
 SimdLevel best_level(const Features& f) {
     if (f.avx512) return SimdLevel::Avx512;
     if (f.avx2) return SimdLevel::Avx2;
+    if (f.neon_dotprod) return SimdLevel::NeonDotprod;
     if (f.neon) return SimdLevel::Neon;
     return SimdLevel::Scalar;
 }
 
-int rank(SimdLevel l) {  // scalar < avx2 = neon < avx512
+int rank(SimdLevel l) {  // scalar < avx2 = neon < avx512 = neon with dotprod
     switch (l) {
         case SimdLevel::Scalar: return 0;
         case SimdLevel::Avx2: return 1;
         case SimdLevel::Neon: return 1;
         case SimdLevel::Avx512: return 2;
+        case SimdLevel::NeonDotprod: return 2;
     }
     return 0;
+}
+
+const char* level_name(SimdLevel l) {
+    switch (l) {
+        case SimdLevel::Scalar: return "scalar";
+        case SimdLevel::Avx2: return "avx2";
+        case SimdLevel::Avx512: return "avx512";
+        case SimdLevel::Neon: return "neon";
+        case SimdLevel::NeonDotprod: return "dotprod";
+    }
+    return "scalar";
 }
 
 std::atomic<int> g_level{-1};
@@ -76,15 +98,15 @@ SimdLevel capped_level(const Features& f, const char* cap) {
     int r;
     if (!std::strcmp(cap, "scalar")) r = 0;
     else if (!std::strcmp(cap, "avx2") || !std::strcmp(cap, "neon")) r = 1;
-    else if (!std::strcmp(cap, "avx512")) r = 2;
+    else if (!std::strcmp(cap, "avx512") || !std::strcmp(cap, "dotprod")) r = 2;
     else {
-        std::fprintf(stderr, "giraffe: unknown SIMD level '%s' (scalar, avx2, avx512); using %s\n", cap,
-                     best == SimdLevel::Avx512 ? "avx512" : best == SimdLevel::Avx2 ? "avx2"
-                                                          : best == SimdLevel::Neon ? "neon" : "scalar");
+        std::fprintf(stderr, "giraffe: unknown SIMD level '%s' (scalar, avx2, avx512, neon, dotprod); using %s\n",
+                     cap, level_name(best));
         return best;
     }
     if (rank(best) <= r) return best;
     if (r >= 1 && f.avx2) return SimdLevel::Avx2;
+    if (r >= 1 && f.neon) return SimdLevel::Neon;
     return SimdLevel::Scalar;
 }
 
@@ -116,14 +138,6 @@ SimdLevel simd_level() {
     return SimdLevel(l);
 }
 
-const char* simd_level_name() {
-    switch (simd_level()) {
-        case SimdLevel::Scalar: return "scalar";
-        case SimdLevel::Avx2: return "avx2";
-        case SimdLevel::Avx512: return "avx512";
-        case SimdLevel::Neon: return "neon";
-    }
-    return "scalar";
-}
+const char* simd_level_name() { return level_name(simd_level()); }
 
 }  // namespace ggml::cpu

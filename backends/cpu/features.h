@@ -9,10 +9,11 @@ struct Features {
     bool avx512_vnni = false;
     bool avx512_bf16 = false;
     bool neon = false;
+    bool neon_dotprod = false;  // SDOT/UDOT (ARMv8.2 dotprod), probed at run time
 };
 const Features& features();
 // Caps the dispatch level (for tests comparing SIMD paths with the scalar ones): "scalar", "avx2",
-// "avx512" or "" for the best available. Also read once from the environment variable GIRAFFE_SIMD.
+// "avx512", "neon" (without dotprod), "dotprod" or "" for the best available. Also read once from the environment variable GIRAFFE_SIMD.
 void force_simd_level(const char* level);
 const char* simd_level_name();  // the level in use, e.g. "avx2"
 

@@ -110,7 +110,8 @@ const GemmKernels& gemm_kernels() {
         case SimdLevel::Avx2: return gemm_kernels_avx2();
 #endif
 #if defined(GIRAFFE_ARM)
-        case SimdLevel::Neon: return gemm_kernels_neon();
+        case SimdLevel::Neon:
+        case SimdLevel::NeonDotprod: return gemm_kernels_neon();
 #endif
         default: return gemm_kernels_scalar();
     }

@@ -16,7 +16,7 @@
 
 namespace ggml::cpu {
 
-enum class SimdLevel : int { Scalar = 0, Avx2 = 1, Avx512 = 2, Neon = 3 };
+enum class SimdLevel : int { Scalar = 0, Avx2 = 1, Avx512 = 2, Neon = 3, NeonDotprod = 4 };
 SimdLevel simd_level();  // the level in use (best available, capped by force_simd_level / GIRAFFE_SIMD)
 
 // ---- vector kernels (one table per instruction set; same signatures as vec.h) ----

@@ -455,6 +455,7 @@ const QuantDotTable& quant_dot_table() {
 #endif
 #if defined(GIRAFFE_ARM)
         case SimdLevel::Neon: return quant_dot_table_neon();
+        case SimdLevel::NeonDotprod: return quant_dot_table_neon_dotprod();
 #endif
         default: return quant_dot_table_scalar();
     }

@@ -119,7 +119,8 @@ const QuantDotTable& quant_dot_table_avx2();
 const QuantDotTable& quant_dot_table_avx512();  // VNNI kernels; only when features().avx512_vnni
 #endif
 #if defined(GIRAFFE_ARM)
-const QuantDotTable& quant_dot_table_neon();
+const QuantDotTable& quant_dot_table_neon();          // plain ARMv8 NEON
+const QuantDotTable& quant_dot_table_neon_dotprod();  // with SDOT; only when features().neon_dotprod
 #endif
 
 // At the current level.

@@ -117,7 +117,8 @@ const VecTable& vec_table() {
         case SimdLevel::Avx2: return vec_table_avx2();
 #endif
 #if defined(GIRAFFE_ARM)
-        case SimdLevel::Neon: return vec_table_neon();
+        case SimdLevel::Neon:
+        case SimdLevel::NeonDotprod: return vec_table_neon();
 #endif
         default: return vec_table_scalar();
     }

@@ -12,6 +12,7 @@ inline std::vector<std::string> simd_levels() {
     if (f.avx2) v.push_back("avx2");
     if (f.avx512) v.push_back("avx512");
     if (f.neon) v.push_back("neon");
+    if (f.neon_dotprod) v.push_back("dotprod");
     return v;
 }
 

@@ -57,6 +57,7 @@ TEST_CASE("features: probe and level cap", "[simd]") {
     const std::string best = simd_level_name();
     if (f.avx512) CHECK(best == "avx512");
     else if (f.avx2) CHECK(best == "avx2");
+    else if (f.neon_dotprod) CHECK(best == "dotprod");
     else if (f.neon) CHECK(best == "neon");
     else CHECK(best == "scalar");
     for (auto& l : simd_levels()) {
