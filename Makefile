@@ -3,7 +3,9 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all setup build test bench bench-llm clean sanitize demo model
+PREFIX ?= /usr/local
+
+.PHONY: all setup build test bench bench-llm clean sanitize demo model install
 
 all: build
 
@@ -19,11 +21,17 @@ build: setup $(BUILD)/CMakeCache.txt
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# bin/giraffe, lib/libgiraffe.a, include/giraffe.h and lib/pkgconfig/giraffe.pc under PREFIX.
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
 # The GGUF, op and core tests, and the converter's hostile-input tests, under AddressSanitizer +
 # UndefinedBehaviorSanitizer. Without the Vulkan backend: the sanitizers would instrument our side only,
-# and report the driver's own allocations at exit.
+# and report the driver's own allocations at exit. Without OpenMP, so the same run covers giraffe's own
+# thread pool (the -DGIRAFFE_OPENMP=OFF build).
 sanitize: setup
-	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGIRAFFE_SANITIZE=ON -DGIRAFFE_VULKAN=OFF
+	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGIRAFFE_SANITIZE=ON -DGIRAFFE_VULKAN=OFF \
+		-DGIRAFFE_OPENMP=OFF
 	cmake --build $(BUILD)-asan -j $(JOBS) --target test_gguf test_ops test_core test_convert
 	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		ctest --output-on-failure -R "test_(gguf|ops|core)"

@@ -3,9 +3,10 @@
 #   Debian packages: compiler, CMake, Catch2, OpenBLAS (benchmark yardstick only), stb, DejaVu fonts
 #   (the text of `giraffe niah`'s heatmap), Python venv, and
 #   nlohmann-json (safetensors headers and config.json for `giraffe convert`, JSON for `giraffe serve`),
-#   cpp-httplib (the HTTP server of `giraffe serve`),
+#   cpp-httplib (the HTTP server of `giraffe serve`), pkg-config (finds it; and `make install`'s test),
 #   the Vulkan SDK pieces (headers and loader, glslc) with Mesa's lavapipe, a Vulkan driver that runs on the
-#   CPU, so the Vulkan backend is built and tested on any machine.
+#   CPU, so the Vulkan backend is built and tested on any machine,
+#   the aarch64 cross compiler and qemu-user (scripts/test-aarch64.sh: the NEON kernels tested on x86).
 #   .venv: Python packages the tests compare against (PyPI's gguf and numpy) and the `openai` client the
 #   server's tests talk through.
 set -euo pipefail
@@ -13,7 +14,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake catch2 libopenblas-dev libstb-dev fonts-dejavu-core python3-venv python3-pip
           libvulkan-dev glslc mesa-vulkan-drivers nlohmann-json3-dev
-          libcpp-httplib-dev)
+          libcpp-httplib-dev pkg-config g++-aarch64-linux-gnu qemu-user)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
