@@ -179,10 +179,10 @@ Tensor* logits(GraphInputs& in, Tensor* x) {
 
 namespace giraffe {
 
-void move_cell_writes(const std::vector<CellWrite>& writes, const std::vector<int32_t>& p0) {
+void move_cell_writes(const std::vector<CellWrite>& writes, const std::vector<SeqRun>& runs) {
     for (const CellWrite& w : writes) {
         const KvCache::Ring& r = *w.ring;
-        const size_t offset = w.base + size_t(r.base + r.cell_of(p0[size_t(w.run)] + w.done)) * w.stride;
+        const size_t offset = w.base + size_t(r.base + r.cell_of(runs[size_t(w.run)].p0 + w.done)) * w.stride;
         w.dst->view_offset = w.copy->view_offset = offset;
     }
 }

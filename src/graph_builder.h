@@ -33,7 +33,7 @@ struct CellWrite {
 };
 // Points each write at the cells of its run starting at position p0[run] (pieces as built: one token
 // never splits at the ring's end).
-void move_cell_writes(const std::vector<CellWrite>& writes, const std::vector<int32_t>& p0);
+void move_cell_writes(const std::vector<CellWrite>& writes, const std::vector<SeqRun>& runs);
 
 // Whether attention runs as one fused op (ggml::flash_attn: no scores matrix in memory). Auto: on (Off keeps
 // the unfused soft_max path with a transposed V cache, for float caches only).

@@ -161,7 +161,7 @@ void Session::decode(const std::vector<int32_t>& tokens, bool all_logits, const 
     const int n = int(tokens.size());
     for (int done = 0; done < n;) {
         const int len = std::min(params_.n_ubatch, n - done);
-        decode_ubatch(tokens.data() + done, {{0, 0, len}}, all_logits, {});
+        decode_ubatch(tokens.data() + done, {{0, 0, len, n_past_[0]}}, all_logits, {});
         if (all_logits) all.insert(all.end(), logits_.begin(), logits_.end());
         done += len;
         if (progress) progress(done, n);
@@ -187,7 +187,7 @@ void Session::decode_batch(const std::vector<SeqTokens>& batch) {
     // Micro-batches of up to n_ubatch tokens, taken in order (an entry may continue into the next one).
     const int32_t n_vocab = model_.hparams().n_vocab;
     std::vector<int32_t> tokens;
-    std::vector<Run> runs;
+    std::vector<SeqRun> runs;
     std::vector<int32_t> out_rows;
     std::vector<float> kept;  // logits of earlier micro-batches
     auto flush = [&](bool last) {
@@ -208,7 +208,7 @@ void Session::decode_batch(const std::vector<SeqTokens>& batch) {
         for (size_t done = 0; done < e.tokens.size();) {
             if (int(tokens.size()) == params_.n_ubatch) flush(false);
             const size_t len = std::min(e.tokens.size() - done, size_t(params_.n_ubatch) - tokens.size());
-            runs.push_back({e.seq, int(tokens.size()), int(len)});
+            runs.push_back({e.seq, int(tokens.size()), int(len), n_past_[size_t(e.seq)]});  // after the flush above
             tokens.insert(tokens.end(), e.tokens.begin() + long(done), e.tokens.begin() + long(done + len));
             done += len;
             if (done == e.tokens.size() && e.logits) out_rows.push_back(int32_t(tokens.size() - 1));
@@ -216,15 +216,15 @@ void Session::decode_batch(const std::vector<SeqTokens>& batch) {
     flush(true);
 }
 
-void Session::decode_ubatch(const int32_t* tokens, const std::vector<Run>& runs, bool all_logits,
+void Session::decode_ubatch(const int32_t* tokens, const std::vector<SeqRun>& runs, bool all_logits,
                             const std::vector<int32_t>& out_rows) {
     const HParams& hp = model_.hparams();
     int n = 0;
     int32_t length = 0;  // the longest sequence once these tokens are in (dynamic NTK's length)
-    for (const Run& r : runs) {
+    for (const SeqRun& r : runs) {
         n += r.n;
-        kv_->commit(r.seq, n_past_[size_t(r.seq)], r.n);
-        length = std::max(length, n_past_[size_t(r.seq)] + r.n);
+        kv_->commit(r.seq, r.p0, r.n);
+        length = std::max(length, r.p0 + r.n);
     }
     const bool several = n_seq() > 1;
     // One mask per attention kind present in the model, and the RoPE settings of each kind.
@@ -239,12 +239,12 @@ void Session::decode_ubatch(const int32_t* tokens, const std::vector<Run>& runs,
     for (int kind = 0; kind < 2; kind++) {
         const int il = layer_of_kind[kind] >= 0 ? layer_of_kind[kind] : layer_of_kind[1 - kind];
         n_kv[kind] = 0;
-        for (const Run& r : runs)
-            n_kv[kind] = std::max(n_kv[kind], kv_->n_attend(kv_->ring_of(il, r.seq), n_past_[size_t(r.seq)] + r.n));
+        for (const SeqRun& r : runs)
+            n_kv[kind] = std::max(n_kv[kind], kv_->n_attend(kv_->ring_of(il, r.seq), r.p0 + r.n));
         mask_data[kind].resize(size_t(n_kv[kind]) * size_t(n));
-        for (const Run& r : runs) {
+        for (const SeqRun& r : runs) {
             const KvCache::Ring& ring = kv_->ring_of(il, r.seq);
-            kv_->fill_mask(ring, n_past_[size_t(r.seq)], r.n, n_kv[kind], mask_data[kind].data() + size_t(r.first) * size_t(n_kv[kind]));
+            kv_->fill_mask(ring, r.p0, r.n, n_kv[kind], mask_data[kind].data() + size_t(r.first) * size_t(n_kv[kind]));
             if (several) kv_start[kind].insert(kv_start[kind].end(), size_t(r.n), ring.base);
         }
     }
@@ -261,18 +261,17 @@ void Session::decode_ubatch(const int32_t* tokens, const std::vector<Run>& runs,
         put(&nf, sizeof nf);
     }
     bool single_tokens = true;  // decode steps: every run one token
-    for (const Run& r : runs) {
-        put(&r, sizeof r);
+    for (const SeqRun& r : runs) {  // where the tokens go, not their positions (those move each step)
+        const int where[3] = {r.seq, r.first, r.n};
+        put(where, sizeof where);
         single_tokens = single_tokens && r.n == 1;
     }
     const size_t n_rows = out_rows.size();
     put(&n_rows, sizeof n_rows);
 
-    std::vector<int32_t> p0;
-    for (const Run& r : runs) p0.push_back(n_past_[size_t(r.seq)]);
     const bool reuse = single_tokens && step_ && step_->shape == shape;
     if (reuse) {
-        move_cell_writes(step_->writes, p0);
+        move_cell_writes(step_->writes, runs);
     } else {
         // A new graph; the kept one goes (its nodes would keep placements in memory the scheduler may reuse).
         step_ = std::make_unique<StepGraph>();
@@ -293,9 +292,7 @@ void Session::decode_ubatch(const int32_t* tokens, const std::vector<Run>& runs,
             g.out_rows = g.ctx.new_tensor(ggml::Type::I32, {int64_t(out_rows.size())});
             g.out_rows->name = "out_rows";
         }
-        std::vector<SeqRun> seq_runs;
-        for (size_t i = 0; i < runs.size(); i++) seq_runs.push_back({runs[i].seq, runs[i].first, runs[i].n, p0[i]});
-        GraphInputs in{g.ctx, model_, *kv_, n, std::move(seq_runs), all_logits, g.tok, g.pos, {g.mask[0], g.mask[1]},
+        GraphInputs in{g.ctx, model_, *kv_, n, runs, all_logits, g.tok, g.pos, {g.mask[0], g.mask[1]},
                        {g.kv_start[0], g.kv_start[1]}, g.out_rows, {}, params_.attn_scores_bytes, params_.flash_attn};
         for (int kind = 0; kind < 2; kind++) {
             in.rope[kind].params = rope[kind].params;
@@ -317,8 +314,8 @@ void Session::decode_ubatch(const int32_t* tokens, const std::vector<Run>& runs,
     StepGraph& g = *step_;
     ggml::tensor_set(g.tok, tokens, size_t(n) * 4);
     std::vector<int32_t> positions;
-    for (size_t i = 0; i < runs.size(); i++)
-        for (int t = 0; t < runs[i].n; t++) positions.push_back(p0[i] + t);
+    for (const SeqRun& r : runs)
+        for (int t = 0; t < r.n; t++) positions.push_back(r.p0 + t);
     ggml::tensor_set(g.pos, positions.data(), size_t(n) * 4);
     for (int kind = 0; kind < 2; kind++) {
         ggml::tensor_set(g.mask[kind], mask_data[kind].data(), mask_data[kind].size() * 4);
@@ -338,7 +335,7 @@ void Session::decode_ubatch(const int32_t* tokens, const std::vector<Run>& runs,
         logits_.resize(size_t(out->nelements()));
         ggml::tensor_get(out, logits_.data(), logits_.size() * 4);
     }
-    for (const Run& r : runs) n_past_[size_t(r.seq)] += r.n;
+    for (const SeqRun& r : runs) n_past_[size_t(r.seq)] += r.n;
 }
 
 const float* Session::logits(int i) const {

@@ -86,11 +86,8 @@ private:
     struct StepGraph;
     void check_seq(int seq) const;
     void check_tokens(const std::vector<int32_t>& tokens) const;
-    // One micro-batch: runs[i] puts tokens [first, first + n) of `tokens` at sequence seq's end.
-    struct Run {
-        int seq, first, n;
-    };
-    void decode_ubatch(const int32_t* tokens, const std::vector<Run>& runs, bool all_logits, const std::vector<int32_t>& out_rows);
+    // One micro-batch: runs[i] puts tokens [first, first + n) of `tokens` at sequence seq's end (p0).
+    void decode_ubatch(const int32_t* tokens, const std::vector<SeqRun>& runs, bool all_logits, const std::vector<int32_t>& out_rows);
     // RoPE of full (0) and sliding (1) layers for a context of `length` positions; own[kind]: the model's
     // divisors that stand in for computed ones (LongRoPE's short or long factors by n_ctx, Llama 3's
     // rope_freqs), whose computed freq_factors are then dropped.
