@@ -14,8 +14,6 @@
 //     error in `giraffe quantize` and falls back in `giraffe convert` (as convert_hf_to_gguf.py does).
 #include "quantize.h"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -24,6 +22,7 @@
 
 #include "ggml/gguf.h"
 #include "ggml/quants.h"
+#include "ggml/threads.h"
 
 namespace giraffe {
 
@@ -175,7 +174,7 @@ QuantizeResult quantize_model(const std::string& in, const std::string& out, con
     const std::string arch = f.get_str("general.architecture", "");
     const int n_layer = arch.empty() ? 0 : int(f.get_u32(arch + ".block_count", 0));
     const bool tied = !f.find_tensor("output.weight");
-    const int n_threads = o.n_threads > 0 ? o.n_threads : omp_get_max_threads();
+    const int n_threads = o.n_threads > 0 ? o.n_threads : ggml::default_threads();
 
     // Choose every tensor's format first, so a tensor that cannot be stored fails before any work.
     std::vector<Type> to(f.tensors().size());
@@ -197,12 +196,21 @@ QuantizeResult quantize_model(const std::string& in, const std::string& out, con
     w.set("general.file_type", ggml::GgufValue::u32(target.file_type));
     w.set("general.quantization_version", ggml::GgufValue::u32(2));
 
+    auto out_bytes_of = [&](size_t i) {
+        const ggml::GgufTensorInfo& t = f.tensors()[i];
+        return ggml::row_size(to[i], t.ne[0]) * size_t(t.n_elements() / t.ne[0]);
+    };
+    size_t convert_total = 0;  // the work: output bytes of the tensors that get a new type
+    for (size_t i = 0; i < to.size(); i++)
+        if (to[i] != f.tensors()[i].type) convert_total += out_bytes_of(i);
+
     QuantizeResult res;
+    size_t converted = 0;
     const int count = int(f.tensors().size());
     for (int i = 0; i < count; i++) {
         const ggml::GgufTensorInfo& t = f.tensors()[size_t(i)];
         const Type dst = to[size_t(i)];
-        const size_t out_bytes = ggml::row_size(dst, t.ne[0]) * size_t(t.n_elements() / t.ne[0]);
+        const size_t out_bytes = out_bytes_of(size_t(i));
         res.bytes_in += t.size;
         res.bytes_out += out_bytes;
         if (dst == t.type) {
@@ -211,8 +219,10 @@ QuantizeResult quantize_model(const std::string& in, const std::string& out, con
             continue;
         }
         res.n_quantized++;
-        w.add_tensor(t.name, dst, t.n_dims, t.ne, [&f, &t, &o, dst, i, count, out_bytes, n_threads](const auto& sink) {
-            if (o.progress) o.progress({i + 1, count, &t.name, t.type, dst, t.size, out_bytes});
+        const QuantizeProgress report{i + 1, count, &t.name, t.type, dst, t.size, out_bytes, converted, convert_total};
+        converted += out_bytes;
+        w.add_tensor(t.name, dst, t.n_dims, t.ne, [&f, &t, &o, dst, report, n_threads](const auto& sink) {
+            if (o.progress) o.progress(report);
             const int64_t n_per_row = t.ne[0];
             const size_t in_row = ggml::row_size(t.type, n_per_row);
             const auto* src = static_cast<const uint8_t*>(f.tensor_data(t));

@@ -55,11 +55,13 @@ using ByteSink = ggml::GgufWriter::ByteSink;  // receives the converted bytes, i
 void write_rows(ggml::Type t, int64_t n_rows, int64_t n_per_row, const RowReader& read, const ByteSink& sink,
                 int n_threads);
 
+// Reported as each tensor that gets a new type starts (kept tensors are copied as they are).
 struct QuantizeProgress {
     int index, count;      // tensor index (1-based) and total
     const std::string* name;
     ggml::Type from, to;
     size_t bytes_in, bytes_out;
+    size_t bytes_done, bytes_total;  // output bytes of the converted tensors before this one, and of all
 };
 
 struct QuantizeOptions {

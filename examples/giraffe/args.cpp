@@ -2,141 +2,119 @@
 
 #include "backends/registry.h"
 
+#include <cmath>
 #include <fstream>
-#include <functional>
-#include <map>
 #include <sstream>
 #include <stdexcept>
 
 namespace cli {
 namespace {
 
-int to_int(const std::string& flag, const std::string& v) {
-    try {
-        size_t used = 0;
-        const long long x = std::stoll(v, &used);
-        if (used != v.size() || x < -2147483647LL || x > 2147483647LL) throw std::invalid_argument("");
-        return int(x);
-    } catch (const std::exception&) {
-        throw std::invalid_argument(flag + " expects an integer, got '" + v + "'");
-    }
+std::string see_help(const Command& c) { return " (see giraffe " + c.name + " --help)"; }
+
+bool looks_like_flag(const std::string& arg) { return arg.size() > 1 && arg[0] == '-'; }
+
+const Flag* find_flag(const Command& c, const std::string& name) {
+    for (const FlagGroup& g : c.groups)
+        for (const Flag& f : g.flags)
+            for (const std::string& n : f.names)
+                if (n == name) return &f;
+    return nullptr;
 }
 
-float to_float(const std::string& flag, const std::string& v) {
-    try {
-        size_t used = 0;
-        const float x = std::stof(v, &used);
-        if (used != v.size()) throw std::invalid_argument("");
-        return x;
-    } catch (const std::exception&) {
-        throw std::invalid_argument(flag + " expects a number, got '" + v + "'");
-    }
+// "-n, --n-predict N": how help names a flag.
+std::string flag_synopsis(const Flag& f) {
+    std::string s;
+    for (const std::string& n : f.names) s += (s.empty() ? "" : ", ") + n;
+    return f.value.empty() ? s : s + " " + f.value;
 }
 
 }  // namespace
 
-Args parse_args(int argc, char** argv, int first) {
+long long Value::parse_whole(const std::string& item, long long min, long long max) const {
+    const std::string got = ", got '" + item + "'" + (item == text_ ? "" : " (in '" + text_ + "')");
+    long long x = 0;
+    size_t used = 0;
+    bool overflow = false;
+    try {
+        x = std::stoll(item, &used);
+    } catch (const std::out_of_range&) {
+        overflow = true, used = item.size();
+    } catch (const std::invalid_argument&) {
+    }
+    if (used == 0 || used != item.size()) throw std::invalid_argument(flag_ + " expects an integer" + got);
+    if (!overflow && x >= min && x <= max) return x;
+    const bool too_small = overflow ? item.find('-') < item.find_first_of("0123456789") : x < min;
+    const std::string range = too_small && max == INT_MAX ? "of at least " + std::to_string(min)
+                                                          : "from " + std::to_string(min) + " to " + std::to_string(max);
+    throw std::invalid_argument(flag_ + " expects an integer " + range + got);
+}
+
+long long Value::whole(long long min, long long max) const { return parse_whole(text_, min, max); }
+
+std::vector<int> Value::integers(int min, int max) const {
+    std::vector<int> out;
+    size_t at = 0;
+    while (true) {
+        const size_t comma = text_.find(',', at);
+        out.push_back(int(parse_whole(text_.substr(at, comma == std::string::npos ? comma : comma - at), min, max)));
+        if (comma == std::string::npos) return out;
+        at = comma + 1;
+    }
+}
+
+float Value::number() const {
+    try {
+        size_t used = 0;
+        const float x = std::stof(text_, &used);
+        if (used == text_.size() && std::isfinite(x)) return x;
+    } catch (const std::exception&) {
+    }
+    throw std::invalid_argument(flag_ + " expects a number, got '" + text_ + "'");
+}
+
+Args parse_args(const Command& c, int argc, char** argv, int first) {
     Args a;
-    using Setter = std::function<void(const std::string& flag, const std::string& v)>;
-    const std::map<std::string, Setter> with_value = {
-        {"-m", [&](auto&, auto& v) { a.model = v; }},
-        {"--model", [&](auto&, auto& v) { a.model = v; }},
-        {"-p", [&](auto&, auto& v) { a.prompt = v; }},
-        {"--prompt", [&](auto&, auto& v) { a.prompt = v; }},
-        {"-f", [&](auto&, auto& v) { a.file = v; }},
-        {"--file", [&](auto&, auto& v) { a.file = v; }},
-        {"-o", [&](auto&, auto& v) { a.output = v; }},
-        {"-n", [&](auto& f, auto& v) { a.n_predict = to_int(f, v); }},
-        {"--n-predict", [&](auto& f, auto& v) { a.n_predict = to_int(f, v); }},
-        {"-c", [&](auto& f, auto& v) { a.n_ctx = to_int(f, v); }},
-        {"--ctx-size", [&](auto& f, auto& v) { a.n_ctx = to_int(f, v); }},
-        {"-t", [&](auto& f, auto& v) { a.n_threads = to_int(f, v); }},
-        {"--threads", [&](auto& f, auto& v) { a.n_threads = to_int(f, v); }},
-        {"-b", [&](auto& f, auto& v) { a.n_batch = to_int(f, v); }},
-        {"--batch-size", [&](auto& f, auto& v) { a.n_batch = to_int(f, v); }},
-        {"-ub", [&](auto& f, auto& v) { a.n_ubatch = to_int(f, v); }},
-        {"--ubatch", [&](auto& f, auto& v) { a.n_ubatch = to_int(f, v); }},
-        {"--ubatch-size", [&](auto& f, auto& v) { a.n_ubatch = to_int(f, v); }},
-        {"-d", [&](auto& f, auto& v) { a.depth = to_int(f, v); }},
-        {"-r", [&](auto& f, auto& v) { a.reps = to_int(f, v); }},
-        {"--chunks", [&](auto& f, auto& v) { a.n_chunks = to_int(f, v); }},
-        {"--keep", [&](auto& f, auto& v) { a.n_keep = to_int(f, v); }},
-        {"--lengths", [&](auto&, auto& v) { a.lengths = v; }},
-        {"--depths", [&](auto&, auto& v) { a.depths = v; }},
-        {"--temp", [&](auto& f, auto& v) { a.sampling.temp = to_float(f, v); }},
-        {"--top-k", [&](auto& f, auto& v) { a.sampling.top_k = to_int(f, v); }},
-        {"--top-p", [&](auto& f, auto& v) { a.sampling.top_p = to_float(f, v); }},
-        {"--min-p", [&](auto& f, auto& v) { a.sampling.min_p = to_float(f, v); }},
-        {"--repeat-penalty", [&](auto& f, auto& v) { a.sampling.repeat_penalty = to_float(f, v); }},
-        {"--repeat-last-n", [&](auto& f, auto& v) { a.sampling.repeat_last_n = to_int(f, v); }},
-        {"--seed", [&](auto& f, auto& v) { a.sampling.seed = uint64_t(uint32_t(to_int(f, v))); }},
-        {"-s", [&](auto& f, auto& v) { a.sampling.seed = uint64_t(uint32_t(to_int(f, v))); }},
-        {"--chat-template", [&](auto&, auto& v) { a.chat_template = v; }},
-        {"--system", [&](auto&, auto& v) { a.system_prompt = v; }},
-        {"-sys", [&](auto&, auto& v) { a.system_prompt = v; }},
-        {"--cache-type", [&](auto&, auto& v) { a.kv_type = v; }},
-        {"-ctk", [&](auto&, auto& v) { a.kv_type_k = v; }},
-        {"--cache-type-k", [&](auto&, auto& v) { a.kv_type_k = v; }},
-        {"-ctv", [&](auto&, auto& v) { a.kv_type_v = v; }},
-        {"--cache-type-v", [&](auto&, auto& v) { a.kv_type_v = v; }},
-        {"--rope-scaling", [&](auto&, auto& v) { a.rope_scaling = v; }},
-        {"--rope-scale", [&](auto& f, auto& v) { a.rope_scale = to_float(f, v); }},
-        {"--rope-freq-base", [&](auto& f, auto& v) { a.rope_freq_base = to_float(f, v); }},
-        {"--yarn-orig-ctx", [&](auto& f, auto& v) { a.yarn_orig_ctx = to_int(f, v); }},
-        {"--yarn-beta-fast", [&](auto& f, auto& v) { a.yarn_beta_fast = to_float(f, v); }},
-        {"--yarn-beta-slow", [&](auto& f, auto& v) { a.yarn_beta_slow = to_float(f, v); }},
-        {"--yarn-attn-factor", [&](auto& f, auto& v) { a.yarn_attn_factor = to_float(f, v); }},
-        {"--device", [&](auto&, auto& v) { a.device = v; }},
-        {"-fa", [&](auto&, auto& v) { a.flash_attn = v; }},
-        {"--flash-attn", [&](auto&, auto& v) { a.flash_attn = v; }},
-        {"-dev", [&](auto&, auto& v) { a.device = v; }},
-        {"-ngl", [&](auto& f, auto& v) { a.n_gpu_layers = to_int(f, v); }},
-        {"--n-gpu-layers", [&](auto& f, auto& v) { a.n_gpu_layers = to_int(f, v); }},
-        {"--gpu-layers", [&](auto& f, auto& v) { a.n_gpu_layers = to_int(f, v); }},
-        {"--host", [&](auto&, auto& v) { a.host = v; }},
-        {"--port", [&](auto& f, auto& v) { a.port = to_int(f, v); }},
-        {"-np", [&](auto& f, auto& v) { a.n_parallel = to_int(f, v); }},
-        {"--parallel", [&](auto& f, auto& v) { a.n_parallel = to_int(f, v); }},
-        {"--queue", [&](auto& f, auto& v) { a.n_queue = to_int(f, v); }},
-        {"-to", [&](auto& f, auto& v) { a.timeout_s = to_float(f, v); }},
-        {"--timeout", [&](auto& f, auto& v) { a.timeout_s = to_float(f, v); }},
-        {"--max-body", [&](auto& f, auto& v) { a.max_body = to_int(f, v); }},
-        {"--api-key", [&](auto&, auto& v) { a.api_key = v; }},
-        {"-a", [&](auto&, auto& v) { a.alias = v; }},
-        {"--alias", [&](auto&, auto& v) { a.alias = v; }},
-        {"--preset", [&](auto&, auto& v) { a.preset = v; }},
-        {"--arch", [&](auto&, auto& v) { a.arch = v; }},
-        {"--type", [&](auto&, auto& v) { a.type = v; }},
-        {"--n-embd", [&](auto& f, auto& v) { a.n_embd = to_int(f, v); }},
-        {"--n-layer", [&](auto& f, auto& v) { a.n_layer = to_int(f, v); }},
-        {"--n-head", [&](auto& f, auto& v) { a.n_head = to_int(f, v); }},
-        {"--n-head-kv", [&](auto& f, auto& v) { a.n_head_kv = to_int(f, v); }},
-        {"--n-ff", [&](auto& f, auto& v) { a.n_ff = to_int(f, v); }},
-        {"--n-vocab", [&](auto& f, auto& v) { a.n_vocab = to_int(f, v); }},
-        {"--head-dim", [&](auto& f, auto& v) { a.head_dim = to_int(f, v); }},
-        {"--sliding-window", [&](auto& f, auto& v) { a.sliding_window = to_int(f, v); }},
-    };
-    const std::map<std::string, std::function<void()>> switches = {
-        {"--json", [&] { a.json = true; }},
-        {"--no-bos", [&] { a.no_bos = true; }},
-        {"--parse-special", [&] { a.parse_special = true; }},
-        {"--tensors", [&] { a.all_tensors = true; }},
-        {"--no-repack", [&] { a.no_repack = true; }},
-    };
     for (int i = first; i < argc; i++) {
-        const std::string f = argv[i];
-        if (auto s = switches.find(f); s != switches.end()) {
-            s->second();
-        } else if (auto w = with_value.find(f); w != with_value.end()) {
-            if (i + 1 >= argc) throw std::invalid_argument(f + " needs a value");
-            w->second(f, argv[++i]);
-        } else if (!f.empty() && f[0] == '-' && f.size() > 1) {
-            throw std::invalid_argument("unknown flag '" + f + "'");
-        } else {
-            a.positional.push_back(f);
+        const std::string arg = argv[i];
+        if (arg == "-h" || arg == "--help") {
+            a.help = true;
+            return a;
         }
+        if (!looks_like_flag(arg)) {
+            if (int(a.positional.size()) >= c.max_operands)
+                throw std::invalid_argument("giraffe " + c.name + ": unexpected '" + arg + "'" + see_help(c));
+            a.positional.push_back(arg);
+            continue;
+        }
+        const Flag* f = find_flag(c, arg);
+        if (!f) throw std::invalid_argument("giraffe " + c.name + " does not take " + arg + see_help(c));
+        if (f->value.empty()) {
+            f->set(a, Value(arg, ""));
+            continue;
+        }
+        if (i + 1 >= argc) throw std::invalid_argument(arg + " needs a value: " + flag_synopsis(*f) + see_help(c));
+        f->set(a, Value(arg, argv[++i]));
     }
     return a;
+}
+
+std::string command_help(const Command& c) {
+    constexpr size_t kColumn = 30;  // where the flags' help starts; longer names put it on the next line
+    std::string s = "usage: giraffe " + c.name + (c.usage.empty() ? "" : " " + c.usage) + "\n" + c.summary + "\n";
+    auto line = [&](const std::string& names, const std::string& help) {
+        s += "  " + names;
+        s += names.size() + 2 < kColumn ? std::string(kColumn - 2 - names.size(), ' ') : "\n" + std::string(kColumn, ' ');
+        s += help + "\n";
+    };
+    for (const FlagGroup& g : c.groups) {
+        s += "\n" + g.title + ":\n";
+        for (const Flag& f : g.flags) line(flag_synopsis(f), f.help);
+    }
+    s += "\n";
+    line("-h, --help", "this help");
+    if (!c.details.empty()) s += "\n" + c.details + "\n";
+    return s;
 }
 
 giraffe::SessionParams session_params(const Args& a, const giraffe::HParams& hp) {

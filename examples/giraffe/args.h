@@ -1,7 +1,11 @@
-// Command-line flags shared by the giraffe subcommands, llama.cpp-style where a flag exists there.
+// Command-line flags of the giraffe commands, llama.cpp-style where a flag exists there. Each command
+// declares the flags it takes once, in a table (commands.cpp) that both the parser and --help read, so
+// its help lists exactly what it accepts and anything else is an error naming the flag and the command.
 #pragma once
+#include <climits>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model.h"
@@ -11,16 +15,17 @@
 namespace cli {
 
 struct Args {
+    bool help = false;         // -h / --help: print the command's help instead of running it
     std::string model;         // -m
-    std::string prompt;        // -p (bench: the prompt length in tokens)
+    std::string prompt;        // -p
     std::string file;          // -f
     std::string output;        // -o
     int n_predict = 128;       // -n
     int n_ctx = 0;             // -c
     int n_threads = 0;         // -t
-    int n_batch = 2048;        // -b
     int n_ubatch = 512;        // --ubatch / -ub
-    int depth = 0;             // bench -d
+    // bench: one pp test per prompt length and one tg test per generation length, at each depth.
+    std::vector<int> bench_prompt{512}, bench_gen{128}, bench_depth{0};  // -p, -n, -d
     int reps = 5;              // bench -r
     int n_chunks = 0;          // perplexity --chunks (0: all)
     int n_keep = 4;            // run/chat --keep: tokens a context shift keeps (the attention sinks)
@@ -56,8 +61,58 @@ struct Args {
     int n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_vocab = 0, head_dim = 0, sliding_window = 0;
 };
 
-// Parses argv[first..]; throws std::invalid_argument naming a bad or unknown flag.
-Args parse_args(int argc, char** argv, int first);
+// A flag's value as given, with parsers whose one-line errors name the flag and the value.
+class Value {
+public:
+    Value(std::string flag, std::string text) : flag_(std::move(flag)), text_(std::move(text)) {}
+    const std::string& text() const { return text_; }
+    // The whole value as an integer in [min, max]: no trailing characters, no overflow.
+    long long whole(long long min, long long max) const;
+    int integer(int min = INT_MIN, int max = INT_MAX) const { return int(whole(min, max)); }
+    // A comma-separated list of integers in [min, max] ("128,512").
+    std::vector<int> integers(int min = INT_MIN, int max = INT_MAX) const;
+    float number() const;  // a finite float, nothing after it
+
+private:
+    long long parse_whole(const std::string& item, long long min, long long max) const;
+    std::string flag_, text_;
+};
+
+// One flag: its names (aliases), the placeholder of its value in help (empty for a switch), its line of
+// help, and what it sets.
+struct Flag {
+    std::vector<std::string> names;
+    std::string value;
+    std::string help;
+    void (*set)(Args& a, const Value& v);
+};
+
+// Flags under one heading of a command's help.
+struct FlagGroup {
+    std::string title;
+    std::vector<Flag> flags;
+};
+
+struct Command {
+    Command(std::string name_, int (*run_)(const Args&), std::string usage_, std::string summary_,
+            std::vector<FlagGroup> groups_, int max_operands_ = 0, std::string details_ = "")
+        : name(std::move(name_)), run(run_), usage(std::move(usage_)), summary(std::move(summary_)),
+          groups(std::move(groups_)), max_operands(max_operands_), details(std::move(details_)) {}
+
+    std::string name;
+    int (*run)(const Args& a);
+    std::string usage;    // what follows "giraffe NAME" in the usage line
+    std::string summary;  // one line for `giraffe --help`
+    std::vector<FlagGroup> groups;
+    int max_operands;     // arguments that are not flags (quantize: IN OUT TYPE)
+    std::string details;  // more for --help, after the flags
+};
+
+// Parses argv[first..] against the command's flags; throws std::invalid_argument with one line naming a
+// flag the command does not take, a missing value or a bad one. Stops at -h / --help (Args::help).
+Args parse_args(const Command& c, int argc, char** argv, int first);
+// The command's --help text: usage, summary, then its flags group by group.
+std::string command_help(const Command& c);
 // Session parameters from the flags (context, threads, micro-batch, KV types, RoPE overrides).
 giraffe::SessionParams session_params(const Args& a, const giraffe::HParams& hp);
 // The prompt from -p or -f (a file's contents); throws when neither is given and required.

@@ -1,9 +1,12 @@
 // giraffe gen-model: random-weight models of any shape, for tests and benchmarks.
+#include <cmath>
 #include <cstdio>
+#include <memory>
 #include <stdexcept>
 
 #include "commands.h"
 #include "model_gen.h"
+#include "progress.h"
 
 namespace cli {
 
@@ -24,12 +27,14 @@ int cmd_gen_model(const Args& a) {
     set(a.n_ff, s.n_ff), set(a.n_vocab, s.n_vocab), set(a.head_dim, s.head_dim), set(a.sliding_window, s.sliding_window);
     set(a.n_ctx, s.n_ctx);
     if (a.sampling.seed != 0xFFFFFFFF) s.seed = a.sampling.seed;
-    int last = -1;
+    std::unique_ptr<Progress> bar;  // made at the first report, which tells the size
     giraffe::write_random_model(a.output, s, [&](size_t done, size_t total) {
-        const int pct = int(done * 100 / (total ? total : 1));
-        if (pct != last) std::fprintf(stderr, "\rwriting %s: %d%%", a.output.c_str(), last = pct);
+        constexpr double MiB = 1048576.0;
+        if (!bar) bar = std::make_unique<Progress>(int(std::ceil(double(total) / MiB)));
+        bar->update(int(std::ceil(double(done) / MiB)), "MiB written", total ? double(done) / double(total) : 1.0);
     });
-    std::fprintf(stderr, "\n%s: %s, %d layers, dim %d, %s weights\n", a.output.c_str(), s.arch.c_str(), s.n_layer,
+    if (bar) bar->finish();
+    std::fprintf(stderr, "%s: %s, %d layers, dim %d, %s weights\n", a.output.c_str(), s.arch.c_str(), s.n_layer,
                  s.n_embd, ggml::type_name(s.type));
     return 0;
 }

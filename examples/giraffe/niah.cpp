@@ -19,6 +19,7 @@
 #include "kv_cache.h"
 #include "model.h"
 #include "niah.h"
+#include "progress.h"
 #include "sampler.h"
 #include "session.h"
 
@@ -367,10 +368,13 @@ int cmd_niah(const Args& a) {
     header.rope = rope;
     header.n_ctx = session.n_ctx();
     header.prompt = frame.template_name.empty() ? "plain" : frame.template_name + " chat";
-    const bool tty = isatty(2);
     const int n_trials = int(lengths.size() * depths.size());
     std::vector<Trial> trials;
     const double t_start = now_s();
+    // The bar counts prompt tokens, which is where the time goes; piped, the result lines below are the log.
+    Progress bar(n_trials, Progress::Piped::Silent);
+    double tokens_total = 0, tokens_done = 0;
+    for (int length : lengths) tokens_total += double(length) * double(depths.size());
     for (int length : lengths)
         for (int depth : depths) {
             Trial t;
@@ -378,14 +382,15 @@ int cmd_niah(const Args& a) {
             t.needle = niah::magic_number(a.sampling.seed, length, depth);
             const std::vector<int32_t> needle = needle_tokens(tok, t.needle);
             const std::vector<int32_t> ids = build_prompt(frame, sentences, needle, length, depth);
-            char head[96];
-            std::snprintf(head, sizeof head, "[%d/%d] length %s, depth %d%%", int(trials.size()) + 1, n_trials,
-                          length_label(length).c_str(), depth);
+            const std::string cell = "length " + length_label(length) + ", depth " + std::to_string(depth) + "%";
+            const int step = int(trials.size()) + 1;
             const double t0 = now_s();
             session.clear();
-            session.decode(ids, false, [&](int done, int total) {
-                if (tty) std::fprintf(stderr, "\r%s: prompt %d/%d tokens   ", head, done, total), std::fflush(stderr);
+            bar.update(step, cell, tokens_done / tokens_total);
+            session.decode(ids, false, [&](int done, int) {
+                bar.update(step, cell, (tokens_done + done) / tokens_total);
             });
+            tokens_done += length;
             giraffe::SamplerParams gp;
             gp.temp = 0;  // greedy
             giraffe::Sampler sampler(gp);
@@ -403,13 +408,16 @@ int cmd_niah(const Args& a) {
             while (!t.answer.empty() && std::isspace(static_cast<unsigned char>(t.answer.front()))) t.answer.erase(0, 1);
             t.score = niah::score_answer(t.answer, t.needle);
             t.seconds = now_s() - t0;
-            std::fprintf(stderr, "%s%s: score %.2f, needle %s, answer %s (%.1f s)%s\n", tty ? "\r" : "", head, t.score,
-                         t.needle.c_str(), niah::csv_quote(t.answer).c_str(), t.seconds, tty ? "\x1b[K" : "");
+            char result[512];
+            std::snprintf(result, sizeof result, "[%d/%d] %s: score %.2f, needle %s, answer %s (%.1f s)", step, n_trials,
+                          cell.c_str(), t.score, t.needle.c_str(), niah::csv_quote(t.answer).c_str(), t.seconds);
+            bar.print(result);
             trials.push_back(t);
             // Both files are rewritten after each trial, so an interrupted run keeps what it finished.
             save_results(dir, trials, lengths, depths, n_trials, header, font);
         }
 
+    bar.finish();
     std::printf("mean score %.3f over %d trials in %.0f s\nwrote %s/niah.csv and %s/niah.png\n", mean_score(trials), n_trials,
                 now_s() - t_start, dir.c_str(), dir.c_str());
     return 0;

@@ -1,6 +1,6 @@
 // giraffe perplexity: the common convention. Tokenize the whole file, cut it into non-overlapping chunks
 // of n_ctx tokens each starting with BOS, score the second half of each chunk, print the running value
-// and the final PPL with its standard error.
+// and the final PPL with its standard error. A progress bar per chunk on stderr (progress.h).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "model.h"
+#include "progress.h"
 #include "session.h"
 
 namespace cli {
@@ -36,7 +37,10 @@ int cmd_perplexity(const Args& a) {
     const int first = n_ctx / 2;
     double sum = 0, sum_sq = 0;
     long count = 0;
+    Progress bar(n_chunks);
+    const std::string label = "chunks of " + std::to_string(n_ctx) + " tokens";
     for (int c = 0; c < n_chunks; c++) {
+        bar.update(c + 1, label);
         std::vector<int32_t> chunk(ids.begin() + long(c) * n_ctx, ids.begin() + long(c + 1) * n_ctx);
         chunk[0] = tok.bos();
         session.clear();
@@ -59,9 +63,11 @@ int cmd_perplexity(const Args& a) {
                 count++;
             }
         }
-        std::printf("[%d] %.4f\n", c + 1, std::exp(sum / double(count)));
-        std::fflush(stdout);
+        char line[64];
+        std::snprintf(line, sizeof line, "[%d] %.4f", c + 1, std::exp(sum / double(count)));
+        bar.print(line, stdout);
     }
+    bar.finish();
     const double mean = sum / double(count);
     const double var = std::max(0.0, sum_sq / double(count) - mean * mean);
     const double ppl = std::exp(mean);

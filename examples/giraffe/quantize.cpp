@@ -1,12 +1,22 @@
 // giraffe quantize IN.gguf OUT.gguf TYPE: a quantized copy of a model, all metadata kept.
 #include <cstdio>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
 #include "commands.h"
+#include "progress.h"
 #include "quantize.h"
 
 namespace cli {
+namespace {
+
+// "blk.3.attn_q.weight f16 -> q4_K"
+std::string tensor_label(const giraffe::QuantizeProgress& p) {
+    return *p.name + " " + ggml::type_name(p.from) + " -> " + ggml::type_name(p.to);
+}
+
+}  // namespace
 
 int cmd_quantize(const Args& a) {
     if (a.positional.size() != 3)
@@ -14,15 +24,19 @@ int cmd_quantize(const Args& a) {
     giraffe::QuantizeOptions o;
     o.target = a.positional[2];
     o.n_threads = a.n_threads;
-    o.warn = [](const std::string& w) { std::fprintf(stderr, "warning: %s\n", w.c_str()); };
-    o.progress = [](const giraffe::QuantizeProgress& p) {
-        std::fprintf(stderr, "[%4d/%4d] %-36s %6s -> %-6s %9.2f MiB -> %8.2f MiB\n", p.index, p.count, p.name->c_str(),
-                     ggml::type_name(p.from), ggml::type_name(p.to), double(p.bytes_in) / 1048576.0,
-                     double(p.bytes_out) / 1048576.0);
+    std::unique_ptr<Progress> bar;  // made at the first tensor, which tells the count
+    o.warn = [&bar](const std::string& w) {
+        if (bar) bar->print("warning: " + w);
+        else std::fprintf(stderr, "warning: %s\n", w.c_str());
+    };
+    o.progress = [&bar](const giraffe::QuantizeProgress& p) {
+        if (!bar) bar = std::make_unique<Progress>(p.count);
+        bar->update(p.index, tensor_label(p), p.bytes_total ? double(p.bytes_done) / double(p.bytes_total) : -1);
     };
     remove_on_interrupt(a.positional[1] + ".tmp");
     const giraffe::QuantizeResult r = giraffe::quantize_model(a.positional[0], a.positional[1], o);
     remove_on_interrupt("");
+    if (bar) bar->finish();
     std::fprintf(stderr, "%s: %d tensors quantized, %d kept; %.1f MiB -> %.1f MiB\n", a.positional[1].c_str(),
                  r.n_quantized, r.n_kept, double(r.bytes_in) / 1048576.0, double(r.bytes_out) / 1048576.0);
     return 0;

@@ -7,6 +7,7 @@
 #include "chat.h"
 #include "commands.h"
 #include "model.h"
+#include "progress.h"
 #include "session.h"
 
 namespace cli {
@@ -40,9 +41,12 @@ Loaded load(const Args& a) {
     return l;
 }
 
-void show_progress(int done, int total) {
-    if (total >= 1024) std::fprintf(stderr, "\rprompt: %d/%d tokens", done, total), std::fflush(stderr);
-    if (total >= 1024 && done == total) std::fprintf(stderr, "\n");
+// Decodes a prompt; a long one shows a bar on a terminal, but no lines in a log (they would tell little).
+void decode_prompt(giraffe::Session& s, const std::vector<int32_t>& ids) {
+    constexpr size_t kLong = 1024;
+    if (ids.size() < kLong) return s.decode(ids);
+    Progress bar(int(ids.size()), Progress::Piped::Silent);
+    s.decode(ids, false, [&bar](int done, int total) { bar.update(done, "prompt tokens", double(done) / total); });
 }
 
 // Context shifts (keeping the first `keep` tokens, the attention sinks) until n more tokens fit in the
@@ -96,11 +100,12 @@ int cmd_run(const Args& a) {
                                 std::to_string(l.session->n_ctx()) + " (raise -c)");
     giraffe::Sampler sampler(a.sampling);
     for (int32_t t : ids) sampler.accept(t);
+    const double t0 = now_ms();
+    decode_prompt(*l.session, ids);
+    const double t1 = now_ms();
+    // Echoed after the prompt is read, so a progress bar on the same terminal does not overwrite it.
     std::fwrite(prompt.data(), 1, prompt.size(), stdout);
     std::fflush(stdout);
-    const double t0 = now_ms();
-    l.session->decode(ids, false, show_progress);
-    const double t1 = now_ms();
     const int made = generate(*l.session, tok, sampler, a.n_predict, a.n_keep, nullptr);
     const double t2 = now_ms();
     std::printf("\n");
@@ -135,7 +140,7 @@ int cmd_chat(const Args& a) {
             throw std::length_error("the message needs " + std::to_string(ids.size()) + " tokens, more than a context of " +
                                     std::to_string(l.session->n_ctx()) + " holds after keeping " + std::to_string(a.n_keep) +
                                     " (raise -c)");
-        l.session->decode(ids, false, show_progress);
+        decode_prompt(*l.session, ids);
         std::string reply;
         generate(*l.session, tok, sampler, a.n_predict > 0 ? a.n_predict : 1 << 30, a.n_keep, &reply);
         std::printf("\n");

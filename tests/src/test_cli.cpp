@@ -47,7 +47,7 @@ TEST_CASE("cli: each bad input is one clear line and a non-zero exit", "[cli]") 
     expect_error("run -m " + not_gguf + " -p hi", "magic");
     expect_error("run -p hi", "no model");
     expect_error("run -m " + model, "no prompt");
-    expect_error("run -m " + model + " -p hi --bogus", "unknown flag '--bogus'");
+    expect_error("run -m " + model + " -p hi --bogus", "giraffe run does not take --bogus");
     expect_error("run -m " + model + " -p hi -n many", "-n expects an integer");
     expect_error("frobnicate", "unknown command 'frobnicate'");
     expect_error("run -m " + model + " -c 8 -p \"" + std::string(200, 'a') + "\"", "raise -c");
