@@ -86,6 +86,18 @@ void pack_a_generic(int mr, Type t, const char* a, size_t lda, int64_t rows, int
 }
 
 void pack_b_generic(int nr, const char* b, size_t ldb, size_t eb, int64_t rows, int64_t k0, int64_t kc, float* dst) {
+    if (ldb == sizeof(float)) {  // b is a transposed matrix (attention's values): a panel's k is nr floats in a row
+        for (int64_t p0 = 0; p0 < rows; p0 += nr, dst += int64_t(nr) * kc) {
+            const int w = int(std::min<int64_t>(nr, rows - p0));
+            for (int64_t k = 0; k < kc; k++) {
+                const float* src = reinterpret_cast<const float*>(b + size_t(p0) * ldb + size_t(k0 + k) * eb);
+                float* d = dst + k * nr;
+                std::memcpy(d, src, size_t(w) * sizeof(float));
+                for (int j = w; j < nr; j++) d[j] = 0.0f;
+            }
+        }
+        return;
+    }
     for (int64_t p0 = 0; p0 < rows; p0 += nr, dst += int64_t(nr) * kc) {
         for (int j = 0; j < nr; j++) {
             if (p0 + j < rows) {

@@ -31,7 +31,10 @@ namespace ggml::cpu {
 namespace {
 
 constexpr int64_t kTile = 128;       // cells per online-softmax step
-constexpr int64_t kRowsPerJob = 64;  // query rows (heads of a group x tokens) a job aims for
+// Query rows (heads of a group x tokens) a job aims for. Each tile's K, S and V are packed once per job, so
+// more rows spread that cost over more products, and 128 rows fill the GEMM's 12-column panels (64 left a
+// tenth of them empty).
+constexpr int64_t kRowsPerJob = 128;
 constexpr int64_t kSplitCells = 512;       // a range of cells for a job (whole tiles) ...
 constexpr int64_t kSplitCellsLong = 2048;  // ... or where there are jobs enough
 constexpr int64_t kFewRows = 16;         // rows up to which a job uses row kernels instead of the GEMM
