@@ -32,7 +32,7 @@ const char* giraffe_last_error(void);
  * giraffe_model_default_params() and change what you need: new fields are added at the end. */
 typedef struct {
     int32_t n_threads;     /* CPU threads; 0: all cores */
-    const char* device;    /* "cpu", "vulkan" or "vulkan:N" (see `giraffe info`); NULL: "cpu" */
+    const char* device;    /* "cpu", "vulkan[:N]" or "cuda[:N]" (see `giraffe info`); NULL: "cpu" */
     int32_t n_gpu_layers;  /* with a GPU device: the last N layers and the output on it; -1: all */
     int32_t n_ctx;         /* sessions' context; 0: the model's training context, capped at 4096 */
     const char* cache_type;/* KV cache element type of the keys (and of the values unless cache_type_v):

@@ -46,7 +46,7 @@ public:
         // (backends/cpu/repack.h) where this CPU has the kernel: faster decode, the same results up to
         // float summation order, a copy of those weights in memory instead of the file mapping.
         bool repack = true;
-        std::string device = "cpu";  // "cpu", "vulkan" or "vulkan:N" (ggml::parse_device)
+        std::string device = "cpu";  // "cpu", "vulkan[:N]" or "cuda[:N]" (ggml::parse_device)
         // With a GPU device: how many of the last layers go on it, the output layer included when N > 0;
         // -1: all of them. The token embedding stays on the CPU (get_rows reads a few rows of it).
         int n_gpu_layers = -1;

@@ -80,17 +80,23 @@ inline std::string gemma_gguf() {
 }
 
 // Whether what a test needs is there. Without it the test warns that it skips, or fails where the
-// environment requires it (CI sets GIRAFFE_REQUIRE_MODEL and GIRAFFE_REQUIRE_VULKAN).
+// environment requires it (CI sets GIRAFFE_REQUIRE_MODEL and GIRAFFE_REQUIRE_VULKAN; GIRAFFE_REQUIRE_CUDA
+// is for runs on a machine with an NVIDIA GPU).
 inline bool have_gemma(const std::string& path) {
     if (!path.empty()) return true;
     if (std::getenv("GIRAFFE_REQUIRE_MODEL")) FAIL("Gemma 3 270M is missing: run `make setup`");
     WARN("Gemma 3 270M not found: skipping (run `make setup`)");
     return false;
 }
-inline bool have_vulkan() {
+// A device for the GPU backend `kind` ("vulkan" or "cuda"). The skip is said once per program and kind.
+inline bool have_gpu(const std::string& kind) {
+    const bool cuda = kind == "cuda";
     std::string why;
-    if (ggml::vulkan_available(&why)) return true;
-    if (std::getenv("GIRAFFE_REQUIRE_VULKAN")) FAIL("no Vulkan device: " << why);
-    WARN("no Vulkan device, skipping: " << why);
+    if (cuda ? ggml::cuda_available(&why) : ggml::vulkan_available(&why)) return true;
+    const char* label = cuda ? "CUDA" : "Vulkan";
+    if (std::getenv(cuda ? "GIRAFFE_REQUIRE_CUDA" : "GIRAFFE_REQUIRE_VULKAN")) FAIL("no " << label << " device: " << why);
+    static bool warned[2] = {false, false};
+    if (!warned[cuda]) WARN("no " << label << " device, skipping its tests: " << why);
+    warned[cuda] = true;
     return false;
 }

@@ -17,6 +17,7 @@
 #include "backends/cpu/ops/ops.h"
 #include "backends/cpu/repack.h"
 #include "ggml/graph.h"
+#include "ggml/op_profile.h"
 #include "ggml/threads.h"
 
 namespace ggml {
@@ -138,7 +139,7 @@ public:
             if (count > 1) cpu::op_mul_mat_siblings(n, int(count), ctx_);
             else run(n[0]);
             i += count;
-            if (!profile_) continue;
+            if (!profile_.enabled()) continue;
             // mul_mat by type of a, and for weights by shape (rows x k): each weight matrix's time apart;
             // siblings run as one are timed as one.
             std::string key;
@@ -149,21 +150,8 @@ public:
                 key += std::string(j ? "" : " ") + type_name(a->type);
                 if (!a->view_src) key += " " + std::to_string(a->ne[1]) + "x" + std::to_string(a->ne[0]);
             }
-            OpTime& ot = op_time_[key];
-            ot.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            ot.calls++;
+            profile_.add(key, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         }
-    }
-
-    // GIRAFFE_PROFILE=1: time per op kind, printed when the backend goes away.
-    ~CpuBackend() override {
-        if (!profile_) return;
-        double total = 0;
-        for (const auto& [name, t] : op_time_) total += t.seconds;
-        std::fprintf(stderr, "cpu profile: %.3f s in ops\n", total);
-        for (const auto& [name, t] : op_time_)
-            std::fprintf(stderr, "  %-26s %8.3f s %5.1f%% %9ld calls\n", name.c_str(), t.seconds, 100.0 * t.seconds / total,
-                         t.calls);
     }
 
     void run(Tensor* n) {
@@ -194,13 +182,8 @@ public:
     }
 
 private:
-    struct OpTime {
-        double seconds = 0;
-        long calls = 0;
-    };
     cpu::OpContext ctx_;
-    const bool profile_ = std::getenv("GIRAFFE_PROFILE") != nullptr;
-    std::map<std::string, OpTime> op_time_;
+    OpProfile profile_{"cpu"};  // GIRAFFE_PROFILE=1: time per op kind, printed when the backend goes away
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "backends/vulkan/ops/ops.h"
 #include "backends/vulkan/vk_buffer.h"
+#include "ggml/op_profile.h"
 
 namespace ggml {
 namespace {
@@ -65,24 +66,15 @@ public:
 
     void compute(const Graph& g) override {
         vk::Recorder r(dev_);
-        if (profile_) return compute_profiled(r, g);
+        if (profile_.enabled()) return compute_profiled(r, g);
         dev_.begin();
         for (Tensor* n : g.nodes) run(r, n);
         dev_.finish();
     }
 
-    // GIRAFFE_PROFILE=1: each node submitted and waited for alone, its time summed per op (and weight type
-    // for mul_mat), printed when the backend goes away. Slower than a normal run, but it says where time goes.
-    ~VulkanBackend() override {
-        if (!profile_) return;
-        double total = 0;
-        for (const auto& [name, t] : op_time_) total += t.first;
-        std::fprintf(stderr, "vulkan profile: %.3f s in ops\n", total);
-        for (const auto& [name, t] : op_time_)
-            std::fprintf(stderr, "  %-26s %8.3f s %5.1f%% %9ld calls\n", name.c_str(), t.first, 100.0 * t.first / total, t.second);
-    }
-
 private:
+    // GIRAFFE_PROFILE=1: each node submitted and waited for alone, its time summed per op (and weight type
+    // for mul_mat).
     void compute_profiled(vk::Recorder& r, const Graph& g) {
         for (Tensor* n : g.nodes) {
             if (is_layout(n->op)) continue;
@@ -92,9 +84,7 @@ private:
             dev_.finish();
             std::string key = op_name(n->op);
             if (n->op == Op::MulMat || n->op == Op::GetRows) key += std::string(" ") + type_name(n->src[0]->type) + (n->src[1]->ne[1] > 8 ? "" : " vec");
-            auto& e = op_time_[key];
-            e.first += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            e.second++;
+            profile_.add(key, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         }
     }
 
@@ -127,8 +117,7 @@ private:
 
     mutable vk::Device dev_;
     std::string name_;
-    const bool profile_ = std::getenv("GIRAFFE_PROFILE") != nullptr;
-    std::map<std::string, std::pair<double, long>> op_time_;  // seconds and calls per op
+    OpProfile profile_{"vulkan"};
 };
 
 }  // namespace

@@ -192,7 +192,7 @@ giraffe::Model::Options model_options(const Args& a) {
     if (a.n_gpu_layers < -1) throw std::invalid_argument("-ngl must be 0 or more (or -1: all layers)");
     mo.n_gpu_layers = a.n_gpu_layers;
     if (a.n_gpu_layers > 0 && ggml::parse_device(a.device).is_cpu())
-        throw std::invalid_argument("-ngl " + std::to_string(a.n_gpu_layers) + " needs a GPU: add --device vulkan");
+        throw std::invalid_argument("-ngl " + std::to_string(a.n_gpu_layers) + " needs a GPU: add --device vulkan or --device cuda");
     return mo;
 }
 

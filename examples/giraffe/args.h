@@ -39,7 +39,7 @@ struct Args {
     std::string system_prompt;
     std::string kv_type = "f16";      // --cache-type: keys and values
     std::string kv_type_k, kv_type_v;  // -ctk / -ctv: one of them (empty: kv_type)
-    std::string device = "cpu";  // --device cpu|vulkan[:N]
+    std::string device = "cpu";  // --device cpu|vulkan[:N]|cuda[:N]
     std::string flash_attn = "auto";  // -fa on|off|auto
     int n_gpu_layers = -1;       // -ngl N: the last N layers on the GPU (-1: all)
     giraffe::SamplerParams sampling;

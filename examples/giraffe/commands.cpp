@@ -31,7 +31,7 @@ FlagGroup loading() {
     return {"model and devices",
             {kModel,
              kThreads,
-             {{"--device", "-dev"}, "DEV", "cpu (default), vulkan or vulkan:N; giraffe info lists them",
+             {{"--device", "-dev"}, "DEV", "cpu (default), vulkan[:N] or cuda[:N]; giraffe info lists them",
               [](Args& a, const Value& v) { a.device = v.text(); }},
              {{"-ngl", "--n-gpu-layers", "--gpu-layers"}, "N", "the last N layers and the output on the GPU (default -1: all)",
               [](Args& a, const Value& v) { a.n_gpu_layers = v.integer(-1); }},

@@ -85,4 +85,9 @@ Outcome run_case(const OpCase& c, const std::vector<ggml::Backend*>& backends);
 void check_op_table(const std::vector<ggml::Backend*>& backends, const std::string& filter = "",
                     bool require_first = false);
 
+// The op table's inputs are float types; the block types' mul_mat and get_rows are checked here on gpu
+// (the CPU the scheduler's fallback), against a double-precision product of the same blocks decoded by
+// the library's reference dequantizer. Call it inside a TEST_CASE (one section per type and width).
+void check_block_types(ggml::Backend* gpu, ggml::Backend* cpu);
+
 }  // namespace optest

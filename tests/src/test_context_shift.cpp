@@ -188,19 +188,24 @@ TEST_CASE("context shift: kept cells and next logits equal a fresh session's (on
     }
 }
 
-TEST_CASE("vulkan: context shift on a cache in device memory", "[shift][vulkan]") {
-    if (!have_vulkan()) return;
+namespace {
+void check_shift_on_gpu(const std::string& dev) {
+    if (!have_gpu(dev)) return;
     const ShiftCase cases[] = {
         {"llama f16", "llama", ggml::Type::F16, FlashAttn::Auto, RopeScalingType::Yarn, 2e-3, 5e-3},
         {"gemma3 sliding f16", "gemma3", ggml::Type::F16, FlashAttn::Auto, RopeScalingType::None, 2e-3, 5e-3},
     };
     TempDir dir;
     Model::Options mo;
-    mo.device = "vulkan";
+    mo.device = dev;
     for (const ShiftCase& c : cases) {
         DYNAMIC_SECTION(c.name) { check_shift(write_model(dir, c.arch, 1, 128), c, kCtx, mo); }
     }
 }
+}  // namespace
+
+TEST_CASE("vulkan: context shift on a cache in device memory", "[shift][vulkan]") { check_shift_on_gpu("vulkan"); }
+TEST_CASE("cuda: context shift on a cache in device memory", "[shift][cuda]") { check_shift_on_gpu("cuda"); }
 
 TEST_CASE("context shift: a ring that still holds the sinks moves them", "[shift]") {
     // 14 tokens in gemma3's 16-cell ring: nothing overwritten yet. The shift drops 5 positions; the next

@@ -1,34 +1,21 @@
-// The op table on the Vulkan backend (Mesa's lavapipe in CI), the CPU last as the scheduler's fallback.
-// Every case must run on Vulkan (require_first): an op the backend claims but computes wrongly, and an op
-// case it does not support, both fail. GIRAFFE_OP_FILTER=name runs the cases whose name contains it.
+// The block types' mul_mat and get_rows on a GPU backend (op_cases.h: check_block_types).
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
-#include <cstdlib>
 #include <vector>
 
-#include "backends/registry.h"
 #include "ggml/alloc.h"
 #include "ggml/quants.h"
 #include "ggml/sched.h"
 #include "ops/op_cases.h"
-#include "test_util.h"
 
-TEST_CASE("op table: vulkan", "[ops][vulkan]") {
-    if (!have_vulkan()) return;
-    auto vk = ggml::make_backend(ggml::parse_device("vulkan"));
-    auto cpu = ggml::make_backend(ggml::parse_device("cpu"), 2);
-    const char* filter = std::getenv("GIRAFFE_OP_FILTER");
-    optest::check_op_table({vk.get(), cpu.get()}, filter ? filter : "", true);
-}
+namespace optest {
 
 // The op table's inputs are float types; the block types' mul_mat and get_rows are checked here, against
 // a double-precision product of the same blocks decoded by the library's reference dequantizer.
-TEST_CASE("vulkan: mul_mat and get_rows on every block type", "[ops][vulkan]") {
-    if (!have_vulkan()) return;
+void check_block_types(ggml::Backend* gpu, ggml::Backend* cpu) {
     using ggml::Type;
-    auto vk = ggml::make_backend(ggml::parse_device("vulkan"));
-    auto cpu = ggml::make_backend(ggml::parse_device("cpu"), 2);
-    optest::Rng rng(11);
+    Rng rng(11);
     const int64_t K = 512, M = 37;
     for (Type t : {Type::Q4_0, Type::Q4_1, Type::Q5_0, Type::Q5_1, Type::Q8_0, Type::Q2_K, Type::Q3_K, Type::Q4_K,
                    Type::Q5_K, Type::Q6_K}) {
@@ -46,17 +33,17 @@ TEST_CASE("vulkan: mul_mat and get_rows on every block type", "[ops][vulkan]") {
                 ggml::Tensor* y = ggml::mul_mat(ctx, w, x);
                 ggml::Tensor* rows = ggml::get_rows(ctx, w, idx);
                 ggml::Graph g = ggml::build_graph({y, rows});
-                auto buf = ggml::alloc_ctx_tensors(*vk, ctx);
+                auto buf = ggml::alloc_ctx_tensors(*gpu, ctx);
                 std::vector<float> xf(size_t(K * N));
                 for (float& v : xf) v = float(rng.uniform(-1, 1));
                 const int32_t picks[3] = {int32_t(M - 1), 0, 17};
                 ggml::tensor_set(w, blocks.data(), blocks.size());
                 ggml::tensor_set(x, xf.data(), xf.size() * 4);
                 ggml::tensor_set(idx, picks, sizeof picks);
-                ggml::Scheduler s({vk.get(), cpu.get()});
+                ggml::Scheduler s({gpu, cpu});
                 s.compute(g);
-                REQUIRE(s.backend_of(y) == vk.get());
-                REQUIRE(s.backend_of(rows) == vk.get());
+                REQUIRE(s.backend_of(y) == gpu);
+                REQUIRE(s.backend_of(rows) == gpu);
                 std::vector<float> got(size_t(M * N)), got_rows(size_t(3 * K));
                 ggml::tensor_get(y, got.data(), got.size() * 4);
                 ggml::tensor_get(rows, got_rows.data(), got_rows.size() * 4);
@@ -77,3 +64,5 @@ TEST_CASE("vulkan: mul_mat and get_rows on every block type", "[ops][vulkan]") {
         }
     }
 }
+
+}  // namespace optest

@@ -1,7 +1,8 @@
-// Whole models on the Vulkan backend (Mesa's lavapipe in CI): the tiny random models against the numpy
-// reference fully and partly offloaded, Gemma 3 270M's perplexity against the CPU's, and the clear error
-// of --device vulkan where there is no Vulkan driver. Skipped (with a warning) on a machine without a
-// Vulkan device, unless GIRAFFE_REQUIRE_VULKAN is set (CI), where that fails.
+// Whole models on each GPU backend (Vulkan on Mesa's lavapipe in CI; CUDA where the machine has a
+// device): the tiny random models against the numpy reference fully and partly offloaded, Gemma 3 270M's
+// logits and perplexity against the reference and the CPU's, and the clear error of --device vulkan /
+// --device cuda where there is no driver or device. Skipped (with one warning) on a machine without the
+// device, unless GIRAFFE_REQUIRE_VULKAN / GIRAFFE_REQUIRE_CUDA is set, where that fails.
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -19,11 +20,11 @@ using namespace giraffe;
 
 namespace {
 
-// Every position's logits with the model's last n_gpu layers (-1: all) on Vulkan.
-std::vector<float> vulkan_logits(const std::string& path, const std::vector<int32_t>& toks, int n_ubatch, int n_gpu,
-                                 ggml::Type kv = ggml::Type::F32) {
+// Every position's logits with the model's last n_gpu layers (-1: all) on the GPU `dev`.
+std::vector<float> gpu_logits(const std::string& dev, const std::string& path, const std::vector<int32_t>& toks,
+                              int n_ubatch, int n_gpu, ggml::Type kv = ggml::Type::F32) {
     Model::Options mo;
-    mo.device = "vulkan";
+    mo.device = dev;
     mo.n_gpu_layers = n_gpu;
     auto model = Model::load(path, mo);
     SessionParams p;
@@ -47,10 +48,8 @@ double perplexity(const std::string& flags) {
     return std::stod(m[1]);
 }
 
-}  // namespace
-
-TEST_CASE("vulkan: architectures match the numpy reference", "[vulkan][models]") {
-    if (!have_vulkan()) return;
+void check_architectures(const std::string& dev) {
+    if (!have_gpu(dev)) return;
     struct Case {
         const char* arch;
         ggml::Type type;
@@ -70,33 +69,33 @@ TEST_CASE("vulkan: architectures match the numpy reference", "[vulkan][models]")
         DYNAMIC_SECTION(c.arch << " " << ggml::type_name(c.type)) {
             const std::string path = dir.path() + "/" + c.arch + "_" + ggml::type_name(c.type) + ".gguf";
             write_random_model(path, tiny(c.arch, c.type));
-            const std::vector<float> ref = reference_logits(path, toks, 64);  // vulkan_logits' context
-            // Everything on Vulkan in one micro-batch, in micro-batches of 5 (gemma3's sliding ring wraps)
-            // and token by token; then one layer on Vulkan and the rest on the CPU (partial offload).
+            const std::vector<float> ref = reference_logits(path, toks, 64);  // gpu_logits' context
+            // Everything on the GPU in one micro-batch, in micro-batches of 5 (gemma3's sliding ring wraps)
+            // and token by token; then one layer on the GPU and the rest on the CPU (partial offload).
             for (int ub : {512, 5, 1}) {
-                const double err = rel_err(vulkan_logits(path, toks, ub, -1), ref);
-                INFO("all layers on Vulkan, micro-batch " << ub << ": relative error " << err);
+                const double err = rel_err(gpu_logits(dev, path, toks, ub, -1), ref);
+                INFO("all layers on " << dev << ", micro-batch " << ub << ": relative error " << err);
                 REQUIRE(err < c.tol);
             }
-            const double partial = rel_err(vulkan_logits(path, toks, 5, 1), ref);
-            INFO("one layer on Vulkan: relative error " << partial);
+            const double partial = rel_err(gpu_logits(dev, path, toks, 5, 1), ref);
+            INFO("one layer on " << dev << ": relative error " << partial);
             // The CPU layers quantize activations to 8 bits inside quantized products.
             REQUIRE(partial < (ggml::type_traits(c.type).quantized ? 3e-2 : 1e-4));
             // An f16 cache on the device costs a little precision, nothing more.
-            REQUIRE(rel_err(vulkan_logits(path, toks, 5, -1, ggml::Type::F16), ref) < c.tol + 5e-3);
+            REQUIRE(rel_err(gpu_logits(dev, path, toks, 5, -1, ggml::Type::F16), ref) < c.tol + 5e-3);
         }
     }
 }
 
-TEST_CASE("vulkan: gemma3 270M logits match the numpy reference, fully and partly offloaded", "[vulkan][gemma]") {
-    if (!have_vulkan()) return;
+void check_gemma_logits(const std::string& dev) {
+    if (!have_gpu(dev)) return;
     const std::string path = gemma_gguf();
     if (!have_gemma(path)) return;
     std::vector<int32_t> toks;
     std::vector<float> ref;
     for (int n_gpu : {-1, 6}) {
         Model::Options mo;
-        mo.device = "vulkan";
+        mo.device = dev;
         mo.n_gpu_layers = n_gpu;
         auto model = Model::load(path, mo);
         if (ref.empty()) {
@@ -114,7 +113,7 @@ TEST_CASE("vulkan: gemma3 270M logits match the numpy reference, fully and partl
         const size_t nv = size_t(model->hparams().n_vocab);
         const std::vector<float> got(s.logits(0), s.logits(0) + toks.size() * nv);
         const double err = rel_err(got, ref);
-        INFO(n_gpu << " layers on Vulkan: relative error " << err);
+        INFO(n_gpu << " layers on " << dev << ": relative error " << err);
         // All layers: f32 activations throughout, only the f16 cache rounds (the CPU's 8-bit activations
         // give 3-5.5 %, test_gemma.cpp). Partly: the CPU layers bring their rounding.
         REQUIRE(err < (n_gpu < 0 ? 5e-3 : 0.08));
@@ -122,10 +121,10 @@ TEST_CASE("vulkan: gemma3 270M logits match the numpy reference, fully and partl
 }
 
 // The CPU quantizes activations to 8 bits inside quantized products, which moves a one-chunk perplexity by
-// about as much as the 1 % allowed; Vulkan keeps f32 activations. So the CPU's figure to match is that of its
+// about as much as the 1 % allowed; the GPUs keep f32 activations. So the CPU's figure to match is that of its
 // exact path: the same weights dequantized to F32. The Q4_K_M CPU run is held only to a loose bound.
-TEST_CASE("vulkan: gemma3 270M perplexity equals the CPU's, fully and partly offloaded", "[vulkan][gemma][perplexity]") {
-    if (!have_vulkan()) return;
+void check_gemma_perplexity(const std::string& dev) {
+    if (!have_gpu(dev)) return;
     const std::string path = gemma_gguf();
     if (!have_gemma(path)) return;
     TempDir dir;
@@ -135,13 +134,30 @@ TEST_CASE("vulkan: gemma3 270M perplexity equals the CPU's, fully and partly off
     const std::string text = " -f /usr/share/common-licenses/GPL-3 -c 256 --chunks 1";
     const double cpu = perplexity("-m " + f32 + text);
     const double cpu_quantized = perplexity("-m '" + path + "'" + text);
-    const double full = perplexity("-m '" + path + "'" + text + " --device vulkan");
-    const double partial = perplexity("-m " + f32 + text + " --device vulkan -ngl 6");
-    INFO("PPL cpu (f32 weights) " << cpu << ", cpu (q4_K_M) " << cpu_quantized << ", vulkan " << full
-                                  << ", vulkan -ngl 6 " << partial);
+    const double full = perplexity("-m '" + path + "'" + text + " --device " + dev);
+    const double partial = perplexity("-m " + f32 + text + " --device " + dev + " -ngl 6");
+    INFO("PPL cpu (f32 weights) " << cpu << ", cpu (q4_K_M) " << cpu_quantized << ", " << dev << " " << full
+                                  << ", " << dev << " -ngl 6 " << partial);
     CHECK(std::abs(full / cpu - 1) < 0.01);
     CHECK(std::abs(partial / cpu - 1) < 0.01);
     CHECK(std::abs(cpu_quantized / cpu - 1) < 0.05);
+}
+
+}  // namespace
+
+TEST_CASE("vulkan: architectures match the numpy reference", "[vulkan][models]") { check_architectures("vulkan"); }
+TEST_CASE("cuda: architectures match the numpy reference", "[cuda][models]") { check_architectures("cuda"); }
+TEST_CASE("vulkan: gemma3 270M logits match the numpy reference, fully and partly offloaded", "[vulkan][gemma]") {
+    check_gemma_logits("vulkan");
+}
+TEST_CASE("cuda: gemma3 270M logits match the numpy reference, fully and partly offloaded", "[cuda][gemma]") {
+    check_gemma_logits("cuda");
+}
+TEST_CASE("vulkan: gemma3 270M perplexity equals the CPU's, fully and partly offloaded", "[vulkan][gemma][perplexity]") {
+    check_gemma_perplexity("vulkan");
+}
+TEST_CASE("cuda: gemma3 270M perplexity equals the CPU's, fully and partly offloaded", "[cuda][gemma][perplexity]") {
+    check_gemma_perplexity("cuda");
 }
 
 TEST_CASE("vulkan: without a Vulkan driver, --device vulkan is one clear error and the CPU still works", "[vulkan][cli]") {
@@ -163,4 +179,22 @@ TEST_CASE("vulkan: without a Vulkan driver, --device vulkan is one clear error a
     CHECK(out.find("error: ") != std::string::npos);
     CHECK(run_capture(std::string(GIRAFFE_CLI) + " run -m " + path + " -p hi -n 1 -ngl 3", out) == 1);
     CHECK(out.find("--device") != std::string::npos);
+}
+
+TEST_CASE("cuda: without a CUDA device, --device cuda is one clear error and the CPU still works", "[cuda][cli]") {
+    TempDir dir;
+    const std::string path = dir.file("llama.gguf");
+    write_random_model(path, tiny("llama", ggml::Type::F32));
+    // No device is visible with CUDA_VISIBLE_DEVICES empty; a build without the backend says so instead.
+    const std::string no_device = "CUDA_VISIBLE_DEVICES= ";
+    std::string out;
+    const int rc = run_capture(no_device + GIRAFFE_CLI + " run -m " + path + " -p hello -n 2 --device cuda", out);
+    INFO(out);
+    CHECK(rc == 1);
+    CHECK(std::count(out.begin(), out.end(), '\n') == 1);
+    CHECK(out.rfind("error: ", 0) == 0);
+    CHECK(out.find("CUDA") != std::string::npos);
+    REQUIRE(run_capture(no_device + GIRAFFE_CLI + " run -m " + path + " -p hello -n 2", out) == 0);
+    CHECK(run_capture(std::string(GIRAFFE_CLI) + " run -m " + path + " -p hi -n 1 --device cuda:99", out) == 1);
+    CHECK(out.rfind("error: ", 0) == 0);
 }

@@ -1,0 +1,228 @@
+// mul_mat: dst[i3][i2][n][m] = sum_k a[i3/r3][i2/r2][m][k] * b[i3][i2][n][k], a any weight type with
+// contiguous rows (broadcast over dims 2 and 3: grouped-query attention), b f32 with any strides, dst f32.
+// f32 arithmetic throughout (no tensor cores: the op table's bound is ~1e-5 relative).
+//  - N <= 8 (decode): mul_mat_vec, memory-bound. A group of G lanes of a warp (G = 8, 16 or 32, as K allows)
+//    takes one output row m: its lanes walk a's row in 8-element chunks side by side (dequant8), each
+//    keeping one sum per column of b, and the group's sums meet by shuffles; lane n of the group writes
+//    column n. Templated on the weight type and on the column count rounded up to 1, 2, 4 or 8.
+//  - More columns: mul_mat_tiled, a 64 x 64 output tile per 256-thread block (blockIdx = (m tile, n tile,
+//    batch)). For each 32-wide slice of K the threads decode a's 64 x 32 tile (one dequant8 each) and load
+//    b's 32 x 64 tile into shared memory, then each accumulates a 4 x 4 register tile (rows tm + 16 i,
+//    columns tn + 16 j: neighbouring threads read neighbouring shared words and write neighbouring dst).
+#include <algorithm>
+#include <stdexcept>
+
+#include "backends/cuda/common.cuh"
+#include "backends/cuda/dequant.cuh"
+
+namespace ggml::GIRAFFE_CUDA_NS {
+namespace {
+
+constexpr int kVecThreads = 128, kVecMaxN = 8;
+constexpr int kBM = 64, kBN = 64, kBK = 32, kTM = 4, kTN = 4, kPad = 1;
+constexpr int kTileThreads = (kBM / kTM) * (kBN / kTN);  // 256
+constexpr int64_t kMaxGridYZ = 65535;
+static_assert(kBM * kBK / 8 == kTileThreads, "one a chunk per thread");
+static_assert(kBK * kBN / kTileThreads == 8 && kTileThreads % kBK == 0, "8 b elements per thread");
+
+// a's matrix for b's batch (i2, i3): a's batches are broadcast over b's.
+__device__ __forceinline__ const char* a_matrix(const TensorDesc& a, const TensorDesc& b, int64_t i2, int64_t i3) {
+    return a.data + (i2 / (b.ne[2] / a.ne[2])) * a.nb[2] + (i3 / (b.ne[3] / a.ne[3])) * a.nb[3];
+}
+
+// Eight consecutive f32 values of b at p, element stride s bytes (one 32-byte load when contiguous and
+// aligned: k is a multiple of 8, so the column start decides).
+__device__ __forceinline__ void load_b8(const char* p, int64_t s, float v[8]) {
+    if (s == 4 && (reinterpret_cast<uintptr_t>(p) & 15u) == 0) {
+        const float4 x0 = reinterpret_cast<const float4*>(p)[0], x1 = reinterpret_cast<const float4*>(p)[1];
+        v[0] = x0.x, v[1] = x0.y, v[2] = x0.z, v[3] = x0.w;
+        v[4] = x1.x, v[5] = x1.y, v[6] = x1.z, v[7] = x1.w;
+        return;
+    }
+#pragma unroll
+    for (int j = 0; j < 8; j++) v[j] = *reinterpret_cast<const float*>(p + j * s);
+}
+
+// Sum over the `group` lanes (a power of two <= 32, aligned) that share a row; every lane of the group
+// gets it. The whole warp takes part.
+__device__ __forceinline__ float group_sum(float v, int group) {
+    for (int o = group / 2; o > 0; o /= 2) v += __shfl_xor_sync(0xffffffffu, v, o);
+    return v;
+}
+
+// Few columns: NC >= N (b.ne1) sums per lane. One block: kVecThreads / group rows of one batch.
+template <uint32_t T, int NC>
+__global__ void __launch_bounds__(kVecThreads) mul_mat_vec(TensorDesc a, TensorDesc b, TensorDesc d, int group) {
+    const int64_t K = a.ne[0], M = a.ne[1], N = b.ne[1];
+    const int sub = threadIdx.x % group;
+    const int rows_per_block = kVecThreads / group;
+    const int64_t m_blocks = (M + rows_per_block - 1) / rows_per_block;
+    const int64_t total = m_blocks * b.ne[2] * b.ne[3];
+    for (int64_t blk = blockIdx.x; blk < total; blk += gridDim.x) {  // uniform per block: shuffles stay whole
+        const int64_t batch = blk / m_blocks, m = (blk % m_blocks) * rows_per_block + threadIdx.x / group;
+        const int64_t i2 = batch % b.ne[2], i3 = batch / b.ne[2];
+        float acc[NC];
+#pragma unroll
+        for (int n = 0; n < NC; n++) acc[n] = 0.0f;
+        if (m < M) {
+            const char* arow = a_matrix(a, b, i2, i3) + m * a.nb[1];
+            const char* bmat = b.data + i2 * b.nb[2] + i3 * b.nb[3];
+            const int64_t units = K / 8;
+            for (int64_t u = sub; u < units; u += group) {
+                float x[8];
+                dequant8<T>(arow, u * 8, x);
+#pragma unroll
+                for (int n = 0; n < NC; n++) {
+                    if (n < N) {
+                        float y[8];
+                        load_b8(bmat + n * b.nb[1] + u * 8 * b.nb[0], b.nb[0], y);
+#pragma unroll
+                        for (int j = 0; j < 8; j++) acc[n] = fmaf(x[j], y[j], acc[n]);
+                    }
+                }
+            }
+            if constexpr (TypeInfo<T>::kBlock == 1) {  // the last K % 8 (block types have whole blocks)
+                for (int64_t k = units * 8 + sub; k < K; k += group) {
+                    const float x = load_float(T, arow + k * TypeInfo<T>::kBytes);
+#pragma unroll
+                    for (int n = 0; n < NC; n++)
+                        if (n < N) acc[n] = fmaf(x, *reinterpret_cast<const float*>(bmat + n * b.nb[1] + k * b.nb[0]), acc[n]);
+                }
+            }
+        }
+#pragma unroll
+        for (int n = 0; n < NC; n++) acc[n] = group_sum(acc[n], group);
+        if (m < M) {
+            char* drow = d.data + m * d.nb[0] + i2 * d.nb[2] + i3 * d.nb[3];
+#pragma unroll
+            for (int n = 0; n < NC; n++)  // lane n of the group writes column n (group >= 8 >= NC)
+                if (n < N && n == sub) *reinterpret_cast<float*>(drow + n * d.nb[1]) = acc[n];
+        }
+    }
+}
+
+// Many columns: one 64 x 64 tile of dst per block and loop step (grid-stride in y and z past 65535).
+template <uint32_t T>
+__global__ void __launch_bounds__(kTileThreads) mul_mat_tiled(TensorDesc a, TensorDesc b, TensorDesc d) {
+    __shared__ float as[kBK][kBM + kPad];  // as[k][m]
+    __shared__ float bs[kBK][kBN + kPad];  // bs[k][n]
+    const int tid = threadIdx.x;
+    const int64_t K = a.ne[0], M = a.ne[1], N = b.ne[1], batches = b.ne[2] * b.ne[3];
+    const int64_t n_tiles = (N + kBN - 1) / kBN;
+    const int64_t m0 = int64_t(blockIdx.x) * kBM;
+    // This thread's share of the a tile: row lr, chunk lu of the K slice; of the b tile: k offset lk,
+    // columns ln + 8 j.
+    const int lr = tid / (kBK / 8), lu = tid % (kBK / 8);
+    const int lk = tid % kBK, ln = tid / kBK;
+    const int tm = tid % (kBM / kTM), tn = tid / (kBM / kTM);
+    const bool arow_ok = m0 + lr < M;
+
+    for (int64_t batch = blockIdx.z; batch < batches; batch += gridDim.z) {
+        const int64_t i2 = batch % b.ne[2], i3 = batch / b.ne[2];
+        const char* arow = a_matrix(a, b, i2, i3) + (m0 + lr) * a.nb[1];
+        const char* bmat = b.data + i2 * b.nb[2] + i3 * b.nb[3];
+        for (int64_t nt = blockIdx.y; nt < n_tiles; nt += gridDim.y) {
+            const int64_t n0 = nt * kBN;
+            float acc[kTM][kTN];
+#pragma unroll
+            for (int i = 0; i < kTM; i++)
+#pragma unroll
+                for (int j = 0; j < kTN; j++) acc[i][j] = 0.0f;
+
+            for (int64_t k0 = 0; k0 < K; k0 += kBK) {
+                {  // a: 8 consecutive k of row lr, decoded (zeros past M or K)
+                    const int64_t k = k0 + lu * 8;
+                    float v[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+                    if (arow_ok) {
+                        if (k + 8 <= K) {
+                            dequant8<T>(arow, k, v);
+                        } else if constexpr (TypeInfo<T>::kBlock == 1) {  // block types have whole blocks
+#pragma unroll
+                            for (int j = 0; j < 8; j++)
+                                if (k + j < K) v[j] = load_float(T, arow + (k + j) * TypeInfo<T>::kBytes);
+                        }
+                    }
+#pragma unroll
+                    for (int j = 0; j < 8; j++) as[lu * 8 + j][lr] = v[j];
+                }
+                {  // b: column n0 + ln + 8 j at k0 + lk (zeros past N or K)
+                    const int64_t k = k0 + lk;
+#pragma unroll
+                    for (int j = 0; j < kBN / 8; j++) {
+                        const int64_t n = n0 + ln + 8 * j;
+                        float x = 0.0f;
+                        if (k < K && n < N) x = *reinterpret_cast<const float*>(bmat + n * b.nb[1] + k * b.nb[0]);
+                        bs[lk][ln + 8 * j] = x;
+                    }
+                }
+                __syncthreads();
+#pragma unroll
+                for (int kk = 0; kk < kBK; kk++) {
+                    float av[kTM], bv[kTN];
+#pragma unroll
+                    for (int i = 0; i < kTM; i++) av[i] = as[kk][tm + (kBM / kTM) * i];
+#pragma unroll
+                    for (int j = 0; j < kTN; j++) bv[j] = bs[kk][tn + (kBN / kTN) * j];
+#pragma unroll
+                    for (int i = 0; i < kTM; i++)
+#pragma unroll
+                        for (int j = 0; j < kTN; j++) acc[i][j] = fmaf(av[i], bv[j], acc[i][j]);
+                }
+                __syncthreads();  // before the next slice overwrites the tiles
+            }
+
+            char* dmat = d.data + i2 * d.nb[2] + i3 * d.nb[3];
+#pragma unroll
+            for (int j = 0; j < kTN; j++) {
+                const int64_t n = n0 + tn + (kBN / kTN) * j;
+                if (n >= N) continue;
+#pragma unroll
+                for (int i = 0; i < kTM; i++) {
+                    const int64_t m = m0 + tm + (kBM / kTM) * i;
+                    if (m < M) *reinterpret_cast<float*>(dmat + m * d.nb[0] + n * d.nb[1]) = acc[i][j];
+                }
+            }
+        }
+    }
+}
+
+template <uint32_t T, int NC>
+void launch_vec(const OpContext& c, const TensorDesc& a, const TensorDesc& b, const TensorDesc& d) {
+    const int64_t K = a.ne[0], M = a.ne[1];
+    const int64_t units = (K + 7) / 8;
+    const int group = units >= 32 ? 32 : units >= 16 ? 16 : 8;  // short rows: several rows per warp
+    const int rows_per_block = kVecThreads / group;
+    const int64_t blocks = (M + rows_per_block - 1) / rows_per_block * b.ne[2] * b.ne[3];
+    const unsigned grid = unsigned(std::min<int64_t>(blocks, 0x7FFFFFFF));
+    launch_kernel(mul_mat_vec<T, NC>, grid, kVecThreads, 0, c.stream, a, b, d, group);
+}
+
+}  // namespace
+
+void op_mul_mat(const OpContext& c, const Tensor* dst) {
+    const Tensor* a = dst->src[0];
+    const Tensor* b = dst->src[1];
+    if (!weight_type_supported(a->type) || b->type != Type::F32 || dst->type != Type::F32)
+        throw std::logic_error("cuda mul_mat: unsupported types");
+    const TensorDesc da = desc(a), db = desc(b), dd = desc(dst);
+    const int64_t M = da.ne[1], N = db.ne[1], batches = db.ne[2] * db.ne[3];
+    if (M == 0 || N == 0 || batches == 0) return;  // K == 0 runs: the sums are 0
+    with_weight_type(da.type, [&](auto tag) {
+        constexpr uint32_t T = decltype(tag)::value;
+        if (da.nb[0] != TypeInfo<T>::kBytes) throw std::logic_error("cuda mul_mat: a's rows must be contiguous");
+        if (da.ne[0] % TypeInfo<T>::kBlock) throw std::logic_error("cuda mul_mat: K must be whole blocks");
+        if (N <= kVecMaxN) {
+            if (N == 1) launch_vec<T, 1>(c, da, db, dd);
+            else if (N == 2) launch_vec<T, 2>(c, da, db, dd);
+            else if (N <= 4) launch_vec<T, 4>(c, da, db, dd);
+            else launch_vec<T, 8>(c, da, db, dd);
+        } else {
+            const dim3 grid(unsigned((M + kBM - 1) / kBM), unsigned(std::min<int64_t>((N + kBN - 1) / kBN, kMaxGridYZ)),
+                            unsigned(std::min<int64_t>(batches, kMaxGridYZ)));
+            launch_kernel(mul_mat_tiled<T>, grid, kTileThreads, 0, c.stream, da, db, dd);
+        }
+    });
+    check_launch("mul_mat");
+}
+
+}  // namespace ggml::GIRAFFE_CUDA_NS
