@@ -52,7 +52,7 @@ void op_argmax(const OpContext& c, const Tensor* dst) {
     const int64_t nrows = a.ne[1];
     if (nrows == 0) return;
     const int threads = a.ne[0] <= 256 ? 32 : a.ne[0] <= 4096 ? 256 : 1024;
-    const unsigned grid = unsigned(nrows < 0x7fffffff ? nrows : 0x7fffffff);
+    const unsigned grid = blocks_for(nrows, 1);
     launch_kernel(argmax_kernel, grid, threads, 0, c.stream, a, d);
     check_launch("argmax");
 }

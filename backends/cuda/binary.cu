@@ -29,7 +29,7 @@ __global__ void binary_kernel(TensorDesc a, TensorDesc b, TensorDesc d, int64_t 
 
 template <Op OP>
 void launch(const OpContext& c, const Tensor* dst, int64_t n) {
-    const unsigned grid = unsigned(std::min<int64_t>((n + kThreads - 1) / kThreads, INT_MAX));
+    const unsigned grid = blocks_for(n, kThreads);
     launch_kernel(binary_kernel<OP>, grid, kThreads, 0, c.stream, desc(dst->src[0]), desc(dst->src[1]), desc(dst), n);
 }
 

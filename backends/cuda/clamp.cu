@@ -26,7 +26,7 @@ __global__ void clamp_kernel(TensorDesc a, TensorDesc d, int64_t n, float lo, fl
 void op_clamp(const OpContext& c, const Tensor* dst) {
     const int64_t n = dst->nelements();
     if (n == 0) return;
-    const unsigned grid = unsigned(std::min<int64_t>((n + kThreads - 1) / kThreads, INT_MAX));
+    const unsigned grid = blocks_for(n, kThreads);
     launch_kernel(clamp_kernel, grid, kThreads, 0, c.stream, desc(dst->src[0]), desc(dst), n, dst->param<float>(0),
                   dst->param<float>(1));
     check_launch("clamp");

@@ -96,9 +96,12 @@ __device__ __forceinline__ float block_max(float v, float* shared) {
 // Threads for a block that reduces one row of n elements: a warp for short rows, more as rows grow.
 inline int row_threads(int64_t n) { return n <= 256 ? 32 : n <= 1024 ? 128 : n <= 8192 ? 256 : 1024; }
 
-// Blocks for n items at `per_block` items a block. Grids take up to 2^31 - 1 blocks in x, so kernels index
-// with blockIdx.x as a 64-bit value.
-inline unsigned blocks_for(int64_t n, int per_block) { return unsigned((n + per_block - 1) / per_block); }
+// Blocks for n items at `per_block` items a block, capped at the 2^31 - 1 blocks a grid takes in x: the
+// kernels loop over their items with a grid stride (blockIdx.x taken as a 64-bit value).
+inline unsigned blocks_for(int64_t n, int per_block) {
+    const int64_t blocks = (n + per_block - 1) / per_block;
+    return unsigned(blocks < 0x7fffffff ? blocks : 0x7fffffff);
+}
 
 // Throws a one-line error naming the op if the launch failed (bad configuration, no kernel image for
 // this GPU's architecture).

@@ -31,7 +31,7 @@ __global__ void concat_kernel(TensorDesc a, TensorDesc b, TensorDesc d, int64_t 
 void op_concat(const OpContext& c, const Tensor* dst) {
     const int64_t n = dst->nelements();
     if (n == 0) return;
-    const unsigned grid = unsigned(std::min<int64_t>((n + kThreads - 1) / kThreads, INT_MAX));
+    const unsigned grid = blocks_for(n, kThreads);
     const TensorDesc a = desc(dst->src[0]), b = desc(dst->src[1]), d = desc(dst);
     const int dim = dst->params[0];
     if (dst->type == Type::F32) launch_kernel(concat_kernel<uint32_t>, grid, kThreads, 0, c.stream, a, b, d, n, dim);

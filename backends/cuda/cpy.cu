@@ -203,8 +203,6 @@ __global__ void cpy_quant_kernel(TensorDesc s, TensorDesc d, int64_t n_blocks) {
     }
 }
 
-unsigned grid_for(int64_t n) { return unsigned(std::min<int64_t>((n + kThreads - 1) / kThreads, INT_MAX)); }
-
 }  // namespace
 
 void op_cpy(const OpContext& c, const Tensor* dst) {
@@ -214,14 +212,14 @@ void op_cpy(const OpContext& c, const Tensor* dst) {
         // The graph builder checked: same shape as the source, rows of whole blocks.
         const int64_t n_blocks = dst->ne[0] / 32 * dst->nrows();
         if (n_blocks == 0) return;
-        const unsigned grid = grid_for(n_blocks);
+        const unsigned grid = blocks_for(n_blocks, kThreads);
         if (dst->type == Type::Q8_0) launch_kernel(cpy_quant_kernel<Type::Q8_0>, grid, kThreads, 0, c.stream, s, d, n_blocks);
         else if (dst->type == Type::Q4_0) launch_kernel(cpy_quant_kernel<Type::Q4_0>, grid, kThreads, 0, c.stream, s, d, n_blocks);
         else launch_kernel(cpy_quant_kernel<Type::Q5_0>, grid, kThreads, 0, c.stream, s, d, n_blocks);
     } else {
         const int64_t n = dst->nelements();
         if (n == 0) return;
-        launch_kernel(cpy_float_kernel, grid_for(n), kThreads, 0, c.stream, s, d, n);
+        launch_kernel(cpy_float_kernel, blocks_for(n, kThreads), kThreads, 0, c.stream, s, d, n);
     }
     check_launch("cpy");
 }

@@ -29,7 +29,7 @@ __global__ void glu_kernel(TensorDesc g, TensorDesc u, TensorDesc d, int64_t n, 
 void op_glu(const OpContext& c, const Tensor* dst) {
     const int64_t n = dst->nelements();
     if (n == 0) return;
-    const unsigned grid = unsigned(std::min<int64_t>((n + kThreads - 1) / kThreads, INT_MAX));
+    const unsigned grid = blocks_for(n, kThreads);
     launch_kernel(glu_kernel, grid, kThreads, 0, c.stream, desc(dst->src[0]), desc(dst->src[1]), desc(dst), n,
                   GluOp(dst->params[0]));
     check_launch("glu");

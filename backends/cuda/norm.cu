@@ -32,14 +32,13 @@ __global__ void norm_kernel(TensorDesc a, TensorDesc d, float eps) {
     }
 }
 
-// Short rows get one warp, long ones more threads.
 }  // namespace
 
 void op_norm(const OpContext& c, const Tensor* dst) {
     const TensorDesc a = desc(dst->src[0]), d = desc(dst);
     const int64_t nrows = d.nrows();
     if (nrows == 0 || d.ne[0] == 0) return;
-    const unsigned grid = unsigned(nrows < 0x7fffffff ? nrows : 0x7fffffff);
+    const unsigned grid = blocks_for(nrows, 1);
     launch_kernel(norm_kernel, grid, row_threads(d.ne[0]), 0, c.stream, a, d, dst->param<float>(0));
     check_launch("norm");
 }

@@ -27,14 +27,13 @@ __global__ void rms_norm_kernel(TensorDesc a, TensorDesc d, float eps) {
     }
 }
 
-// Short rows (per-head norms) get one warp, long ones (hidden states) more threads.
 }  // namespace
 
 void op_rms_norm(const OpContext& c, const Tensor* dst) {
     const TensorDesc a = desc(dst->src[0]), d = desc(dst);
     const int64_t nrows = d.nrows();
     if (nrows == 0 || d.ne[0] == 0) return;
-    const unsigned grid = unsigned(nrows < 0x7fffffff ? nrows : 0x7fffffff);
+    const unsigned grid = blocks_for(nrows, 1);
     launch_kernel(rms_norm_kernel, grid, row_threads(d.ne[0]), 0, c.stream, a, d, dst->param<float>(0));
     check_launch("rms_norm");
 }

@@ -95,7 +95,7 @@ void op_rope(const OpContext& c, const Tensor* dst) {
     if (shared > 48 * 1024) throw std::runtime_error("cuda rope: n_dims " + std::to_string(rp.n_dims) + " too large");
     const int64_t work = (rp.n_dims / 2 + (da.ne[0] - rp.n_dims)) * da.ne[1];  // units of one token
     const int threads = work <= 64 ? 64 : work <= 128 ? 128 : 256;
-    const unsigned grid = unsigned(n_tok < 0x7fffffff ? n_tok : 0x7fffffff);
+    const unsigned grid = blocks_for(n_tok, 1);
     launch_kernel(rope_kernel, grid, threads, shared, c.stream, da, dd, p);
     check_launch("rope");
 }

@@ -24,7 +24,7 @@ __global__ void scale_kernel(TensorDesc a, TensorDesc d, int64_t n, float s, flo
 void op_scale(const OpContext& c, const Tensor* dst) {
     const int64_t n = dst->nelements();
     if (n == 0) return;
-    const unsigned grid = unsigned(std::min<int64_t>((n + kThreads - 1) / kThreads, INT_MAX));
+    const unsigned grid = blocks_for(n, kThreads);
     launch_kernel(scale_kernel, grid, kThreads, 0, c.stream, desc(dst->src[0]), desc(dst), n, dst->param<float>(0),
                   dst->param<float>(1));
     check_launch("scale");

@@ -75,7 +75,6 @@ __global__ void soft_max_kernel(TensorDesc a, TensorDesc m, TensorDesc d, SoftMa
     }
 }
 
-// Short rows get one warp, long ones more threads.
 }  // namespace
 
 void op_soft_max(const OpContext& c, const Tensor* dst) {
@@ -93,7 +92,7 @@ void op_soft_max(const OpContext& c, const Tensor* dst) {
     const TensorDesc da = desc(a), dm = mask ? desc(mask) : TensorDesc{}, dd = desc(dst);
     const int64_t nrows = dd.nrows();
     if (nrows == 0 || dd.ne[0] == 0) return;
-    const unsigned grid = unsigned(nrows < 0x7fffffff ? nrows : 0x7fffffff);
+    const unsigned grid = blocks_for(nrows, 1);
     launch_kernel(soft_max_kernel, grid, row_threads(dd.ne[0]), 0, c.stream, da, dm, dd, p);
     check_launch("soft_max");
 }

@@ -24,7 +24,7 @@ __global__ void sqrt_kernel(TensorDesc a, TensorDesc d, int64_t n) {
 void op_sqrt(const OpContext& c, const Tensor* dst) {
     const int64_t n = dst->nelements();
     if (n == 0) return;
-    const unsigned grid = unsigned(std::min<int64_t>((n + kThreads - 1) / kThreads, INT_MAX));
+    const unsigned grid = blocks_for(n, kThreads);
     launch_kernel(sqrt_kernel, grid, kThreads, 0, c.stream, desc(dst->src[0]), desc(dst), n);
     check_launch("sqrt");
 }

@@ -20,7 +20,6 @@ __global__ void sum_rows_kernel(TensorDesc a, TensorDesc d, double div) {
     }
 }
 
-// Short rows get one warp, long ones more threads.
 }  // namespace
 
 void op_sum_rows(const OpContext& c, const Tensor* dst) {
@@ -28,7 +27,7 @@ void op_sum_rows(const OpContext& c, const Tensor* dst) {
     const int64_t nrows = d.nrows();
     if (nrows == 0) return;
     const double div = dst->op == Op::Mean ? double(a.ne[0]) : 1.0;
-    const unsigned grid = unsigned(nrows < 0x7fffffff ? nrows : 0x7fffffff);
+    const unsigned grid = blocks_for(nrows, 1);
     launch_kernel(sum_rows_kernel, grid, row_threads(a.ne[0]), 0, c.stream, a, d, div);
     check_launch(dst->op == Op::Mean ? "mean" : "sum_rows");
 }

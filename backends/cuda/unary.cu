@@ -39,7 +39,7 @@ __global__ void unary_kernel(TensorDesc a, TensorDesc d, int64_t n, UnaryOp op) 
 void op_unary(const OpContext& c, const Tensor* dst) {
     const int64_t n = dst->nelements();
     if (n == 0) return;
-    const unsigned grid = unsigned(std::min<int64_t>((n + kThreads - 1) / kThreads, INT_MAX));
+    const unsigned grid = blocks_for(n, kThreads);
     launch_kernel(unary_kernel, grid, kThreads, 0, c.stream, desc(dst->src[0]), desc(dst), n, UnaryOp(dst->params[0]));
     check_launch("unary");
 }
