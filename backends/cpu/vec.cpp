@@ -136,11 +136,11 @@ bool vec_dot_many_native() {
     const VecTable& t = vec_table();
     return t.dot_f16_rows16 && t.dot_block16;
 }
-void vec_dot_f16_rows16(int64_t n, const uint16_t* x, size_t ldx, const float* y, size_t ldy, int ny, float* out,
-                        size_t ldo) {
+void vec_dot_f16_rows16(int64_t n, const uint16_t* x, size_t ldx, int64_t nx, const float* y, size_t ldy, int ny,
+                        float* out, size_t ldo) {
     const VecTable& t = vec_table();
-    if (t.dot_f16_rows16 && n % 16 == 0 && n <= 256) return t.dot_f16_rows16(n, x, ldx, y, ldy, ny, out, ldo);
-    for (int i = 0; i < 16; i++)
+    if (t.dot_f16_rows16 && n % 16 == 0 && n <= 256) return t.dot_f16_rows16(n, x, ldx, nx, y, ldy, ny, out, ldo);
+    for (int64_t i = 0; i < nx; i++)
         for (int j = 0; j < ny; j++)
             out[size_t(j) * ldo + size_t(i)] = t.dot_f16(n, x + size_t(i) * ldx, y + size_t(j) * ldy);
 }

@@ -17,13 +17,14 @@ float vec_dot_f32(int64_t n, const float* x, const float* y);
 float vec_dot_f16(int64_t n, const uint16_t* x, const float* y);   // x: binary16
 float vec_dot_bf16(int64_t n, const uint16_t* x, const float* y);  // x: bfloat16
 // Many dots of 16-bit rows at once (decode: attention, f16 / bf16 weights), each equal to single dots:
-// rows16: out[j * ldo + i] = vec_dot_f16(n, x + i * ldx, y + j * ldy) for i < 16, j < ny: sixteen short
-// f16 rows (a kernel for n a multiple of 16, at most 256) whose sums come out together;
+// rows16: out[j * ldo + i] = vec_dot_f16(n, x + i * ldx, y + j * ldy) for i < nx, j < ny: short f16 rows,
+// sixteen at a time (nx a multiple of 16; a kernel for n a multiple of 16, at most 256), whose sums come out
+// together;
 // block16: out[j * ldo + i] = dot(n, x + i * ldx, y[j]) for i < nx, j < ny, x of type t (F16 or BF16):
 // each row of x read once per few rows of y instead of once per row.
 // _native: whether this SIMD level has kernels for both, else they are single dots.
-void vec_dot_f16_rows16(int64_t n, const uint16_t* x, size_t ldx, const float* y, size_t ldy, int ny, float* out,
-                        size_t ldo);
+void vec_dot_f16_rows16(int64_t n, const uint16_t* x, size_t ldx, int64_t nx, const float* y, size_t ldy, int ny,
+                        float* out, size_t ldo);
 void vec_dot_block16(Type t, int64_t n, const uint16_t* x, size_t ldx, int nx, const float* const* y, int ny,
                      float* out, size_t ldo);
 bool vec_dot_many_native();

@@ -156,45 +156,66 @@ void dot_h16_tile(int64_t n, const uint16_t* x, size_t ldx, const float* const* 
 }
 #include "backends/cpu/vec_h16_block.inl"
 
-// Sixteen sums in one vector: lane i of the result is the sum of the lanes of a[i].
-inline __m512 transpose_sum16(__m512* a) {
-    // Each round interleaves pairs of vectors and adds, halving their number: after round 1 each 128-bit
-    // lane of a[i] holds partial sums of rows 2i, 2i + 1, after round 2 of rows 4i..4i + 3 (one per
-    // float), and the last two rounds add 128-bit lanes until lane i holds all of row i.
-    for (int i = 0; i < 8; i++) {
-        const __m512 lo = _mm512_unpacklo_ps(a[2 * i], a[2 * i + 1]), hi = _mm512_unpackhi_ps(a[2 * i], a[2 * i + 1]);
-        a[i] = _mm512_add_ps(lo, hi);
-    }
-    for (int i = 0; i < 4; i++) {
-        const __m512d x = _mm512_castps_pd(a[2 * i]), y = _mm512_castps_pd(a[2 * i + 1]);
-        a[i] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(x, y)), _mm512_castpd_ps(_mm512_unpackhi_pd(x, y)));
-    }
-    for (int i = 0; i < 2; i++) {
-        const __m512 x = a[2 * i], y = a[2 * i + 1];
-        a[i] = _mm512_add_ps(_mm512_shuffle_f32x4(x, y, 0x88), _mm512_shuffle_f32x4(x, y, 0xdd));
-    }
-    return _mm512_add_ps(_mm512_shuffle_f32x4(a[0], a[1], 0x88), _mm512_shuffle_f32x4(a[0], a[1], 0xdd));
+// Query rows four to a vector, four values of each: rows 4g..4g + 3, values 4c..4c + 3 at
+// yq + (g * n / 4 + c) * 16, rows past ny zero. A key's four values, broadcast to the four 128-bit lanes, then
+// meet four rows at once.
+void interleave_row_quads(int64_t n, const float* y, size_t ldy, int ny, float* yq) {
+    const int64_t nc = n / 4;
+    for (int g = 0; g < (ny + 3) / 4; g++)
+        for (int64_t c = 0; c < nc; c++)
+            for (int r = 0; r < 4; r++) {
+                const int j = 4 * g + r;
+                const __m128 v = j < ny ? _mm_loadu_ps(y + size_t(j) * ldy + 4 * c) : _mm_setzero_ps();
+                _mm_store_ps(yq + (size_t(g) * size_t(nc) + size_t(c)) * 16 + 4 * r, v);
+            }
 }
 
-// Sixteen f16 rows (ldx codes apart, n a multiple of 16, at most 256) against ny f32 rows (ldy floats
-// apart): out[j * ldo + i] = dot(x row i, y row j) (decode attention's scores: 16 cached keys against a
-// KV head's query rows). The rows are converted once into L1; each y row then takes 16 dots whose sums
-// come out together, one store per y row.
-void v_dot_f16_rows16(int64_t n, const uint16_t* x, size_t ldx, const float* y, size_t ldy, int ny, float* out,
-                      size_t ldo) {
-    alignas(64) float xf[16 * 256];
-    const int64_t nv = n / 16;
-    for (int i = 0; i < 16; i++)
-        for (int64_t c = 0; c < nv; c++) _mm512_store_ps(xf + i * n + 16 * c, load_f16(x + size_t(i) * ldx + 16 * c));
-    for (int j = 0; j < ny; j++) {
-        const float* yj = y + size_t(j) * ldy;
-        __m512 acc[16];
-        for (int i = 0; i < 16; i++) acc[i] = _mm512_mul_ps(_mm512_load_ps(xf + i * n), _mm512_loadu_ps(yj));
-        for (int64_t c = 1; c < nv; c++) {
-            const __m512 q = _mm512_loadu_ps(yj + 16 * c);
-            for (int i = 0; i < 16; i++) acc[i] = _mm512_fmadd_ps(_mm512_load_ps(xf + i * n + 16 * c), q, acc[i]);
+// a[i]'s 128-bit lane r holds four partial sums of row r's dot with key i; writes row r's sixteen sums to
+// out + r * ldo for r < rows. Two rounds of pairwise adds leave, in lane r of c[i], row r's sums for keys
+// 4i..4i + 3; a 4 x 4 transpose of 128-bit lanes then gathers each row's sixteen.
+inline void store_quad_sums(__m512* a, float* out, size_t ldo, int rows) {
+    __m512 b[8], c[4];
+    for (int i = 0; i < 8; i++)
+        b[i] = _mm512_add_ps(_mm512_unpacklo_ps(a[2 * i], a[2 * i + 1]), _mm512_unpackhi_ps(a[2 * i], a[2 * i + 1]));
+    for (int i = 0; i < 4; i++) {
+        const __m512d x = _mm512_castps_pd(b[2 * i]), y = _mm512_castps_pd(b[2 * i + 1]);
+        c[i] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(x, y)), _mm512_castpd_ps(_mm512_unpackhi_pd(x, y)));
+    }
+    const __m512 t0 = _mm512_shuffle_f32x4(c[0], c[1], 0x44), t1 = _mm512_shuffle_f32x4(c[0], c[1], 0xEE);
+    const __m512 t2 = _mm512_shuffle_f32x4(c[2], c[3], 0x44), t3 = _mm512_shuffle_f32x4(c[2], c[3], 0xEE);
+    const __m512 r[4] = {_mm512_shuffle_f32x4(t0, t2, 0x88), _mm512_shuffle_f32x4(t0, t2, 0xDD),
+                         _mm512_shuffle_f32x4(t1, t3, 0x88), _mm512_shuffle_f32x4(t1, t3, 0xDD)};
+    for (int j = 0; j < rows; j++) _mm512_storeu_ps(out + size_t(j) * ldo, r[j]);
+}
+
+// nx f16 rows (nx a multiple of 16; ldx codes apart; n a multiple of 16, at most 256) against ny f32 rows
+// (ldy floats apart): out[j * ldo + i] = dot(x row i, y row j) (decode attention's scores: cached keys against
+// a KV head's query rows). The query rows are interleaved four to a vector once per sixteen; each sixteen keys
+// are converted once into L1, and each key's values, broadcast, meet four rows per multiply-add. Summing four
+// rows' partial sums together costs a quarter of a reduction per row and key block.
+void v_dot_f16_rows16(int64_t n, const uint16_t* x, size_t ldx, int64_t nx, const float* y, size_t ldy, int ny,
+                      float* out, size_t ldo) {
+    alignas(64) float xf[16 * 256], yq[16 * 256];
+    const int64_t nv = n / 16, nc = n / 4;
+    for (int j0 = 0; j0 < ny; j0 += 16) {
+        const int rows = std::min(16, ny - j0);
+        interleave_row_quads(n, y + size_t(j0) * ldy, ldy, rows, yq);
+        for (int64_t i0 = 0; i0 < nx; i0 += 16) {
+            const uint16_t* xb = x + size_t(i0) * ldx;
+            for (int i = 0; i < 16; i++)
+                for (int64_t c = 0; c < nv; c++) _mm512_store_ps(xf + i * n + 16 * c, load_f16(xb + size_t(i) * ldx + 16 * c));
+            for (int g = 0; 4 * g < rows; g++) {
+                const float* qg = yq + size_t(g) * size_t(nc) * 16;
+                __m512 acc[16];
+                for (int i = 0; i < 16; i++) acc[i] = _mm512_setzero_ps();
+                for (int64_t c = 0; c < nc; c++) {
+                    const __m512 q = _mm512_load_ps(qg + c * 16);
+                    for (int i = 0; i < 16; i++)
+                        acc[i] = _mm512_fmadd_ps(_mm512_broadcast_f32x4(_mm_load_ps(xf + i * n + 4 * c)), q, acc[i]);
+                }
+                store_quad_sums(acc, out + size_t(j0 + 4 * g) * ldo + size_t(i0), ldo, std::min(4, rows - 4 * g));
+            }
         }
-        _mm512_storeu_ps(out + size_t(j) * ldo, transpose_sum16(acc));
     }
 }
 

@@ -149,8 +149,8 @@ void dot_h16_tile(int64_t n, const uint16_t* x, size_t ldx, const float* const* 
 // out[j * ldo + i] = dot(x row i, y row j) (decode attention's scores: 16 cached keys against a KV head's query
 // rows). The rows are converted once into L1; each y row then takes 16 dots in 16 accumulators, reduced four
 // rows at a time by pairwise adds into one vector of 4 sums.
-void v_dot_f16_rows16(int64_t n, const uint16_t* x, size_t ldx, const float* y, size_t ldy, int ny, float* out,
-                      size_t ldo) {
+void dot_f16_rows16_block(int64_t n, const uint16_t* x, size_t ldx, const float* y, size_t ldy, int ny, float* out,
+                          size_t ldo) {
     alignas(16) float xf[16 * 256];
     const int64_t nv = n / 4;
     for (int i = 0; i < 16; i++)
@@ -169,6 +169,11 @@ void v_dot_f16_rows16(int64_t n, const uint16_t* x, size_t ldx, const float* y, 
             vst1q_f32(out + size_t(j) * ldo + 4 * g, vpaddq_f32(vpaddq_f32(a[0], a[1]), vpaddq_f32(a[2], a[3])));
         }
     }
+}
+// nx rows (a multiple of 16), sixteen at a time.
+void v_dot_f16_rows16(int64_t n, const uint16_t* x, size_t ldx, int64_t nx, const float* y, size_t ldy, int ny,
+                      float* out, size_t ldo) {
+    for (int64_t i = 0; i < nx; i += 16) dot_f16_rows16_block(n, x + size_t(i) * ldx, ldx, y, ldy, ny, out + i, ldo);
 }
 
 // Row x_i's 4 values at d (type t) as floats.

@@ -175,7 +175,7 @@ TEST_CASE("vec: many-row 16-bit dots match single dots", "[simd]") {
                     if (bf16) continue;
                     std::vector<float> out(size_t(ny) * 17, 0.0f);
                     at_level(level, [&] {
-                        vec_dot_f16_rows16(n, x.data(), ldx, y.p, ldy, ny, out.data(), 17);
+                        vec_dot_f16_rows16(n, x.data(), ldx, 16, y.p, ldy, ny, out.data(), 17);
                         return 0;
                     });
                     for (int j = 0; j < ny; j++)

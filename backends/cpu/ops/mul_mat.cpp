@@ -129,7 +129,7 @@ void mul_mat_scores_decode(const Shape& s, int nth) {
                     for (size_t o = 0; o < size_t(s.K) * sizeof(uint16_t); o += 64)
                         __builtin_prefetch(reinterpret_cast<const char*>(a + size_t(r - m) * lda) + o, 0, 3);
                 if (m + 16 <= m1) {
-                    vec_dot_f16_rows16(s.K, a, lda, b, ldb, int(s.N), d, ldd);
+                    vec_dot_f16_rows16(s.K, a, lda, 16, b, ldb, int(s.N), d, ldd);
                     continue;
                 }
                 for (int64_t i = 0; i < m1 - m; i++)  // the last few cells
