@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <random>
 #include <vector>
@@ -25,8 +26,10 @@ struct AttnShape {
     int64_t hd, n_head, n_kv_head, n_layer;
 };
 
+// [hd * kv heads, cells] rows of the cache type, 64-byte aligned like the runtime's buffers (a head's
+// rows then start on a cache line, which decode's prefetches assume).
 struct Layer {
-    std::vector<uint8_t> k, v;  // [hd * kv heads, cells] rows of the cache type
+    std::unique_ptr<uint8_t, void (*)(void*)> k{nullptr, std::free}, v{nullptr, std::free};
 };
 
 double seconds(std::chrono::steady_clock::time_point t0) {
@@ -50,7 +53,7 @@ double run_tokens(const AttnShape& s, ggml::Type t, std::vector<Layer>& layers, 
     for (Layer& l : layers) {
         ggml::Tensor* kc = c.new_tensor(t, {s.hd * s.n_kv_head, n_kv});
         ggml::Tensor* vc = c.new_tensor(t, {s.hd * s.n_kv_head, n_kv});
-        kc->data = l.k.data(), vc->data = l.v.data();
+        kc->data = l.k.get(), vc->data = l.v.get();
         ggml::Tensor* k = ggml::view_3d(c, kc, s.hd, n_kv, s.n_kv_head, row, head, 0);
         ggml::Tensor* v = ggml::view_3d(c, vc, s.hd, n_kv, s.n_kv_head, row, head, 0);
         k->data = kc->data, v->data = vc->data;  // no allocator here to resolve the views
@@ -75,10 +78,11 @@ void bench_attention(int threads, int reps, bool json, double read_gbs) {
                 std::mt19937 rng(1);
                 std::uniform_real_distribution<float> u(-1.0f, 1.0f);
                 for (float& x : f) x = u(rng);
+                const size_t leaf_bytes = ggml::row_size(t, s.hd * s.n_kv_head) * size_t(cells);
                 for (Layer& l : layers)
-                    for (std::vector<uint8_t>* b : {&l.k, &l.v}) {
-                        b->resize(ggml::row_size(t, s.hd * s.n_kv_head) * size_t(cells));
-                        ggml::quantize_rows(t, f.data(), b->data(), cells, s.hd * s.n_kv_head, 0);
+                    for (auto* b : {&l.k, &l.v}) {
+                        b->reset(static_cast<uint8_t*>(std::aligned_alloc(64, (leaf_bytes + 63) / 64 * 64)));
+                        ggml::quantize_rows(t, f.data(), b->get(), cells, s.hd * s.n_kv_head, 0);
                     }
                 run_tokens(s, t, layers, depth, 1, threads);  // warm-up
                 double best = 1e300, total = 0;
