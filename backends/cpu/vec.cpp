@@ -105,7 +105,7 @@ uint64_t s_xor_lines(const void* p, size_t lines) {
 const VecTable& vec_table_scalar() {
     static const VecTable t = {s_add, s_sub, s_mul, s_div, s_scale, s_dot_f32, s_dot_f16, s_dot_bf16,
                                s_sum_sq, s_sum, s_max, s_exp_sum, s_silu, s_swiglu, s_f16_to_f32,
-                               s_f32_to_f16, s_bf16_to_f32, s_f32_to_bf16, nullptr, nullptr, s_mad_rows,
+                               s_f32_to_f16, s_bf16_to_f32, s_f32_to_bf16, nullptr, nullptr, nullptr, s_mad_rows,
                                s_xor_lines};
     return t;
 }
@@ -134,15 +134,23 @@ float vec_dot_f16(int64_t n, const uint16_t* x, const float* y) { return vec_tab
 float vec_dot_bf16(int64_t n, const uint16_t* x, const float* y) { return vec_table().dot_bf16(n, x, y); }
 bool vec_dot_many_native() {
     const VecTable& t = vec_table();
-    return t.dot_f16_rows16 && t.dot_block16;
+    return t.dot_rows16 && t.dot_block16;
 }
-void vec_dot_f16_rows16(int64_t n, const uint16_t* x, size_t ldx, int64_t nx, const float* y, size_t ldy, int ny,
-                        float* out, size_t ldo) {
+void vec_dot_rows16(Type type, int64_t n, const void* x, size_t ldx, int64_t nx, const float* y, size_t ldy, int ny,
+                    float* out, size_t ldo) {
     const VecTable& t = vec_table();
-    if (t.dot_f16_rows16 && n % 16 == 0 && n <= 256) return t.dot_f16_rows16(n, x, ldx, nx, y, ldy, ny, out, ldo);
-    for (int64_t i = 0; i < nx; i++)
+    if (t.dot_rows16 && n % 16 == 0 && n <= 256) return t.dot_rows16(type, n, x, ldx, nx, y, ldy, ny, out, ldo);
+    for (int64_t i = 0; i < nx; i++) {
+        const char* xi = static_cast<const char*>(x) + size_t(i) * ldx;
         for (int j = 0; j < ny; j++)
-            out[size_t(j) * ldo + size_t(i)] = t.dot_f16(n, x + size_t(i) * ldx, y + size_t(j) * ldy);
+            out[size_t(j) * ldo + size_t(i)] =
+                type == Type::F32 ? t.dot_f32(n, reinterpret_cast<const float*>(xi), y + size_t(j) * ldy)
+                                  : t.dot_f16(n, reinterpret_cast<const uint16_t*>(xi), y + size_t(j) * ldy);
+    }
+}
+void vec_dequant(Type type, const void* x, float* y, int64_t n) {
+    const VecTable& t = vec_table();
+    if (!t.dequant || !t.dequant(type, x, y, n)) type_traits(type).to_float(x, y, n);
 }
 void vec_dot_block16(Type type, int64_t n, const uint16_t* x, size_t ldx, int nx, const float* const* y, int ny,
                      float* out, size_t ldo) {

@@ -17,14 +17,14 @@ float vec_dot_f32(int64_t n, const float* x, const float* y);
 float vec_dot_f16(int64_t n, const uint16_t* x, const float* y);   // x: binary16
 float vec_dot_bf16(int64_t n, const uint16_t* x, const float* y);  // x: bfloat16
 // Many dots of 16-bit rows at once (decode: attention, f16 / bf16 weights), each equal to single dots:
-// rows16: out[j * ldo + i] = vec_dot_f16(n, x + i * ldx, y + j * ldy) for i < nx, j < ny: short f16 rows,
-// sixteen at a time (nx a multiple of 16; a kernel for n a multiple of 16, at most 256), whose sums come out
-// together;
+// rows16: out[j * ldo + i] = dot(n, x row i, y + j * ldy) for i < nx, j < ny: short rows of type t (F16 or
+// F32, ldx bytes apart), sixteen at a time (nx a multiple of 16; a kernel for n a multiple of 16, at most
+// 256), whose sums come out together;
 // block16: out[j * ldo + i] = dot(n, x + i * ldx, y[j]) for i < nx, j < ny, x of type t (F16 or BF16):
 // each row of x read once per few rows of y instead of once per row.
 // _native: whether this SIMD level has kernels for both, else they are single dots.
-void vec_dot_f16_rows16(int64_t n, const uint16_t* x, size_t ldx, int64_t nx, const float* y, size_t ldy, int ny,
-                        float* out, size_t ldo);
+void vec_dot_rows16(Type t, int64_t n, const void* x, size_t ldx, int64_t nx, const float* y, size_t ldy, int ny,
+                    float* out, size_t ldo);
 void vec_dot_block16(Type t, int64_t n, const uint16_t* x, size_t ldx, int nx, const float* const* y, int ny,
                      float* out, size_t ldo);
 bool vec_dot_many_native();
@@ -40,6 +40,7 @@ float vec_exp_sum(int64_t n, float* z, const float* x, float m);  // z = exp(x -
 void vec_silu(int64_t n, float* z, const float* x);
 void vec_swiglu(int64_t n, float* z, const float* gate, const float* up);  // silu(gate) * up
 void vec_f16_to_f32(int64_t n, float* z, const uint16_t* x);
+void vec_dequant(Type t, const void* x, float* y, int64_t n);  // a row of block type t (n values) as f32
 void vec_f32_to_f16(int64_t n, uint16_t* z, const float* x);
 void vec_bf16_to_f32(int64_t n, float* z, const uint16_t* x);
 void vec_f32_to_bf16(int64_t n, uint16_t* z, const float* x);

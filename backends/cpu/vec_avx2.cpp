@@ -258,7 +258,7 @@ const VecTable& vec_table_avx2() {
     static const VecTable t = {v_add, v_sub, v_mul, v_div, v_scale, v_dot_f32, v_dot_f16, v_dot_bf16,
                                v_sum_sq, v_sum, v_max, v_exp_sum, v_silu, v_swiglu, v_f16_to_f32,
                                v_f32_to_f16, v_bf16_to_f32, v_f32_to_bf16, nullptr, nullptr, nullptr,
-                               v_xor_lines};
+                               nullptr, v_xor_lines};
     return t;
 }
 

@@ -1,6 +1,6 @@
 // AVX-512 (F/BW/VL/DQ) versions of the vec.h kernels: the AVX2 file's structure at 16 floats per register.
 // Not executed on machines without AVX-512; kept a line-for-line mirror of vec_avx2.cpp, plus the many-row
-// dots of decode (AVX2 machines take single dots there).
+// dots of decode (AVX2 machines take single dots there) and the quantized KV cache's dequantizers.
 // GCC 12's AVX-512 headers build some results from self-initialised `undefined` vectors, which trips
 // -Wuninitialized once inlined here (a known false positive of the headers, not of this code).
 #if defined(__GNUC__) && !defined(__clang__)
@@ -11,9 +11,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "backends/cpu/gemm.h"
+#include "ggml/quants.h"
 #include "ggml/type.h"
 
 namespace ggml::cpu {
@@ -188,22 +190,31 @@ inline void store_quad_sums(__m512* a, float* out, size_t ldo, int rows) {
     for (int j = 0; j < rows; j++) _mm512_storeu_ps(out + size_t(j) * ldo, r[j]);
 }
 
-// nx f16 rows (nx a multiple of 16; ldx codes apart; n a multiple of 16, at most 256) against ny f32 rows
-// (ldy floats apart): out[j * ldo + i] = dot(x row i, y row j) (decode attention's scores: cached keys against
-// a KV head's query rows). The query rows are interleaved four to a vector once per sixteen; each sixteen keys
-// are converted once into L1, and each key's values, broadcast, meet four rows per multiply-add. Summing four
-// rows' partial sums together costs a quarter of a reduction per row and key block.
-void v_dot_f16_rows16(int64_t n, const uint16_t* x, size_t ldx, int64_t nx, const float* y, size_t ldy, int ny,
-                      float* out, size_t ldo) {
-    alignas(64) float xf[16 * 256], yq[16 * 256];
+// nx rows of type t (F16 or F32; nx a multiple of 16; ldx bytes apart; n a multiple of 16, at most 256)
+// against ny f32 rows (ldy floats apart): out[j * ldo + i] = dot(x row i, y row j) (decode attention's scores:
+// cached keys against a KV head's query rows). The query rows are interleaved four to a vector once per
+// sixteen; each sixteen keys are converted (or copied) once into L1, and each key's values, broadcast, meet
+// four rows per multiply-add. Summing four rows' partial sums together costs a quarter of a reduction per
+// row and key block.
+void v_dot_rows16(Type t, int64_t n, const void* x, size_t ldx, int64_t nx, const float* y, size_t ldy, int ny,
+                  float* out, size_t ldo) {
+    // The converted keys sit a fixed 256 floats apart, so that the sixteen rows' addresses are one register
+    // plus constant offsets (with a stride of n they take sixteen registers, and the loop spills).
+    constexpr int64_t kLd = 256;
+    alignas(64) float xf[16 * kLd], yq[16 * 256];
     const int64_t nv = n / 16, nc = n / 4;
     for (int j0 = 0; j0 < ny; j0 += 16) {
         const int rows = std::min(16, ny - j0);
         interleave_row_quads(n, y + size_t(j0) * ldy, ldy, rows, yq);
         for (int64_t i0 = 0; i0 < nx; i0 += 16) {
-            const uint16_t* xb = x + size_t(i0) * ldx;
-            for (int i = 0; i < 16; i++)
-                for (int64_t c = 0; c < nv; c++) _mm512_store_ps(xf + i * n + 16 * c, load_f16(xb + size_t(i) * ldx + 16 * c));
+            const char* xb = static_cast<const char*>(x) + size_t(i0) * ldx;
+            for (int i = 0; i < 16; i++) {
+                const char* row = xb + size_t(i) * ldx;
+                for (int64_t c = 0; c < nv; c++)
+                    _mm512_store_ps(xf + i * kLd + 16 * c,
+                                    t == Type::F32 ? _mm512_loadu_ps(reinterpret_cast<const float*>(row) + 16 * c)
+                                                   : load_f16(reinterpret_cast<const uint16_t*>(row) + 16 * c));
+            }
             for (int g = 0; 4 * g < rows; g++) {
                 const float* qg = yq + size_t(g) * size_t(nc) * 16;
                 __m512 acc[16];
@@ -211,12 +222,50 @@ void v_dot_f16_rows16(int64_t n, const uint16_t* x, size_t ldx, int64_t nx, cons
                 for (int64_t c = 0; c < nc; c++) {
                     const __m512 q = _mm512_load_ps(qg + c * 16);
                     for (int i = 0; i < 16; i++)
-                        acc[i] = _mm512_fmadd_ps(_mm512_broadcast_f32x4(_mm_load_ps(xf + i * n + 4 * c)), q, acc[i]);
+                        acc[i] = _mm512_fmadd_ps(_mm512_broadcast_f32x4(_mm_load_ps(xf + i * kLd + 4 * c)), q, acc[i]);
                 }
                 store_quad_sums(acc, out + size_t(j0 + 4 * g) * ldo + size_t(i0), ldo, std::min(4, rows - 4 * g));
             }
         }
     }
+}
+
+// Rows of the quantized KV cache's block types as f32, each value d * code exactly as the reference
+// dequantizers compute it: sixteen codes widened to 32-bit lanes, offset, converted and scaled at once.
+// q4_0 keeps values 0-15 in the low nibbles of its 16 bytes and 16-31 in the high ones; q5_0 adds bit i
+// of its 32-bit qh as the fifth bit of value i.
+bool v_dequant(Type t, const void* x, float* y, int64_t n) {
+    if (t != Type::Q8_0 && t != Type::Q4_0 && t != Type::Q5_0) return false;
+    const char* b = static_cast<const char*>(x);
+    const size_t bytes = t == Type::Q8_0 ? sizeof(block_q8_0) : t == Type::Q4_0 ? sizeof(block_q4_0) : sizeof(block_q5_0);
+    for (int64_t i = 0; i < n; i += 32, b += bytes, y += 32) {
+        uint16_t dh;
+        std::memcpy(&dh, b, 2);
+        const __m512 d = _mm512_set1_ps(_cvtsh_ss(dh));
+        __m512i lo, hi;
+        if (t == Type::Q8_0) {
+            lo = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 2)));
+            hi = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 18)));
+        } else {
+            const bool q5 = t == Type::Q5_0;
+            const __m512i q = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + (q5 ? 6 : 2))));
+            lo = _mm512_and_si512(q, _mm512_set1_epi32(0x0F));
+            hi = _mm512_srli_epi32(q, 4);
+            __m512i off = _mm512_set1_epi32(8);
+            if (q5) {
+                uint32_t qh;
+                std::memcpy(&qh, b + 2, 4);
+                const __m512i bit = _mm512_set1_epi32(16);
+                lo = _mm512_mask_or_epi32(lo, __mmask16(qh & 0xFFFF), lo, bit);
+                hi = _mm512_mask_or_epi32(hi, __mmask16(qh >> 16), hi, bit);
+                off = bit;
+            }
+            lo = _mm512_sub_epi32(lo, off), hi = _mm512_sub_epi32(hi, off);
+        }
+        _mm512_storeu_ps(y, _mm512_mul_ps(d, _mm512_cvtepi32_ps(lo)));
+        _mm512_storeu_ps(y + 16, _mm512_mul_ps(d, _mm512_cvtepi32_ps(hi)));
+    }
+    return true;
 }
 
 // NY accumulator rows kept in registers NV x 16 columns at a time while the nx value rows stream past:
@@ -398,8 +447,8 @@ uint64_t v_xor_lines(const void* p, size_t lines) {
 const VecTable& vec_table_avx512() {
     static const VecTable t = {v_add, v_sub, v_mul, v_div, v_scale, v_dot_f32, v_dot_f16, v_dot_bf16,
                                v_sum_sq, v_sum, v_max, v_exp_sum, v_silu, v_swiglu, v_f16_to_f32,
-                               v_f32_to_f16, v_bf16_to_f32, v_f32_to_bf16, v_dot_block16, v_dot_f16_rows16,
-                               v_mad_rows, v_xor_lines};
+                               v_f32_to_f16, v_bf16_to_f32, v_f32_to_bf16, v_dot_block16, v_dot_rows16,
+                               v_dequant, v_mad_rows, v_xor_lines};
     return t;
 }
 

@@ -145,16 +145,20 @@ void dot_h16_tile(int64_t n, const uint16_t* x, size_t ldx, const float* const* 
 }
 #include "backends/cpu/vec_h16_block.inl"
 
-// Sixteen f16 rows (ldx codes apart, n a multiple of 16, at most 256) against ny f32 rows (ldy floats apart):
-// out[j * ldo + i] = dot(x row i, y row j) (decode attention's scores: 16 cached keys against a KV head's query
-// rows). The rows are converted once into L1; each y row then takes 16 dots in 16 accumulators, reduced four
-// rows at a time by pairwise adds into one vector of 4 sums.
-void dot_f16_rows16_block(int64_t n, const uint16_t* x, size_t ldx, const float* y, size_t ldy, int ny, float* out,
-                          size_t ldo) {
+// Sixteen rows (F16 or F32, ldx bytes apart, n a multiple of 16, at most 256) against ny f32 rows (ldy floats
+// apart): out[j * ldo + i] = dot(x row i, y row j) (decode attention's scores: 16 cached keys against a KV
+// head's query rows). The rows are converted once into L1; each y row then takes 16 dots in 16 accumulators,
+// reduced four rows at a time by pairwise adds into one vector of 4 sums.
+void dot_rows16_block(Type t, int64_t n, const char* x, size_t ldx, const float* y, size_t ldy, int ny, float* out,
+                      size_t ldo) {
     alignas(16) float xf[16 * 256];
     const int64_t nv = n / 4;
-    for (int i = 0; i < 16; i++)
-        for (int64_t c = 0; c < nv; c++) vst1q_f32(xf + i * n + 4 * c, load_f16(x + size_t(i) * ldx + 4 * c));
+    for (int i = 0; i < 16; i++) {
+        const char* row = x + size_t(i) * ldx;
+        for (int64_t c = 0; c < nv; c++)
+            vst1q_f32(xf + i * n + 4 * c, t == Type::F32 ? vld1q_f32(reinterpret_cast<const float*>(row) + 4 * c)
+                                                         : load_f16(reinterpret_cast<const uint16_t*>(row) + 4 * c));
+    }
     for (int j = 0; j < ny; j++) {
         const float* yj = y + size_t(j) * ldy;
         float32x4_t acc[16];
@@ -171,9 +175,10 @@ void dot_f16_rows16_block(int64_t n, const uint16_t* x, size_t ldx, const float*
     }
 }
 // nx rows (a multiple of 16), sixteen at a time.
-void v_dot_f16_rows16(int64_t n, const uint16_t* x, size_t ldx, int64_t nx, const float* y, size_t ldy, int ny,
-                      float* out, size_t ldo) {
-    for (int64_t i = 0; i < nx; i += 16) dot_f16_rows16_block(n, x + size_t(i) * ldx, ldx, y, ldy, ny, out + i, ldo);
+void v_dot_rows16(Type t, int64_t n, const void* x, size_t ldx, int64_t nx, const float* y, size_t ldy, int ny,
+                  float* out, size_t ldo) {
+    for (int64_t i = 0; i < nx; i += 16)
+        dot_rows16_block(t, n, static_cast<const char*>(x) + size_t(i) * ldx, ldx, y, ldy, ny, out + i, ldo);
 }
 
 // Row x_i's 4 values at d (type t) as floats.
@@ -366,8 +371,8 @@ uint64_t v_xor_lines(const void* p, size_t lines) {
 const VecTable& vec_table_neon() {
     static const VecTable t = {v_add, v_sub, v_mul, v_div, v_scale, v_dot_f32, v_dot_f16, v_dot_bf16,
                                v_sum_sq, v_sum, v_max, v_exp_sum, v_silu, v_swiglu, v_f16_to_f32,
-                               v_f32_to_f16, v_bf16_to_f32, v_f32_to_bf16, v_dot_block16, v_dot_f16_rows16,
-                               v_mad_rows, v_xor_lines};
+                               v_f32_to_f16, v_bf16_to_f32, v_f32_to_bf16, v_dot_block16, v_dot_rows16,
+                               nullptr, v_mad_rows, v_xor_lines};
     return t;
 }
 

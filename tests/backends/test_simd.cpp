@@ -173,16 +173,51 @@ TEST_CASE("vec: many-row 16-bit dots match single dots", "[simd]") {
                                 CHECK(std::abs(out[size_t(j) * 16 + size_t(i)] - single(i, j)) <= tol);
                     }
                     if (bf16) continue;
-                    std::vector<float> out(size_t(ny) * 17, 0.0f);
-                    at_level(level, [&] {
-                        vec_dot_f16_rows16(n, x.data(), ldx, 16, y.p, ldy, ny, out.data(), 17);
-                        return 0;
-                    });
-                    for (int j = 0; j < ny; j++)
-                        for (int i = 0; i < 16; i++)
-                            CHECK(std::abs(out[size_t(j) * 17 + size_t(i)] - single(i, j)) <= tol);
+                    // 32 rows: the f16 rows twice over, and as f32 rows (exactly the same values)
+                    std::vector<uint16_t> x2(x);
+                    x2.insert(x2.end(), x.begin(), x.end());
+                    std::vector<float> xs(x2.size());
+                    for (size_t i = 0; i < xs.size(); i++) xs[i] = fp16_to_fp32(x2[i]);
+                    for (bool f32 : {false, true}) {
+                        INFO((f32 ? "f32" : "f16") << " rows");
+                        std::vector<float> out(size_t(ny) * 33, 0.0f);
+                        at_level(level, [&] {
+                            if (f32) vec_dot_rows16(ggml::Type::F32, n, xs.data(), ldx * 4, 32, y.p, ldy, ny, out.data(), 33);
+                            else vec_dot_rows16(ggml::Type::F16, n, x2.data(), ldx * 2, 32, y.p, ldy, ny, out.data(), 33);
+                            return 0;
+                        });
+                        for (int j = 0; j < ny; j++)
+                            for (int i = 0; i < 32; i++)
+                                CHECK(std::abs(out[size_t(j) * 33 + size_t(i)] - single(i % 16, j)) <= tol);
+                    }
                 }
             }
+        }
+    }
+}
+
+// The quantized KV cache's block types read as f32 (vec_dequant, behind load_f32) bit for bit as the
+// reference dequantizers: random blocks with every code, scales of both signs, a zero and a subnormal one.
+TEST_CASE("vec: block rows as f32 match the reference dequantizers", "[simd]") {
+    const int64_t n = 32 * 9;
+    for (ggml::Type type : {ggml::Type::Q8_0, ggml::Type::Q4_0, ggml::Type::Q5_0}) {
+        const size_t bytes = row_size(type, n), block = type_traits(type).block_bytes;
+        std::vector<uint8_t> x(bytes + 1);
+        std::mt19937 rng(21);
+        for (auto& b : x) b = uint8_t(rng());
+        uint8_t* blocks = x.data() + 1;  // unaligned, like blocks inside a cache row
+        const uint16_t scales[] = {0x3c00, 0xbc00, 0x0000, 0x0001, 0x5a3f, 0xd123, 0x2e66, 0x8000, 0x1234};
+        for (int b = 0; b < 9; b++) std::memcpy(blocks + size_t(b) * block, &scales[b], 2);
+        std::vector<float> want(static_cast<size_t>(n));
+        type_traits(type).to_float(blocks, want.data(), n);
+        for (const auto& level : all_levels()) {
+            INFO("level " << level << " type " << ggml::type_name(type));
+            std::vector<float> got(size_t(n), -1.0f);
+            at_level(level, [&] {
+                vec_dequant(type, blocks, got.data(), n);
+                return 0;
+            });
+            for (int64_t i = 0; i < n; i++) CHECK(bits(got[size_t(i)]) == bits(want[size_t(i)]));
         }
     }
 }

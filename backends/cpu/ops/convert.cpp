@@ -12,7 +12,7 @@ void load_f32(Type from, const char* src, size_t stride, int64_t n, float* dst) 
         case Type::F32: std::memcpy(dst, src, size_t(n) * 4); return;
         case Type::F16: vec_f16_to_f32(n, dst, reinterpret_cast<const uint16_t*>(src)); return;
         case Type::BF16: vec_bf16_to_f32(n, dst, reinterpret_cast<const uint16_t*>(src)); return;
-        default: type_traits(from).to_float(src, dst, n); return;
+        default: vec_dequant(from, src, dst, n); return;
         }
     }
     for (int64_t i = 0; i < n; i++) {

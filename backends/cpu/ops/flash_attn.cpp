@@ -63,22 +63,23 @@ void prefetch_cells(const Tensor* t, const char* base, int64_t h0, int64_t h1, i
 }
 
 // S[r * kTile + j] = K_j . q_r for n key rows (F32 / F16 / BF16, ldk bytes apart) and `rows` query rows:
-// f16 keys sixteen at a time, converted once for every row, where the kernel exists, else 16-bit block dots
-// or the GEMM for f32 keys.
+// f32 and f16 keys sixteen at a time, converted once for every row, where the kernel exists; else 16-bit
+// block dots, or the GEMM for f32 keys.
 void scores_few_rows(Type kt, const char* krows, size_t ldk, int64_t n, const float* q, int64_t hd, int64_t rows,
                      float* s) {
+    int64_t j = 0;
+    if (kt != Type::BF16 && hd % 16 == 0 && hd <= 256 && vec_dot_many_native()) {
+        j = n / 16 * 16;
+        if (j) vec_dot_rows16(kt, hd, krows, ldk, j, q, size_t(hd), int(rows), s, kTile);
+    }
+    if (j == n) return;
     if (kt == Type::F32) {
-        gemm_tile(kt, krows, ldk, reinterpret_cast<const char*>(q), size_t(hd) * 4, 4, s, kTile, hd, 0, n, 0, rows);
+        gemm_tile(kt, krows + j * ldk, ldk, reinterpret_cast<const char*>(q), size_t(hd) * 4, 4, s + j, kTile, hd, 0,
+                  n - j, 0, rows);
         return;
     }
     const auto* kc = reinterpret_cast<const uint16_t*>(krows);
     const size_t ldc = ldk / 2;
-    int64_t j = 0;
-    if (kt == Type::F16 && hd % 16 == 0 && hd <= 256 && vec_dot_many_native()) {
-        j = n / 16 * 16;
-        if (j) vec_dot_f16_rows16(hd, kc, ldc, j, q, size_t(hd), int(rows), s, kTile);
-    }
-    if (j == n) return;
     const float* qr[kFewRows];
     for (int64_t r = 0; r < rows; r++) qr[r] = q + r * hd;
     vec_dot_block16(kt, hd, kc + j * ldc, ldc, int(n - j), qr, int(rows), s + j, kTile);

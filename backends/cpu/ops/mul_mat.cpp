@@ -104,7 +104,7 @@ bool block_dots_fit(const Shape& s) {
 // Decode attention's scores: short f16 rows (the cached keys of a KV head) against its few query rows.
 // Each thread takes one contiguous range of cells and walks it 16 cells at a time, all heads of those
 // cells together, so it reads one run of the cache; the 16 keys are converted once and their dots with
-// each query row leave the kernel as one vector (vec_dot_f16_rows16).
+// each query row leave the kernel as one vector (vec_dot_rows16).
 bool scores_decode_fits(const Shape& s) {
     return s.ta == Type::F16 && s.N <= kGemmMinN && s.K % 16 == 0 && s.K <= 256 && s.M >= 16 &&
            s.a_nb[1] % sizeof(uint16_t) == 0 && s.b_nb[0] == sizeof(float) && s.b_nb[1] % sizeof(float) == 0 &&
@@ -129,7 +129,7 @@ void mul_mat_scores_decode(const Shape& s, int nth) {
                     for (size_t o = 0; o < size_t(s.K) * sizeof(uint16_t); o += 64)
                         __builtin_prefetch(reinterpret_cast<const char*>(a + size_t(r - m) * lda) + o, 0, 3);
                 if (m + 16 <= m1) {
-                    vec_dot_f16_rows16(s.K, a, lda, 16, b, ldb, int(s.N), d, ldd);
+                    vec_dot_rows16(Type::F16, s.K, a, lda * sizeof(uint16_t), 16, b, ldb, int(s.N), d, ldd);
                     continue;
                 }
                 for (int64_t i = 0; i < m1 - m; i++)  // the last few cells
