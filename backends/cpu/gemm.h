@@ -49,10 +49,10 @@ struct VecTable {
     uint64_t (*xor_lines)(const void*, size_t);
 };
 // Decode streams the weights from memory: its dots ask for them this far ahead of use. A dot spends more
-// time per line than the probe, so it needs more lines in flight to keep the same stream going: on a
-// 2-vCPU Sapphire Rapids VM, 2048 -> 4096 took the Q4_0 / Q4_K interleaved dots from 90-93 % to 95-100 % of
-// the probe's read (which itself reads the same either way); 1024 lost 10 %.
-constexpr int kPrefetchBytes = 4096;
+// time per line than the probe, so it needs lines in flight to keep the stream going, but asking too far
+// ahead costs too; the best distance depends on the machine's memory (one VM kind wanted 4096, a faster
+// one 2048-3072: docs/performance.md, Prefetch).
+constexpr int kPrefetchBytes = 3072;
 const VecTable& vec_table_scalar();
 const VecTable& vec_table();  // the table for simd_level()
 #if defined(GIRAFFE_X86)
