@@ -1,10 +1,13 @@
 // AVX2 + FMA + F16C versions of the vec.h kernels (8 floats per register; scalar tails).
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "backends/cpu/gemm.h"
+#include "ggml/quants.h"
 #include "ggml/type.h"
 
 namespace ggml::cpu {
@@ -235,6 +238,103 @@ void v_f32_to_bf16(int64_t n, uint16_t* z, const float* x) {
     for (; i < n; i++) z[i] = fp32_to_bf16(x[i]);
 }
 
+// Decode attention's value update (VecTable::mad_rows): NY accumulator rows kept in registers, 8 NV columns
+// at a time, while the nx value rows (F32, F16 or BF16) stream past: per value row, NV loads (converted) and
+// NY x NV broadcast multiply-adds. Sixteen registers hold 4 x 2 or 8 x 1 accumulators; columns past the last
+// multiple of 8 NV are added one at a time.
+inline __m256 load_row8(Type t, const char* row, int64_t d) {
+    if (t == Type::F32) return _mm256_loadu_ps(reinterpret_cast<const float*>(row) + d);
+    const uint16_t* h = reinterpret_cast<const uint16_t*>(row) + d;
+    return t == Type::BF16 ? load_bf16(h) : load_f16(h);
+}
+template <int NY, int NV>
+void mad_tile(Type t, int64_t n, const char* x, size_t ldx, int64_t nx, const float* w, size_t ldw, float* acc,
+              size_t lda) {
+    int64_t d0 = 0;
+    for (; d0 + 8 * NV <= n; d0 += 8 * NV) {
+        __m256 a[NY][NV];
+        for (int j = 0; j < NY; j++)
+            for (int c = 0; c < NV; c++) a[j][c] = _mm256_loadu_ps(acc + size_t(j) * lda + size_t(d0 + 8 * c));
+        for (int64_t i = 0; i < nx; i++) {
+            const char* row = x + size_t(i) * ldx;
+            __m256 v[NV];
+            for (int c = 0; c < NV; c++) v[c] = load_row8(t, row, d0 + 8 * c);
+            for (int j = 0; j < NY; j++) {
+                const __m256 p = _mm256_broadcast_ss(w + size_t(j) * ldw + size_t(i));
+                for (int c = 0; c < NV; c++) a[j][c] = _mm256_fmadd_ps(p, v[c], a[j][c]);
+            }
+        }
+        for (int j = 0; j < NY; j++)
+            for (int c = 0; c < NV; c++) _mm256_storeu_ps(acc + size_t(j) * lda + size_t(d0 + 8 * c), a[j][c]);
+    }
+    for (; d0 < n; d0++)
+        for (int j = 0; j < NY; j++) {
+            float s = acc[size_t(j) * lda + size_t(d0)];
+            for (int64_t i = 0; i < nx; i++) {
+                const char* row = x + size_t(i) * ldx;
+                const float xv = t == Type::F32  ? reinterpret_cast<const float*>(row)[d0]
+                                 : t == Type::BF16 ? bf16_to_fp32(reinterpret_cast<const uint16_t*>(row)[d0])
+                                                   : fp16_to_fp32(reinterpret_cast<const uint16_t*>(row)[d0]);
+                s += w[size_t(j) * ldw + size_t(i)] * xv;
+            }
+            acc[size_t(j) * lda + size_t(d0)] = s;
+        }
+}
+void v_mad_rows(Type t, int64_t n, const void* x, size_t ldx, int64_t nx, const float* w, size_t ldw, int ny,
+                float* acc, size_t lda) {
+    const char* xr = static_cast<const char*>(x);
+    for (int j = 0; j < ny; j += 8, w += 8 * ldw, acc += 8 * lda) {
+        switch (std::min(8, ny - j)) {
+            case 1: mad_tile<1, 2>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
+            case 2: mad_tile<2, 2>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
+            case 3: mad_tile<3, 2>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
+            case 4: mad_tile<4, 2>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
+            case 5: mad_tile<5, 1>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
+            case 6: mad_tile<6, 1>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
+            case 7: mad_tile<7, 1>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
+            default: mad_tile<8, 1>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
+        }
+    }
+}
+
+// Rows of the quantized KV cache's block types as f32, each value d * code exactly as the reference
+// dequantizers compute it, eight codes at a time (the AVX-512 file's v_dequant at half the width). q4_0 keeps
+// values 0-15 in the low nibbles of its 16 bytes and 16-31 in the high ones; q5_0 adds bit i of its 32-bit qh
+// as the fifth bit of value i.
+bool v_dequant(Type t, const void* x, float* y, int64_t n) {
+    if (t != Type::Q8_0 && t != Type::Q4_0 && t != Type::Q5_0) return false;
+    const char* b = static_cast<const char*>(x);
+    const size_t bytes = t == Type::Q8_0 ? sizeof(block_q8_0) : t == Type::Q4_0 ? sizeof(block_q4_0) : sizeof(block_q5_0);
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (int64_t i = 0; i < n; i += 32, b += bytes, y += 32) {
+        uint16_t dh;
+        std::memcpy(&dh, b, 2);
+        const __m256 d = _mm256_set1_ps(_cvtsh_ss(dh));
+        for (int k = 0; k < 4; k++) {  // values 8k .. 8k + 7
+            __m256i q;
+            if (t == Type::Q8_0) {
+                q = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(b + 2 + 8 * k)));
+            } else {
+                const bool q5 = t == Type::Q5_0;
+                const __m256i c = _mm256_cvtepu8_epi32(
+                    _mm_loadl_epi64(reinterpret_cast<const __m128i*>(b + (q5 ? 6 : 2) + 8 * (k % 2))));
+                q = k < 2 ? _mm256_and_si256(c, _mm256_set1_epi32(0x0F)) : _mm256_srli_epi32(c, 4);
+                if (q5) {
+                    uint32_t qh;
+                    std::memcpy(&qh, b + 2, 4);
+                    const __m256i bit = _mm256_and_si256(
+                        _mm256_srlv_epi32(_mm256_set1_epi32(int(qh >> (8 * k))), lanes), _mm256_set1_epi32(1));
+                    q = _mm256_sub_epi32(_mm256_or_si256(q, _mm256_slli_epi32(bit, 4)), _mm256_set1_epi32(16));
+                } else {
+                    q = _mm256_sub_epi32(q, _mm256_set1_epi32(8));
+                }
+            }
+            _mm256_storeu_ps(y + 8 * k, _mm256_mul_ps(d, _mm256_cvtepi32_ps(q)));
+        }
+    }
+    return true;
+}
+
 // Four lines per step, one accumulator each, every line prefetched as the decode dots do.
 uint64_t v_xor_lines(const void* p, size_t lines) {
     const char* c = static_cast<const char*>(p);
@@ -257,8 +357,8 @@ uint64_t v_xor_lines(const void* p, size_t lines) {
 const VecTable& vec_table_avx2() {
     static const VecTable t = {v_add, v_sub, v_mul, v_div, v_scale, v_dot_f32, v_dot_f16, v_dot_bf16,
                                v_sum_sq, v_sum, v_max, v_exp_sum, v_silu, v_swiglu, v_f16_to_f32,
-                               v_f32_to_f16, v_bf16_to_f32, v_f32_to_bf16, nullptr, nullptr, nullptr,
-                               nullptr, v_xor_lines};
+                               v_f32_to_f16, v_bf16_to_f32, v_f32_to_bf16, nullptr, nullptr, v_dequant,
+                               v_mad_rows, v_xor_lines};
     return t;
 }
 
