@@ -248,7 +248,7 @@ inline __m256 load_row8(Type t, const char* row, int64_t d) {
     return t == Type::BF16 ? load_bf16(h) : load_f16(h);
 }
 template <int NY, int NV>
-void mad_tile(Type t, int64_t n, const char* x, size_t ldx, int64_t nx, const float* w, size_t ldw, float* acc,
+void mad_rows_ny(Type t, int64_t n, const char* x, size_t ldx, int64_t nx, const float* w, size_t ldw, float* acc,
               size_t lda) {
     int64_t d0 = 0;
     for (; d0 + 8 * NV <= n; d0 += 8 * NV) {
@@ -280,22 +280,8 @@ void mad_tile(Type t, int64_t n, const char* x, size_t ldx, int64_t nx, const fl
             acc[size_t(j) * lda + size_t(d0)] = s;
         }
 }
-void v_mad_rows(Type t, int64_t n, const void* x, size_t ldx, int64_t nx, const float* w, size_t ldw, int ny,
-                float* acc, size_t lda) {
-    const char* xr = static_cast<const char*>(x);
-    for (int j = 0; j < ny; j += 8, w += 8 * ldw, acc += 8 * lda) {
-        switch (std::min(8, ny - j)) {
-            case 1: mad_tile<1, 2>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-            case 2: mad_tile<2, 2>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-            case 3: mad_tile<3, 2>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-            case 4: mad_tile<4, 2>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-            case 5: mad_tile<5, 1>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-            case 6: mad_tile<6, 1>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-            case 7: mad_tile<7, 1>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-            default: mad_tile<8, 1>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-        }
-    }
-}
+constexpr int kMadNV = 2, kMadNVMany = 1;
+#include "backends/cpu/vec_mad_rows.inl"
 
 // Rows of the quantized KV cache's block types as f32, each value d * code exactly as the reference
 // dequantizers compute it, eight codes at a time (the AVX-512 file's v_dequant at half the width). q4_0 keeps

@@ -272,7 +272,7 @@ bool v_dequant(Type t, const void* x, float* y, int64_t n) {
 // per value row and column block, NV loads (converted) and NY x NV broadcast multiply-adds. The block is
 // as wide as the registers allow, so that each pass reads whole cache lines of every value row.
 template <int NY, int NV>
-void mad_tile(Type t, int64_t n, const char* x, size_t ldx, int64_t nx, const float* w, size_t ldw, float* acc,
+void mad_rows_ny(Type t, int64_t n, const char* x, size_t ldx, int64_t nx, const float* w, size_t ldw, float* acc,
               size_t lda) {
     for (int64_t d0 = 0; d0 < n; d0 += 16 * NV) {
         __mmask16 m[NV];
@@ -305,22 +305,8 @@ void mad_tile(Type t, int64_t n, const char* x, size_t ldx, int64_t nx, const fl
             for (int c = 0; c < NV; c++) _mm512_mask_storeu_ps(acc + size_t(j) * lda + size_t(d0 + 16 * c), m[c], a[j][c]);
     }
 }
-void v_mad_rows(Type t, int64_t n, const void* x, size_t ldx, int64_t nx, const float* w, size_t ldw, int ny,
-                float* acc, size_t lda) {
-    const char* xr = static_cast<const char*>(x);
-    for (int j = 0; j < ny; j += 8, w += 8 * ldw, acc += 8 * lda) {
-        switch (std::min(8, ny - j)) {
-            case 1: mad_tile<1, 4>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-            case 2: mad_tile<2, 4>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-            case 3: mad_tile<3, 4>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-            case 4: mad_tile<4, 4>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-            case 5: mad_tile<5, 2>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-            case 6: mad_tile<6, 2>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-            case 7: mad_tile<7, 2>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-            default: mad_tile<8, 2>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-        }
-    }
-}
+constexpr int kMadNV = 4, kMadNVMany = 2;
+#include "backends/cpu/vec_mad_rows.inl"
 
 double v_sum_sq(int64_t n, const float* x) {
     __m512d a0 = _mm512_setzero_pd(), a1 = a0;

@@ -234,22 +234,8 @@ void mad_rows_ny(Type t, int64_t n, const char* x, size_t ldx, int64_t nx, const
     for (; d + 4 <= n; d += 4) mad_tile<NY, 1>(t, d, x, ldx, nx, w, ldw, acc, lda);
     mad_tail<NY>(t, d, n, x, ldx, nx, w, ldw, acc, lda);
 }
-void v_mad_rows(Type t, int64_t n, const void* x, size_t ldx, int64_t nx, const float* w, size_t ldw, int ny,
-                float* acc, size_t lda) {
-    const char* xr = static_cast<const char*>(x);
-    for (int j = 0; j < ny; j += 8, w += 8 * ldw, acc += 8 * lda) {
-        switch (std::min(8, ny - j)) {
-            case 1: mad_rows_ny<1, 4>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-            case 2: mad_rows_ny<2, 4>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-            case 3: mad_rows_ny<3, 4>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-            case 4: mad_rows_ny<4, 4>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-            case 5: mad_rows_ny<5, 2>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-            case 6: mad_rows_ny<6, 2>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-            case 7: mad_rows_ny<7, 2>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-            default: mad_rows_ny<8, 2>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-        }
-    }
-}
+constexpr int kMadNV = 4, kMadNVMany = 2;
+#include "backends/cpu/vec_mad_rows.inl"
 
 double v_sum_sq(int64_t n, const float* x) {
     float64x2_t a0 = vdupq_n_f64(0), a1 = a0;

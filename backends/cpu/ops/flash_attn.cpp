@@ -105,6 +105,7 @@ struct RowState {
 struct Scratch {
     std::vector<float> q, s, kt, vt, ot;
     std::vector<char> any;  // per head: whether the tile showed it a cell
+    std::vector<std::pair<int64_t, int64_t>> tiles;  // (first cell, cells) of each tile some token sees
     void size_for(const Shapes& sh, int64_t rows, int64_t heads) {
         any.resize(size_t(heads));
         q.resize(size_t(heads * rows * sh.hd_k));
@@ -245,7 +246,8 @@ void run_job(const Shapes& sh, const Job& job, const RowState& st, Scratch& w) {
         }
     };
 
-    std::vector<std::pair<int64_t, int64_t>> seen;  // (first cell, cells) of each tile some token sees
+    std::vector<std::pair<int64_t, int64_t>>& seen = w.tiles;
+    seen.clear();
     for (int64_t j0 = c_begin; j0 < c_end; j0 += kTile) {
         int64_t lo = std::min(kTile, c_end - j0), hi = 0;  // cells [lo, hi) of the tile some token sees
         for (int64_t tt = 0; tt < nt; tt++) {
