@@ -54,7 +54,9 @@ if [ ! -f "$VENV/llama.cpp/convert_hf_to_gguf.py" ]; then
 fi
 
 echo "setup_reference: installing ${PY_PACKAGES[*]} and gguf-py (torch is large: a few minutes)"
-"$PY" -m pip install --quiet "${PY_PACKAGES[@]}" ./"$VENV"/llama.cpp/gguf-py
+# No wheel cache: torch's wheels would otherwise stay in ~/.cache/pip (~3 GB) beside what they install,
+# and CI machines have run out of disk here.
+"$PY" -m pip install --quiet --no-cache-dir "${PY_PACKAGES[@]}" ./"$VENV"/llama.cpp/gguf-py
 "$PY" -c "import torch, gguf, transformers, sentencepiece, safetensors"
 touch "$STAMP"
 echo "setup_reference: $VENV is ready"
