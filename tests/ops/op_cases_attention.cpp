@@ -21,6 +21,7 @@ struct Attn {
     MaskKind mask = MaskKind::Causal;
     int64_t window = 0;       // MaskKind::Window: cells visible before (and including) each token's own
     int64_t hidden_row = -1;  // >= 0: this token's mask row is -inf everywhere
+    bool zero_open = false;   // open entries are 0, as in the runtime's masks (else random biases)
     bool cache_layout = false;  // k and v as views of KV-cache-shaped leaves of n_ctx cells
     int64_t n_ctx = 0;          // cells of those leaves (>= n_kv)
     bool k_transposed = false;  // keys read through a transposed [n_kv, hd_k, n_kv_head] leaf (strided elements)
@@ -30,12 +31,13 @@ struct Attn {
 };
 
 // Token t sits at position t + n_kv - n: causal sees cells j <= pos, a window of W the cells pos - W < j <= pos.
-// Open entries are random in [-1, 1] (an additive mask); padding past n_kv x n is NaN and must never be read.
+// Open entries are random in [-1, 1] (an additive mask) or zeros; padding past n_kv x n is NaN and must never
+// be read.
 Gen attn_mask(const Attn& a) {
     return [a](const int64_t i[4], Rng& r) {
         const int64_t j = i[0], t = i[1];
         if (j >= a.n_kv || t >= a.n) return std::numeric_limits<double>::quiet_NaN();
-        const double v = r.uniform(-1, 1);
+        const double v = a.zero_open ? 0.0 : r.uniform(-1, 1);
         const int64_t pos = t + a.n_kv - a.n;
         bool open = j <= pos;
         if (a.mask == MaskKind::Window) open = open && j > pos - a.window;
@@ -268,6 +270,15 @@ void add_attention_cases(std::vector<OpCase>& out) {
     dw.hd_k = dw.hd_v = 64, dw.n = 1, dw.n_head = 8, dw.n_kv_head = 2, dw.n_kv = 1000;
     dw.mask = MaskKind::Window, dw.window = 100, dw.cache_layout = true, dw.n_ctx = 1000;
     add("f16_decode_gqa8x2_hd64_kv1000_window100_cache", dw);
+
+    // The runtime's masks, zeros and -inf: tiles all zeros (their scores take no mask pass) beside tiles
+    // that hide some cells, in prefill and in decode through a window.
+    Attn zc;
+    zc.n = 40, zc.n_head = 8, zc.n_kv_head = 2, zc.n_kv = 300, zc.zero_open = true;
+    add("f16_prefill_n40_gqa8x2_hd64_kv300_zero_mask", zc);
+    Attn zw = dw;
+    zw.zero_open = true;
+    add("f16_decode_gqa8x2_hd64_kv1000_window100_cache_zero_mask", zw);
 
     // A window narrower than a tile: neighbouring tokens see different tiles.
     Attn nw;

@@ -105,9 +105,11 @@ struct RowState {
 struct Scratch {
     std::vector<float> q, s, kt, vt, ot;
     std::vector<char> any;  // per head: whether the tile showed it a cell
+    std::vector<char> biased;  // per token: whether its mask adds anything but zeros to the tile's cells
     std::vector<std::pair<int64_t, int64_t>> tiles;  // (first cell, cells) of each tile some token sees
     void size_for(const Shapes& sh, int64_t rows, int64_t heads) {
         any.resize(size_t(heads));
+        biased.resize(size_t(rows));
         q.resize(size_t(heads * rows * sh.hd_k));
         s.resize(size_t(heads * rows * kTile));
         kt.resize(size_t(kTile * sh.hd_k));
@@ -136,6 +138,8 @@ void run_job(const Shapes& sh, const Job& job, const RowState& st, Scratch& w) {
             for (int64_t g = 0; g < G; g++)
                 load_f32(Type::F32, row_ptr(q, t0 + tt, (job.kvh + h) * G + g, 0), q->nb[0], sh.hd_k,
                          &w.q[size_t((h * rows + tt * G + g) * sh.hd_k)]);
+    // The scale goes into the query rows once, not into every tile's scores.
+    vec_scale(heads * rows * sh.hd_k, w.q.data(), w.q.data(), sh.scale, 0.0f);
     for (int64_t r = 0; r < heads * rows; r++) {
         st.m[r] = -INFINITY;
         st.l[r] = 0.0f;
@@ -173,8 +177,7 @@ void run_job(const Shapes& sh, const Job& job, const RowState& st, Scratch& w) {
                 const int64_t r = tt * G + g;
                 float* s = &w.s[size_t((h * rows + r) * kTile)];
                 // Hidden cells get -inf (the cache holds finite values: it starts zeroed), so exp gives 0.
-                vec_scale(nj, s, s, sh.scale, 0.0f);
-                if (mr) vec_add(nj, s, s, mr + c0);
+                if (w.biased[size_t(tt)]) vec_add(nj, s, s, mr + c0);
                 const float mx = vec_max(nj, s);
                 if (mx == -INFINITY) {  // nothing of this tile for this row
                     std::fill(s, s + nj, 0.0f);
@@ -266,6 +269,12 @@ void run_job(const Shapes& sh, const Job& job, const RowState& st, Scratch& w) {
     }
     for (size_t i = 0; i < seen.size(); i++) {
         const auto [c0, nj] = seen[i];
+        // A mask of zeros over the tile (every cell visible: decode, and most of a causal prefill) adds
+        // nothing: the tokens whose rows skip that pass over their scores.
+        for (int64_t tt = 0; tt < nt; tt++) {
+            const float* mr = mask_row(tt);
+            w.biased[size_t(tt)] = mr && std::any_of(mr + c0, mr + c0 + nj, [](float x) { return x != 0.0f; });
+        }
         const int64_t c_next = i + 1 < seen.size() ? seen[i + 1].first : c_end;
         if (rows <= kFewRows) tile_few_rows(c0, nj, c_next);
         else tile_gemm(c0, nj);
