@@ -164,26 +164,9 @@ void interleave_row_quads(int64_t n, const float* y, size_t ldy, int ny, float* 
             }
 }
 
-// a[i]'s 128-bit lane r holds four partial sums of row r's dot with key i; writes row r's sixteen sums to
-// out + r * ldo for r < rows. Two rounds of pairwise adds leave, in lane r of c[i], row r's sums for keys
-// 4i..4i + 3; a 4 x 4 transpose of 128-bit lanes then gathers each row's sixteen.
-inline void store_quad_sums(__m512* a, float* out, size_t ldo, int rows) {
-    __m512 b[8], c[4];
-    for (int i = 0; i < 8; i++)
-        b[i] = _mm512_add_ps(_mm512_unpacklo_ps(a[2 * i], a[2 * i + 1]), _mm512_unpackhi_ps(a[2 * i], a[2 * i + 1]));
-    for (int i = 0; i < 4; i++) {
-        const __m512d x = _mm512_castps_pd(b[2 * i]), y = _mm512_castps_pd(b[2 * i + 1]);
-        c[i] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(x, y)), _mm512_castpd_ps(_mm512_unpackhi_pd(x, y)));
-    }
-    const __m512 t0 = _mm512_shuffle_f32x4(c[0], c[1], 0x44), t1 = _mm512_shuffle_f32x4(c[0], c[1], 0xEE);
-    const __m512 t2 = _mm512_shuffle_f32x4(c[2], c[3], 0x44), t3 = _mm512_shuffle_f32x4(c[2], c[3], 0xEE);
-    const __m512 r[4] = {_mm512_shuffle_f32x4(t0, t2, 0x88), _mm512_shuffle_f32x4(t0, t2, 0xDD),
-                         _mm512_shuffle_f32x4(t1, t3, 0x88), _mm512_shuffle_f32x4(t1, t3, 0xDD)};
-    for (int j = 0; j < rows; j++) _mm512_storeu_ps(out + size_t(j) * ldo, r[j]);
-}
-
-// The same for eight keys: a[i]'s lane r holds row r's partial sums with key i; row r's eight sums go to
-// out + r * ldo for r < rows.
+// a[i]'s 128-bit lane r holds four partial sums of row r's dot with key i; writes row r's eight sums to
+// out + r * ldo for r < rows. Two rounds of pairwise adds leave, in lane r of c0, row r's sums for keys
+// 0-3, and of c1 for keys 4-7; shuffles of 128-bit lanes then put each row's two side by side.
 inline void store_quad_sums8(__m512* a, float* out, size_t ldo, int rows) {
     __m512 b[4];
     for (int i = 0; i < 4; i++)
@@ -201,24 +184,83 @@ inline void store_quad_sums8(__m512* a, float* out, size_t ldo, int rows) {
     for (int j = 0; j < rows; j++) _mm256_storeu_ps(out + size_t(j) * ldo, r[j]);
 }
 
+// Two query rows to a vector, eight values of each: rows 2p and 2p + 1, values 8c..8c + 7 at
+// yp + (p * n / 8 + c) * 16, a missing second row zero. A key's eight values, broadcast to both halves, then
+// meet two rows at once.
+void interleave_row_pairs(int64_t n, const float* y, size_t ldy, int ny, float* yp) {
+    const int64_t nc = n / 8;
+    for (int p = 0; 2 * p < ny; p++)
+        for (int64_t c = 0; c < nc; c++)
+            for (int r = 0; r < 2; r++) {
+                const int j = 2 * p + r;
+                const __m256 v = j < ny ? _mm256_loadu_ps(y + size_t(j) * ldy + 8 * c) : _mm256_setzero_ps();
+                _mm256_store_ps(yp + (size_t(p) * size_t(nc) + size_t(c)) * 16 + 8 * r, v);
+            }
+}
+
+// a[i]'s 256-bit halves hold eight partial sums of rows 0 and 1 with key i; writes each row's eight sums to
+// out + r * ldo for r < rows. Two rounds of pairwise adds leave, in 128-bit lane L of c[i], that lane's
+// sums for keys 4i..4i + 3 (lanes 0, 1: row 0; lanes 2, 3: row 1); adding the lanes of a row finishes them.
+inline void store_pair_sums8(const __m512* a, float* out, size_t ldo, int rows) {
+    __m512 b[4];
+    for (int i = 0; i < 4; i++)
+        b[i] = _mm512_add_ps(_mm512_unpacklo_ps(a[2 * i], a[2 * i + 1]), _mm512_unpackhi_ps(a[2 * i], a[2 * i + 1]));
+    __m512 c[2];
+    for (int i = 0; i < 2; i++) {
+        const __m512d x = _mm512_castps_pd(b[2 * i]), y = _mm512_castps_pd(b[2 * i + 1]);
+        c[i] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(x, y)), _mm512_castpd_ps(_mm512_unpackhi_pd(x, y)));
+    }
+    // [row 0 keys 0-3, row 1 keys 0-3, row 0 keys 4-7, row 1 keys 4-7], then each row's two lanes together
+    const __m512 s = _mm512_add_ps(_mm512_shuffle_f32x4(c[0], c[1], 0x88), _mm512_shuffle_f32x4(c[0], c[1], 0xDD));
+    const __m512 r = _mm512_shuffle_f32x4(s, s, 0xD8);
+    _mm256_storeu_ps(out, _mm512_castps512_ps256(r));
+    if (rows > 1) _mm256_storeu_ps(out + ldo, _mm512_extractf32x8_ps(r, 1));
+}
+
+// NP pairs of query rows (interleaved by interleave_row_pairs) against sixteen converted keys, eight at a
+// time: one broadcast load of a key's eight values serves NP multiply-adds. Rows [0, rows) of out.
+template <int NP>
+void dot_row_pairs16(int64_t n, const float* xf, int64_t ldxf, const float* yp, float* out, size_t ldo, int rows) {
+    const int64_t nc = n / 8;
+    for (int h = 0; h < 16; h += 8) {
+        const float* xh = xf + h * ldxf;
+        __m512 a[NP][8];
+        for (int p = 0; p < NP; p++)
+            for (int i = 0; i < 8; i++) a[p][i] = _mm512_setzero_ps();
+        for (int64_t c = 0; c < nc; c++) {
+            __m512 q[NP];
+            for (int p = 0; p < NP; p++) q[p] = _mm512_load_ps(yp + (size_t(p) * size_t(nc) + size_t(c)) * 16);
+            for (int i = 0; i < 8; i++) {
+                const __m512 k = _mm512_broadcast_f32x8(_mm256_load_ps(xh + i * ldxf + 8 * c));
+                for (int p = 0; p < NP; p++) a[p][i] = _mm512_fmadd_ps(k, q[p], a[p][i]);
+            }
+        }
+        for (int p = 0; p < NP; p++) store_pair_sums8(a[p], out + size_t(2 * p) * ldo + size_t(h), ldo, std::min(2, rows - 2 * p));
+    }
+}
+
 // nx rows of type t (F16 or F32; nx a multiple of 16; ldx bytes apart; n a multiple of 16, at most 256)
 // against ny f32 rows (ldy floats apart): out[j * ldo + i] = dot(x row i, y row j) (decode attention's scores:
 // cached keys against a KV head's query rows). The query rows are interleaved four to a vector once per
 // sixteen; each sixteen keys are converted (or copied) once into L1, and each key's values, broadcast, meet
-// four rows per multiply-add, or eight rows in two multiply-adds where two groups of rows remain (eight
-// keys at a time then: one broadcast load for two multiply-adds instead of one, which leaves the loads
-// fewer than the multiply-adds). Summing four rows' partial sums together costs a quarter of a reduction
-// per row and key block.
+// eight rows in two multiply-adds (four rows and four values to a vector), eight keys at a time. Up to four
+// rows left over (Gemma 3's four query heads per KV head) go two rows and eight values to a vector, again
+// two multiply-adds per broadcast load: with one multiply-add per load the loads, not the multiply-adds,
+// would set the pace. Summing several rows' partial sums together costs a fraction of a reduction per row
+// and key block.
 void v_dot_rows16(Type t, int64_t n, const void* x, size_t ldx, int64_t nx, const float* y, size_t ldy, int ny,
                   float* out, size_t ldo) {
     // The converted keys sit a fixed 256 floats apart, so that the sixteen rows' addresses are one register
     // plus constant offsets (with a stride of n they take sixteen registers, and the loop spills).
     constexpr int64_t kLd = 256;
-    alignas(64) float xf[16 * kLd], yq[16 * 256];
+    alignas(64) float xf[16 * kLd], yq[16 * 256], yp[4 * 256];
     const int64_t nv = n / 16, nc = n / 4;
     for (int j0 = 0; j0 < ny; j0 += 16) {
         const int rows = std::min(16, ny - j0);
-        interleave_row_quads(n, y + size_t(j0) * ldy, ldy, rows, yq);
+        // groups of four rows: pairs of them by quads, an odd last one by pairs of rows
+        const int pairs = (rows + 3) / 4 / 2, first_left = 8 * pairs, left = rows - first_left;
+        if (pairs) interleave_row_quads(n, y + size_t(j0) * ldy, ldy, std::min(rows, first_left), yq);
+        if (left > 0) interleave_row_pairs(n, y + size_t(j0 + first_left) * ldy, ldy, left, yp);
         for (int64_t i0 = 0; i0 < nx; i0 += 16) {
             const char* xb = static_cast<const char*>(x) + size_t(i0) * ldx;
             for (int i = 0; i < 16; i++) {
@@ -228,8 +270,7 @@ void v_dot_rows16(Type t, int64_t n, const void* x, size_t ldx, int64_t nx, cons
                                     t == Type::F32 ? _mm512_loadu_ps(reinterpret_cast<const float*>(row) + 16 * c)
                                                    : load_f16(reinterpret_cast<const uint16_t*>(row) + 16 * c));
             }
-            int g = 0;
-            for (; 4 * (g + 1) < rows; g += 2) {
+            for (int g = 0; g < 2 * pairs; g += 2) {
                 const float* q0 = yq + size_t(g) * size_t(nc) * 16;
                 const float* q1 = q0 + size_t(nc) * 16;
                 for (int h = 0; h < 16; h += 8) {
@@ -249,17 +290,9 @@ void v_dot_rows16(Type t, int64_t n, const void* x, size_t ldx, int64_t nx, cons
                     store_quad_sums8(a1, o + 4 * ldo, ldo, std::min(4, rows - 4 * g - 4));
                 }
             }
-            for (; 4 * g < rows; g++) {
-                const float* qg = yq + size_t(g) * size_t(nc) * 16;
-                __m512 acc[16];
-                for (int i = 0; i < 16; i++) acc[i] = _mm512_setzero_ps();
-                for (int64_t c = 0; c < nc; c++) {
-                    const __m512 q = _mm512_load_ps(qg + c * 16);
-                    for (int i = 0; i < 16; i++)
-                        acc[i] = _mm512_fmadd_ps(_mm512_broadcast_f32x4(_mm_load_ps(xf + i * kLd + 4 * c)), q, acc[i]);
-                }
-                store_quad_sums(acc, out + size_t(j0 + 4 * g) * ldo + size_t(i0), ldo, std::min(4, rows - 4 * g));
-            }
+            float* o = out + size_t(j0 + first_left) * ldo + size_t(i0);
+            if (left > 2) dot_row_pairs16<2>(n, xf, kLd, yp, o, ldo, left);
+            else if (left > 0) dot_row_pairs16<1>(n, xf, kLd, yp, o, ldo, left);
         }
     }
 }
