@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 
+#include "backends/cpu/block_parts.h"
 #include "backends/cpu/gemm.h"
 #include "ggml/quants.h"
 #include "ggml/type.h"
@@ -283,39 +284,44 @@ void mad_rows_ny(Type t, int64_t n, const char* x, size_t ldx, int64_t nx, const
 constexpr int kMadNV = 2, kMadNVMany = 1;
 #include "backends/cpu/vec_mad_rows.inl"
 
-// Rows of the quantized KV cache's block types as f32, each value d * code exactly as the reference
-// dequantizers compute it, eight codes at a time (the AVX-512 file's v_dequant at half the width). q4_0 keeps
-// values 0-15 in the low nibbles of its 16 bytes and 16-31 in the high ones; q5_0 adds bit i of its 32-bit qh
-// as the fifth bit of value i.
+// Rows of the quantized KV cache's block types as f32, each value d * (code - offset) [+ m] exactly as the
+// reference dequantizers compute it (the AVX-512 file's v_dequant at half the width, eight codes at a time;
+// block_parts.h). The minimum is added to the rounded product, through an empty asm that keeps any compiler
+// from fusing the two.
 bool v_dequant(Type t, const void* x, float* y, int64_t n) {
-    if (t != Type::Q8_0 && t != Type::Q4_0 && t != Type::Q5_0) return false;
+    const BlockParts parts = block_parts(t);
+    if (!parts.bytes) return false;
     const char* b = static_cast<const char*>(x);
-    const size_t bytes = t == Type::Q8_0 ? sizeof(block_q8_0) : t == Type::Q4_0 ? sizeof(block_q4_0) : sizeof(block_q5_0);
-    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    for (int64_t i = 0; i < n; i += 32, b += bytes, y += 32) {
-        uint16_t dh;
-        std::memcpy(&dh, b, 2);
-        const __m256 d = _mm256_set1_ps(_cvtsh_ss(dh));
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), offset = _mm256_set1_epi32(parts.offset);
+    auto f16_at = [&](int at) {
+        uint16_t h;
+        std::memcpy(&h, b + at, 2);
+        return _mm256_set1_ps(_cvtsh_ss(h));
+    };
+    for (int64_t i = 0; i < n; i += 32, b += parts.bytes, y += 32) {
+        const __m256 d = f16_at(0);
         for (int k = 0; k < 4; k++) {  // values 8k .. 8k + 7
             __m256i q;
             if (t == Type::Q8_0) {
-                q = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(b + 2 + 8 * k)));
+                q = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(b + parts.qs + 8 * k)));
             } else {
-                const bool q5 = t == Type::Q5_0;
-                const __m256i c = _mm256_cvtepu8_epi32(
-                    _mm_loadl_epi64(reinterpret_cast<const __m128i*>(b + (q5 ? 6 : 2) + 8 * (k % 2))));
+                const __m256i c = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(b + parts.qs + 8 * (k % 2))));
                 q = k < 2 ? _mm256_and_si256(c, _mm256_set1_epi32(0x0F)) : _mm256_srli_epi32(c, 4);
-                if (q5) {
+                if (parts.qh >= 0) {
                     uint32_t qh;
-                    std::memcpy(&qh, b + 2, 4);
+                    std::memcpy(&qh, b + parts.qh, 4);
                     const __m256i bit = _mm256_and_si256(
                         _mm256_srlv_epi32(_mm256_set1_epi32(int(qh >> (8 * k))), lanes), _mm256_set1_epi32(1));
-                    q = _mm256_sub_epi32(_mm256_or_si256(q, _mm256_slli_epi32(bit, 4)), _mm256_set1_epi32(16));
-                } else {
-                    q = _mm256_sub_epi32(q, _mm256_set1_epi32(8));
+                    q = _mm256_or_si256(q, _mm256_slli_epi32(bit, 4));
                 }
+                q = _mm256_sub_epi32(q, offset);
             }
-            _mm256_storeu_ps(y + 8 * k, _mm256_mul_ps(d, _mm256_cvtepi32_ps(q)));
+            __m256 v = _mm256_mul_ps(d, _mm256_cvtepi32_ps(q));
+            if (parts.m >= 0) {
+                __asm__("" : "+x"(v));
+                v = _mm256_add_ps(v, f16_at(parts.m));
+            }
+            _mm256_storeu_ps(y + 8 * k, v);
         }
     }
     return true;

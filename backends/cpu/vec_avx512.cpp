@@ -14,6 +14,7 @@
 #include <cstring>
 #include <limits>
 
+#include "backends/cpu/block_parts.h"
 #include "backends/cpu/gemm.h"
 #include "ggml/quants.h"
 #include "ggml/type.h"
@@ -297,40 +298,46 @@ void v_dot_rows16(Type t, int64_t n, const void* x, size_t ldx, int64_t nx, cons
     }
 }
 
-// Rows of the quantized KV cache's block types as f32, each value d * code exactly as the reference
-// dequantizers compute it: sixteen codes widened to 32-bit lanes, offset, converted and scaled at once.
-// q4_0 keeps values 0-15 in the low nibbles of its 16 bytes and 16-31 in the high ones; q5_0 adds bit i
-// of its 32-bit qh as the fifth bit of value i.
+// Rows of the quantized KV cache's block types as f32, each value d * (code - offset) [+ m] exactly as the
+// reference dequantizers compute it (block_parts.h): sixteen codes widened to 32-bit lanes, offset,
+// converted and scaled at once. The minimum is added to the rounded product, as the reference does: the
+// product goes through an empty asm so that no compiler fuses the two into one multiply-add.
 bool v_dequant(Type t, const void* x, float* y, int64_t n) {
-    if (t != Type::Q8_0 && t != Type::Q4_0 && t != Type::Q5_0) return false;
+    const BlockParts parts = block_parts(t);
+    if (!parts.bytes) return false;
     const char* b = static_cast<const char*>(x);
-    const size_t bytes = t == Type::Q8_0 ? sizeof(block_q8_0) : t == Type::Q4_0 ? sizeof(block_q4_0) : sizeof(block_q5_0);
-    for (int64_t i = 0; i < n; i += 32, b += bytes, y += 32) {
-        uint16_t dh;
-        std::memcpy(&dh, b, 2);
-        const __m512 d = _mm512_set1_ps(_cvtsh_ss(dh));
+    const __m512i offset = _mm512_set1_epi32(parts.offset), bit = _mm512_set1_epi32(16);
+    auto f16_at = [&](int at) {
+        uint16_t h;
+        std::memcpy(&h, b + at, 2);
+        return _mm512_set1_ps(_cvtsh_ss(h));
+    };
+    for (int64_t i = 0; i < n; i += 32, b += parts.bytes, y += 32) {
+        const __m512 d = f16_at(0);
         __m512i lo, hi;
         if (t == Type::Q8_0) {
-            lo = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 2)));
-            hi = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 18)));
+            lo = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + parts.qs)));
+            hi = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + parts.qs + 16)));
         } else {
-            const bool q5 = t == Type::Q5_0;
-            const __m512i q = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + (q5 ? 6 : 2))));
+            const __m512i q = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + parts.qs)));
             lo = _mm512_and_si512(q, _mm512_set1_epi32(0x0F));
             hi = _mm512_srli_epi32(q, 4);
-            __m512i off = _mm512_set1_epi32(8);
-            if (q5) {
+            if (parts.qh >= 0) {
                 uint32_t qh;
-                std::memcpy(&qh, b + 2, 4);
-                const __m512i bit = _mm512_set1_epi32(16);
+                std::memcpy(&qh, b + parts.qh, 4);
                 lo = _mm512_mask_or_epi32(lo, __mmask16(qh & 0xFFFF), lo, bit);
                 hi = _mm512_mask_or_epi32(hi, __mmask16(qh >> 16), hi, bit);
-                off = bit;
             }
-            lo = _mm512_sub_epi32(lo, off), hi = _mm512_sub_epi32(hi, off);
+            lo = _mm512_sub_epi32(lo, offset), hi = _mm512_sub_epi32(hi, offset);
         }
-        _mm512_storeu_ps(y, _mm512_mul_ps(d, _mm512_cvtepi32_ps(lo)));
-        _mm512_storeu_ps(y + 16, _mm512_mul_ps(d, _mm512_cvtepi32_ps(hi)));
+        __m512 vlo = _mm512_mul_ps(d, _mm512_cvtepi32_ps(lo)), vhi = _mm512_mul_ps(d, _mm512_cvtepi32_ps(hi));
+        if (parts.m >= 0) {
+            const __m512 m = f16_at(parts.m);
+            __asm__("" : "+v"(vlo), "+v"(vhi));
+            vlo = _mm512_add_ps(vlo, m), vhi = _mm512_add_ps(vhi, m);
+        }
+        _mm512_storeu_ps(y, vlo);
+        _mm512_storeu_ps(y + 16, vhi);
     }
     return true;
 }

@@ -197,10 +197,11 @@ TEST_CASE("vec: many-row 16-bit dots match single dots", "[simd]") {
 }
 
 // The quantized KV cache's block types read as f32 (vec_dequant, behind load_f32) bit for bit as the
-// reference dequantizers: random blocks with every code, scales of both signs, a zero and a subnormal one.
+// reference dequantizers: random blocks with every code (random minimums for the _1 types), scales of both
+// signs, a zero and a subnormal one.
 TEST_CASE("vec: block rows as f32 match the reference dequantizers", "[simd]") {
     const int64_t n = 32 * 9;
-    for (ggml::Type type : {ggml::Type::Q8_0, ggml::Type::Q4_0, ggml::Type::Q5_0}) {
+    for (ggml::Type type : {ggml::Type::Q8_0, ggml::Type::Q4_0, ggml::Type::Q4_1, ggml::Type::Q5_0, ggml::Type::Q5_1}) {
         const size_t bytes = row_size(type, n), block = type_traits(type).block_bytes;
         std::vector<uint8_t> x(bytes + 1);
         std::mt19937 rng(21);
