@@ -60,6 +60,9 @@ void prefetch_cells(const Tensor* t, const char* base, int64_t h0, int64_t h1, i
             const char* row = base + i * t->nb[1] + h * t->nb[2];
             for (size_t o = 0; o < bytes; o += 64) __builtin_prefetch(row + o, 0, 2);
         }
+    // GCC counts a prefetch as no side effect: a function (or lambda) of prefetches alone, left out of line,
+    // is found to do nothing and its calls are deleted. This keeps them.
+    __asm__ volatile("");
 }
 
 // S[r * kTile + j] = K_j . q_r for n key rows (F32 / F16 / BF16, ldk bytes apart) and `rows` query rows:
