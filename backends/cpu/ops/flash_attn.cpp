@@ -51,15 +51,14 @@ bool gemm_reads(const Tensor* t) {
     return (t->type == Type::F32 || t->type == Type::F16 || t->type == Type::BF16) && t->nb[0] == elem_size(t->type);
 }
 
-// Asks for the lines of the cells [c, c + n) of KV heads [h0, h1) of a cache tensor, into L2. The few-row
-// kernels outrun the hardware prefetchers on the cache, so each step asks for the rows of the step after
-// it: the memory reads overlap the arithmetic instead of following it.
-void prefetch_cells(const Tensor* t, const char* base, int64_t h0, int64_t h1, int64_t c, int64_t n, size_t bytes) {
-    for (int64_t i = c; i < c + n; i++)
-        for (int64_t h = h0; h < h1; h++) {
-            const char* row = base + i * t->nb[1] + h * t->nb[2];
-            for (size_t o = 0; o < bytes; o += 64) __builtin_prefetch(row + o, 0, 2);
-        }
+// Asks for the lines of the cells [c, c + n) of KV head h of a cache tensor, into L2. The few-row kernels
+// outrun the hardware prefetchers on the cache, so each head's pass over a step asks for that head's rows of
+// the step after it: the memory reads overlap the arithmetic instead of following it.
+void prefetch_cells(const Tensor* t, const char* base, int64_t h, int64_t c, int64_t n, size_t bytes) {
+    for (int64_t i = c; i < c + n; i++) {
+        const char* row = base + i * t->nb[1] + h * t->nb[2];
+        for (size_t o = 0; o < bytes; o += 64) __builtin_prefetch(row + o, 0, 2);
+    }
     // GCC counts a prefetch as no side effect: a function (or lambda) of prefetches alone, left out of line,
     // is found to do nothing and its calls are deleted. This keeps them.
     __asm__ volatile("");
@@ -201,14 +200,16 @@ void run_job(const Shapes& sh, const Job& job, const RowState& st, Scratch& w) {
 
     // Few rows (decode, short chunks): too few to fill the GEMM's panels; row dots and row updates instead,
     // kStep cells at a time for all the job's heads, so that each step reads whole cache rows, one run of
-    // memory, while asking for the next step's: the keys' steps, then the values', then the next tile's keys.
+    // memory. Before its pass over a step, each head asks for its part of the next step: the keys' steps,
+    // then the values', then the next tile's keys (asked in the order the passes will need them, not a
+    // whole step at once).
     auto tile_few_rows = [&](int64_t c0, int64_t nj, int64_t c_next) {
-        const int64_t h0 = job.kvh, h1 = job.kvh_end;
+        const int64_t h0 = job.kvh;
         for (int64_t j = 0; j < nj; j += kStep) {
             const int64_t n = std::min(kStep, nj - j);
-            if (j + n < nj) prefetch_cells(k, kbase, h0, h1, c0 + j + n, std::min(kStep, nj - j - n), kbytes);
-            else prefetch_cells(v, vbase, h0, h1, c0, std::min(kStep, nj), vbytes);
             for (int64_t h = 0; h < heads; h++) {
+                if (j + n < nj) prefetch_cells(k, kbase, h0 + h, c0 + j + n, std::min(kStep, nj - j - n), kbytes);
+                else prefetch_cells(v, vbase, h0 + h, c0, std::min(kStep, nj), vbytes);
                 const auto [krows, kt, ldk] = readable(k, kbase, h0 + h, c0 + j, n, sh.hd_k, w.kt);
                 scores_few_rows(kt, krows, ldk, n, q_of(h), sh.hd_k, rows, &w.s[size_t(h * rows * kTile + j)]);
             }
@@ -218,9 +219,9 @@ void run_job(const Shapes& sh, const Job& job, const RowState& st, Scratch& w) {
         if (!some) return;
         for (int64_t j = 0; j < nj; j += kStep) {
             const int64_t n = std::min(kStep, nj - j);
-            if (j + n < nj) prefetch_cells(v, vbase, h0, h1, c0 + j + n, std::min(kStep, nj - j - n), vbytes);
-            else if (c_next < c_end) prefetch_cells(k, kbase, h0, h1, c_next, std::min(kStep, c_end - c_next), kbytes);
             for (int64_t h = 0; h < heads; h++) {
+                if (j + n < nj) prefetch_cells(v, vbase, h0 + h, c0 + j + n, std::min(kStep, nj - j - n), vbytes);
+                else if (c_next < c_end) prefetch_cells(k, kbase, h0 + h, c_next, std::min(kStep, c_end - c_next), kbytes);
                 if (!w.any[size_t(h)]) continue;
                 const auto [vrows, vt, ldv] = readable(v, vbase, h0 + h, c0 + j, n, sh.hd_v, w.vt);
                 vec_mad_rows(vt, sh.hd_v, vrows, ldv, n, &w.s[size_t(h * rows * kTile + j)], kTile, int(rows),
