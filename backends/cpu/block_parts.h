@@ -3,6 +3,8 @@
 // dequantizers in ggml/quants_legacy.cpp compute it.
 #pragma once
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 
 #include "ggml/quants.h"
 #include "ggml/type.h"
@@ -26,6 +28,13 @@ inline BlockParts block_parts(Type t) {
         case Type::Q5_1: return {sizeof(block_q5_1), 2, 4, 8, 0};
         default: return {};
     }
+}
+
+// The bits of the f16 at byte `at` of a block (d, or m); each SIMD file converts them its own way.
+inline uint16_t block_f16_bits(const char* block, int at) {
+    uint16_t h;
+    std::memcpy(&h, block + at, 2);
+    return h;
 }
 
 }  // namespace ggml::cpu

@@ -293,13 +293,11 @@ bool v_dequant(Type t, const void* x, float* y, int64_t n) {
     if (!parts.bytes) return false;
     const char* b = static_cast<const char*>(x);
     const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), offset = _mm256_set1_epi32(parts.offset);
-    auto f16_at = [&](int at) {
-        uint16_t h;
-        std::memcpy(&h, b + at, 2);
-        return _mm256_set1_ps(_cvtsh_ss(h));
-    };
     for (int64_t i = 0; i < n; i += 32, b += parts.bytes, y += 32) {
-        const __m256 d = f16_at(0);
+        const __m256 d = _mm256_set1_ps(_cvtsh_ss(block_f16_bits(b, 0)));
+        const __m256 m = parts.m >= 0 ? _mm256_set1_ps(_cvtsh_ss(block_f16_bits(b, parts.m))) : _mm256_setzero_ps();
+        uint32_t qh = 0;
+        if (parts.qh >= 0) std::memcpy(&qh, b + parts.qh, 4);
         for (int k = 0; k < 4; k++) {  // values 8k .. 8k + 7
             __m256i q;
             if (t == Type::Q8_0) {
@@ -308,8 +306,6 @@ bool v_dequant(Type t, const void* x, float* y, int64_t n) {
                 const __m256i c = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(b + parts.qs + 8 * (k % 2))));
                 q = k < 2 ? _mm256_and_si256(c, _mm256_set1_epi32(0x0F)) : _mm256_srli_epi32(c, 4);
                 if (parts.qh >= 0) {
-                    uint32_t qh;
-                    std::memcpy(&qh, b + parts.qh, 4);
                     const __m256i bit = _mm256_and_si256(
                         _mm256_srlv_epi32(_mm256_set1_epi32(int(qh >> (8 * k))), lanes), _mm256_set1_epi32(1));
                     q = _mm256_or_si256(q, _mm256_slli_epi32(bit, 4));
@@ -319,7 +315,7 @@ bool v_dequant(Type t, const void* x, float* y, int64_t n) {
             __m256 v = _mm256_mul_ps(d, _mm256_cvtepi32_ps(q));
             if (parts.m >= 0) {
                 __asm__("" : "+x"(v));
-                v = _mm256_add_ps(v, f16_at(parts.m));
+                v = _mm256_add_ps(v, m);
             }
             _mm256_storeu_ps(y + 8 * k, v);
         }

@@ -165,21 +165,25 @@ void interleave_row_quads(int64_t n, const float* y, size_t ldy, int ny, float* 
             }
 }
 
-// a[i]'s 128-bit lane r holds four partial sums of row r's dot with key i; writes row r's eight sums to
-// out + r * ldo for r < rows. Two rounds of pairwise adds leave, in lane r of c0, row r's sums for keys
-// 0-3, and of c1 for keys 4-7; shuffles of 128-bit lanes then put each row's two side by side.
-inline void store_quad_sums8(__m512* a, float* out, size_t ldo, int rows) {
+// The partial sums of eight keys in a[0..7], four per 128-bit lane, summed in two rounds of pairwise adds:
+// lane L of c[0] then holds the sums of lane L for keys 0-3, and of c[1] for keys 4-7.
+inline void lane_sums8(const __m512* a, __m512* c) {
     __m512 b[4];
     for (int i = 0; i < 4; i++)
         b[i] = _mm512_add_ps(_mm512_unpacklo_ps(a[2 * i], a[2 * i + 1]), _mm512_unpackhi_ps(a[2 * i], a[2 * i + 1]));
-    const __m512d x0 = _mm512_castps_pd(b[0]), y0 = _mm512_castps_pd(b[1]);
-    const __m512d x1 = _mm512_castps_pd(b[2]), y1 = _mm512_castps_pd(b[3]);
-    // lane r of c0: row r's sums of keys 0-3; of c1: keys 4-7
-    const __m512 c0 = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(x0, y0)), _mm512_castpd_ps(_mm512_unpackhi_pd(x0, y0)));
-    const __m512 c1 = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(x1, y1)), _mm512_castpd_ps(_mm512_unpackhi_pd(x1, y1)));
-    // rows 0 and 1, then 2 and 3, each row's two lanes side by side
-    const __m512 r01 = _mm512_shuffle_f32x4(_mm512_shuffle_f32x4(c0, c1, 0x44), _mm512_shuffle_f32x4(c0, c1, 0x44), 0xD8);
-    const __m512 r23 = _mm512_shuffle_f32x4(_mm512_shuffle_f32x4(c0, c1, 0xEE), _mm512_shuffle_f32x4(c0, c1, 0xEE), 0xD8);
+    for (int i = 0; i < 2; i++) {
+        const __m512d x = _mm512_castps_pd(b[2 * i]), y = _mm512_castps_pd(b[2 * i + 1]);
+        c[i] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(x, y)), _mm512_castpd_ps(_mm512_unpackhi_pd(x, y)));
+    }
+}
+
+// a[i]'s 128-bit lane r holds four partial sums of row r's dot with key i; writes row r's eight sums to
+// out + r * ldo for r < rows: lane r of c[0] and of c[1], side by side.
+inline void store_quad_sums8(const __m512* a, float* out, size_t ldo, int rows) {
+    __m512 c[2];
+    lane_sums8(a, c);
+    const __m512 t01 = _mm512_shuffle_f32x4(c[0], c[1], 0x44), t23 = _mm512_shuffle_f32x4(c[0], c[1], 0xEE);
+    const __m512 r01 = _mm512_shuffle_f32x4(t01, t01, 0xD8), r23 = _mm512_shuffle_f32x4(t23, t23, 0xD8);
     const __m256 r[4] = {_mm512_castps512_ps256(r01), _mm512_extractf32x8_ps(r01, 1), _mm512_castps512_ps256(r23),
                          _mm512_extractf32x8_ps(r23, 1)};
     for (int j = 0; j < rows; j++) _mm256_storeu_ps(out + size_t(j) * ldo, r[j]);
@@ -200,17 +204,11 @@ void interleave_row_pairs(int64_t n, const float* y, size_t ldy, int ny, float* 
 }
 
 // a[i]'s 256-bit halves hold eight partial sums of rows 0 and 1 with key i; writes each row's eight sums to
-// out + r * ldo for r < rows. Two rounds of pairwise adds leave, in 128-bit lane L of c[i], that lane's
-// sums for keys 4i..4i + 3 (lanes 0, 1: row 0; lanes 2, 3: row 1); adding the lanes of a row finishes them.
+// out + r * ldo for r < rows. After lane_sums8, lanes 0 and 1 hold row 0's halves, lanes 2 and 3 row 1's;
+// adding the lanes of a row finishes them.
 inline void store_pair_sums8(const __m512* a, float* out, size_t ldo, int rows) {
-    __m512 b[4];
-    for (int i = 0; i < 4; i++)
-        b[i] = _mm512_add_ps(_mm512_unpacklo_ps(a[2 * i], a[2 * i + 1]), _mm512_unpackhi_ps(a[2 * i], a[2 * i + 1]));
     __m512 c[2];
-    for (int i = 0; i < 2; i++) {
-        const __m512d x = _mm512_castps_pd(b[2 * i]), y = _mm512_castps_pd(b[2 * i + 1]);
-        c[i] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(x, y)), _mm512_castpd_ps(_mm512_unpackhi_pd(x, y)));
-    }
+    lane_sums8(a, c);
     // [row 0 keys 0-3, row 1 keys 0-3, row 0 keys 4-7, row 1 keys 4-7], then each row's two lanes together
     const __m512 s = _mm512_add_ps(_mm512_shuffle_f32x4(c[0], c[1], 0x88), _mm512_shuffle_f32x4(c[0], c[1], 0xDD));
     const __m512 r = _mm512_shuffle_f32x4(s, s, 0xD8);
@@ -307,13 +305,8 @@ bool v_dequant(Type t, const void* x, float* y, int64_t n) {
     if (!parts.bytes) return false;
     const char* b = static_cast<const char*>(x);
     const __m512i offset = _mm512_set1_epi32(parts.offset), bit = _mm512_set1_epi32(16);
-    auto f16_at = [&](int at) {
-        uint16_t h;
-        std::memcpy(&h, b + at, 2);
-        return _mm512_set1_ps(_cvtsh_ss(h));
-    };
     for (int64_t i = 0; i < n; i += 32, b += parts.bytes, y += 32) {
-        const __m512 d = f16_at(0);
+        const __m512 d = _mm512_set1_ps(_cvtsh_ss(block_f16_bits(b, 0)));
         __m512i lo, hi;
         if (t == Type::Q8_0) {
             lo = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + parts.qs)));
@@ -332,7 +325,7 @@ bool v_dequant(Type t, const void* x, float* y, int64_t n) {
         }
         __m512 vlo = _mm512_mul_ps(d, _mm512_cvtepi32_ps(lo)), vhi = _mm512_mul_ps(d, _mm512_cvtepi32_ps(hi));
         if (parts.m >= 0) {
-            const __m512 m = f16_at(parts.m);
+            const __m512 m = _mm512_set1_ps(_cvtsh_ss(block_f16_bits(b, parts.m)));
             __asm__("" : "+v"(vlo), "+v"(vhi));
             vlo = _mm512_add_ps(vlo, m), vhi = _mm512_add_ps(vhi, m);
         }
