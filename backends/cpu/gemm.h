@@ -50,8 +50,7 @@ struct VecTable {
 };
 // Decode streams the weights from memory: its dots ask for them this far ahead of use. A dot spends more
 // time per line than the probe, so it needs lines in flight to keep the stream going, but asking too far
-// ahead costs too; the best distance depends on the machine's memory (one VM kind wanted 4096, a faster
-// one 2048-3072: docs/performance.md, Prefetch).
+// ahead costs too; the best distance depends on the machine's memory (docs/performance.md, Prefetch).
 constexpr int kPrefetchBytes = 3072;
 const VecTable& vec_table_scalar();
 const VecTable& vec_table();  // the table for simd_level()
