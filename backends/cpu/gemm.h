@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "backends/cpu/prefetch.h"
 #include "ggml/type.h"
 
 namespace ggml::cpu {
@@ -41,9 +42,11 @@ struct VecTable {
     void (*f32_to_bf16)(int64_t, uint16_t*, const float*);
     // null where a level has no kernel for them (vec.h: the single dots stand in)
     void (*dot_block16)(Type, int64_t, const uint16_t*, size_t, int, const float* const*, int, float*, size_t);
-    void (*dot_rows16)(Type, int64_t, const void*, size_t, int64_t, const float*, size_t, int, float*, size_t);
+    void (*dot_rows16)(Type, int64_t, const void*, size_t, int64_t, const float*, size_t, int, float*, size_t,
+                       const PrefetchRows&);
     bool (*dequant)(Type, const void*, float*, int64_t);  // false: no kernel for this type
-    void (*mad_rows)(Type, int64_t, const void*, size_t, int64_t, const float*, size_t, int, float*, size_t);
+    void (*mad_rows)(Type, int64_t, const void*, size_t, int64_t, const float*, size_t, int, float*, size_t,
+                     const PrefetchRows&);
     // XOR of `lines` 64-byte lines: the bandwidth probe, reading the way the decode dots do (widest loads,
     // prefetched kPrefetchBytes ahead), so that the floor it gives is one the kernels can be held to.
     uint64_t (*xor_lines)(const void*, size_t);

@@ -72,7 +72,8 @@ void s_bf16_to_f32(int64_t n, float* z, const uint16_t* x) { for (int64_t i = 0;
 void s_f32_to_bf16(int64_t n, uint16_t* z, const float* x) { for (int64_t i = 0; i < n; i++) z[i] = fp32_to_bf16(x[i]); }
 
 void s_mad_rows(Type t, int64_t n, const void* x, size_t ldx, int64_t nx, const float* w, size_t ldw, int ny,
-                float* acc, size_t lda) {
+                float* acc, size_t lda, const PrefetchRows& ahead) {
+    LinePrefetcher(ahead, 0).rest();
     for (int64_t i = 0; i < nx; i++) {
         const char* row = static_cast<const char*>(x) + size_t(i) * ldx;
         for (int j = 0; j < ny; j++) {
@@ -137,9 +138,10 @@ bool vec_dot_many_native() {
     return t.dot_rows16 && t.dot_block16;
 }
 void vec_dot_rows16(Type type, int64_t n, const void* x, size_t ldx, int64_t nx, const float* y, size_t ldy, int ny,
-                    float* out, size_t ldo) {
+                    float* out, size_t ldo, const PrefetchRows& ahead) {
     const VecTable& t = vec_table();
-    if (t.dot_rows16 && n % 16 == 0 && n <= 256) return t.dot_rows16(type, n, x, ldx, nx, y, ldy, ny, out, ldo);
+    if (t.dot_rows16 && n % 16 == 0 && n <= 256) return t.dot_rows16(type, n, x, ldx, nx, y, ldy, ny, out, ldo, ahead);
+    LinePrefetcher(ahead, 0).rest();
     for (int64_t i = 0; i < nx; i++) {
         const char* xi = static_cast<const char*>(x) + size_t(i) * ldx;
         for (int j = 0; j < ny; j++)
@@ -161,9 +163,9 @@ void vec_dot_block16(Type type, int64_t n, const uint16_t* x, size_t ldx, int nx
         for (int j = 0; j < ny; j++) out[size_t(j) * ldo + size_t(i)] = dot(n, x + size_t(i) * ldx, y[j]);
 }
 void vec_mad_rows(Type t, int64_t n, const void* x, size_t ldx, int64_t nx, const float* w, size_t ldw, int ny,
-                  float* acc, size_t lda) {
+                  float* acc, size_t lda, const PrefetchRows& ahead) {
     const VecTable& v = vec_table();
-    (v.mad_rows ? v.mad_rows : vec_table_scalar().mad_rows)(t, n, x, ldx, nx, w, ldw, ny, acc, lda);
+    (v.mad_rows ? v.mad_rows : vec_table_scalar().mad_rows)(t, n, x, ldx, nx, w, ldw, ny, acc, lda, ahead);
 }
 double vec_sum_sq(int64_t n, const float* x) { return vec_table().sum_sq(n, x); }
 double vec_sum(int64_t n, const float* x) { return vec_table().sum(n, x); }

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "backends/cpu/prefetch.h"
 #include "ggml/type.h"
 
 namespace ggml::cpu {
@@ -23,8 +24,9 @@ float vec_dot_bf16(int64_t n, const uint16_t* x, const float* y);  // x: bfloat1
 // block16: out[j * ldo + i] = dot(n, x + i * ldx, y[j]) for i < nx, j < ny, x of type t (F16 or BF16):
 // each row of x read once per few rows of y instead of once per row.
 // _native: whether this SIMD level has kernels for both, else they are single dots.
+// `ahead` (rows16 and mad_rows): lines to ask for while the kernel works, spread over its loop (prefetch.h).
 void vec_dot_rows16(Type t, int64_t n, const void* x, size_t ldx, int64_t nx, const float* y, size_t ldy, int ny,
-                    float* out, size_t ldo);
+                    float* out, size_t ldo, const PrefetchRows& ahead = {});
 void vec_dot_block16(Type t, int64_t n, const uint16_t* x, size_t ldx, int nx, const float* const* y, int ny,
                      float* out, size_t ldo);
 bool vec_dot_many_native();
@@ -32,7 +34,7 @@ bool vec_dot_many_native();
 // d < n, j < ny, where row x_i (type t: F32, F16 or BF16) starts ldx bytes after x_{i-1} (decode
 // attention's probabilities times the cached values, each value row read once for every query row).
 void vec_mad_rows(Type t, int64_t n, const void* x, size_t ldx, int64_t nx, const float* w, size_t ldw, int ny,
-                  float* acc, size_t lda);
+                  float* acc, size_t lda, const PrefetchRows& ahead = {});
 double vec_sum_sq(int64_t n, const float* x);  // sum of x^2, accumulated precisely enough for norms
 double vec_sum(int64_t n, const float* x);
 float vec_max(int64_t n, const float* x);

@@ -248,28 +248,11 @@ inline __m256 load_row8(Type t, const char* row, int64_t d) {
     const uint16_t* h = reinterpret_cast<const uint16_t*>(row) + d;
     return t == Type::BF16 ? load_bf16(h) : load_f16(h);
 }
-template <int NY, int NV>
-void mad_rows_ny(Type t, int64_t n, const char* x, size_t ldx, int64_t nx, const float* w, size_t ldw, float* acc,
-              size_t lda) {
-    int64_t d0 = 0;
-    for (; d0 + 8 * NV <= n; d0 += 8 * NV) {
-        __m256 a[NY][NV];
-        for (int j = 0; j < NY; j++)
-            for (int c = 0; c < NV; c++) a[j][c] = _mm256_loadu_ps(acc + size_t(j) * lda + size_t(d0 + 8 * c));
-        for (int64_t i = 0; i < nx; i++) {
-            const char* row = x + size_t(i) * ldx;
-            __m256 v[NV];
-            for (int c = 0; c < NV; c++) v[c] = load_row8(t, row, d0 + 8 * c);
-            for (int j = 0; j < NY; j++) {
-                const __m256 p = _mm256_broadcast_ss(w + size_t(j) * ldw + size_t(i));
-                for (int c = 0; c < NV; c++) a[j][c] = _mm256_fmadd_ps(p, v[c], a[j][c]);
-            }
-        }
-        for (int j = 0; j < NY; j++)
-            for (int c = 0; c < NV; c++) _mm256_storeu_ps(acc + size_t(j) * lda + size_t(d0 + 8 * c), a[j][c]);
-    }
+// Columns [d0, n) (fewer than 8 NV), one at a time: out of line, as few shapes need it.
+__attribute__((noinline)) void mad_tail(Type t, int64_t d0, int64_t n, int ny, const char* x, size_t ldx, int64_t nx,
+                                        const float* w, size_t ldw, float* acc, size_t lda) {
     for (; d0 < n; d0++)
-        for (int j = 0; j < NY; j++) {
+        for (int j = 0; j < ny; j++) {
             float s = acc[size_t(j) * lda + size_t(d0)];
             for (int64_t i = 0; i < nx; i++) {
                 const char* row = x + size_t(i) * ldx;
@@ -281,7 +264,31 @@ void mad_rows_ny(Type t, int64_t n, const char* x, size_t ldx, int64_t nx, const
             acc[size_t(j) * lda + size_t(d0)] = s;
         }
 }
-constexpr int kMadNV = 2, kMadNVMany = 1;
+template <int NY, int NV>
+__attribute__((always_inline)) inline void mad_rows_ny(Type t, int64_t n, const char* x, size_t ldx, int64_t nx,
+                                                       const float* w, size_t ldw, float* acc, size_t lda,
+                                                       LinePrefetcher& pf) {
+    int64_t d0 = 0;
+    for (; d0 + 8 * NV <= n; d0 += 8 * NV) {
+        __m256 a[NY][NV];
+        for (int j = 0; j < NY; j++)
+            for (int c = 0; c < NV; c++) a[j][c] = _mm256_loadu_ps(acc + size_t(j) * lda + size_t(d0 + 8 * c));
+        for (int64_t i = 0; i < nx; i++) {
+            const char* row = x + size_t(i) * ldx;
+            pf.step();
+            __m256 v[NV];
+            for (int c = 0; c < NV; c++) v[c] = load_row8(t, row, d0 + 8 * c);
+            for (int j = 0; j < NY; j++) {
+                const __m256 p = _mm256_broadcast_ss(w + size_t(j) * ldw + size_t(i));
+                for (int c = 0; c < NV; c++) a[j][c] = _mm256_fmadd_ps(p, v[c], a[j][c]);
+            }
+        }
+        for (int j = 0; j < NY; j++)
+            for (int c = 0; c < NV; c++) _mm256_storeu_ps(acc + size_t(j) * lda + size_t(d0 + 8 * c), a[j][c]);
+    }
+    if (d0 < n) mad_tail(t, d0, n, NY, x, ldx, nx, w, ldw, acc, lda);
+}
+constexpr int kMadLanes = 8, kMadNV = 2, kMadNVMany = 1;
 #include "backends/cpu/vec_mad_rows.inl"
 
 // Rows of the quantized KV cache's block types as f32, each value d * (code - offset) [+ m] exactly as the

@@ -1,20 +1,37 @@
-// Decode attention's value update (VecTable::mad_rows) over a kernel that each SIMD file defines before
-// including this: mad_rows_ny<NY, NV>(t, n, x, ldx, nx, w, ldw, acc, lda), NY accumulator rows kept in
-// registers NV vectors wide, with kMadNV and kMadNVMany the widths for up to four rows and for five to eight.
-// Only the kernels differ between instruction sets; this cuts the rows into them, eight at a time.
+// Decode attention's value update (VecTable::mad_rows) over a kernel that each SIMD file defines (inline)
+// before including this: mad_rows_ny<NY, NV>(t, n, x, ldx, nx, w, ldw, acc, lda, pf), NY accumulator rows kept
+// in registers NV vectors of kMadLanes floats wide, with kMadNV and kMadNVMany the widths for up to four rows
+// and for five to eight, calling pf.step() once per value row of each column block. Only the kernels differ
+// between instruction sets; this cuts the rows into them, eight at a time.
+// The f16 cache at the usual head sizes gets copies of the kernel with the type and width fixed: the loop
+// counts and column masks known, the compiler's code for them is markedly faster.
+template <int NY, int NV>
+void mad_rows_typed(Type t, int64_t n, const char* x, size_t ldx, int64_t nx, const float* w, size_t ldw, float* acc,
+                    size_t lda, LinePrefetcher& pf) {
+    if (t == Type::F16) switch (n) {
+            case 64: return mad_rows_ny<NY, NV>(Type::F16, 64, x, ldx, nx, w, ldw, acc, lda, pf);
+            case 128: return mad_rows_ny<NY, NV>(Type::F16, 128, x, ldx, nx, w, ldw, acc, lda, pf);
+            case 256: return mad_rows_ny<NY, NV>(Type::F16, 256, x, ldx, nx, w, ldw, acc, lda, pf);
+            default: break;
+        }
+    mad_rows_ny<NY, NV>(t, n, x, ldx, nx, w, ldw, acc, lda, pf);
+}
 void v_mad_rows(Type t, int64_t n, const void* x, size_t ldx, int64_t nx, const float* w, size_t ldw, int ny,
-                float* acc, size_t lda) {
+                float* acc, size_t lda, const PrefetchRows& ahead) {
     const char* xr = static_cast<const char*>(x);
+    const int64_t width = kMadLanes * (ny >= 5 ? kMadNVMany : kMadNV);
+    LinePrefetcher pf(ahead, (ny + 7) / 8 * (n + width - 1) / width * nx);
     for (int j = 0; j < ny; j += 8, w += 8 * ldw, acc += 8 * lda) {
         switch (std::min(8, ny - j)) {
-            case 1: mad_rows_ny<1, kMadNV>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-            case 2: mad_rows_ny<2, kMadNV>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-            case 3: mad_rows_ny<3, kMadNV>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-            case 4: mad_rows_ny<4, kMadNV>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-            case 5: mad_rows_ny<5, kMadNVMany>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-            case 6: mad_rows_ny<6, kMadNVMany>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-            case 7: mad_rows_ny<7, kMadNVMany>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
-            default: mad_rows_ny<8, kMadNVMany>(t, n, xr, ldx, nx, w, ldw, acc, lda); break;
+            case 1: mad_rows_typed<1, kMadNV>(t, n, xr, ldx, nx, w, ldw, acc, lda, pf); break;
+            case 2: mad_rows_typed<2, kMadNV>(t, n, xr, ldx, nx, w, ldw, acc, lda, pf); break;
+            case 3: mad_rows_typed<3, kMadNV>(t, n, xr, ldx, nx, w, ldw, acc, lda, pf); break;
+            case 4: mad_rows_typed<4, kMadNV>(t, n, xr, ldx, nx, w, ldw, acc, lda, pf); break;
+            case 5: mad_rows_typed<5, kMadNVMany>(t, n, xr, ldx, nx, w, ldw, acc, lda, pf); break;
+            case 6: mad_rows_typed<6, kMadNVMany>(t, n, xr, ldx, nx, w, ldw, acc, lda, pf); break;
+            case 7: mad_rows_typed<7, kMadNVMany>(t, n, xr, ldx, nx, w, ldw, acc, lda, pf); break;
+            default: mad_rows_typed<8, kMadNVMany>(t, n, xr, ldx, nx, w, ldw, acc, lda, pf); break;
         }
     }
+    pf.rest();
 }

@@ -150,7 +150,7 @@ void dot_h16_tile(int64_t n, const uint16_t* x, size_t ldx, const float* const* 
 // head's query rows). The rows are converted once into L1; each y row then takes 16 dots in 16 accumulators,
 // reduced four rows at a time by pairwise adds into one vector of 4 sums.
 void dot_rows16_block(Type t, int64_t n, const char* x, size_t ldx, const float* y, size_t ldy, int ny, float* out,
-                      size_t ldo) {
+                      size_t ldo, LinePrefetcher& pf) {
     alignas(16) float xf[16 * 256];
     const int64_t nv = n / 4;
     for (int i = 0; i < 16; i++) {
@@ -160,6 +160,7 @@ void dot_rows16_block(Type t, int64_t n, const char* x, size_t ldx, const float*
                                                          : load_f16(reinterpret_cast<const uint16_t*>(row) + 4 * c));
     }
     for (int j = 0; j < ny; j++) {
+        pf.step();
         const float* yj = y + size_t(j) * ldy;
         float32x4_t acc[16];
         const float32x4_t q0 = vld1q_f32(yj);
@@ -174,11 +175,13 @@ void dot_rows16_block(Type t, int64_t n, const char* x, size_t ldx, const float*
         }
     }
 }
-// nx rows (a multiple of 16), sixteen at a time.
+// nx rows (a multiple of 16), sixteen at a time; the lines `ahead` asked for a few per query row of each block.
 void v_dot_rows16(Type t, int64_t n, const void* x, size_t ldx, int64_t nx, const float* y, size_t ldy, int ny,
-                  float* out, size_t ldo) {
+                  float* out, size_t ldo, const PrefetchRows& ahead) {
+    LinePrefetcher pf(ahead, nx / 16 * ny);
     for (int64_t i = 0; i < nx; i += 16)
-        dot_rows16_block(t, n, static_cast<const char*>(x) + size_t(i) * ldx, ldx, y, ldy, ny, out + i, ldo);
+        dot_rows16_block(t, n, static_cast<const char*>(x) + size_t(i) * ldx, ldx, y, ldy, ny, out + i, ldo, pf);
+    pf.rest();
 }
 
 // Row x_i's 4 values at d (type t) as floats.
@@ -197,12 +200,13 @@ inline float load_row1(Type t, const char* row, int64_t d) {
 // row, NV loads (converted) and NY x NV multiply-adds with broadcast weights.
 template <int NY, int NV>
 void mad_tile(Type t, int64_t d0, const char* x, size_t ldx, int64_t nx, const float* w, size_t ldw, float* acc,
-              size_t lda) {
+              size_t lda, LinePrefetcher& pf) {
     float32x4_t a[NY][NV];
     for (int j = 0; j < NY; j++)
         for (int c = 0; c < NV; c++) a[j][c] = vld1q_f32(acc + size_t(j) * lda + size_t(d0 + 4 * c));
     for (int64_t i = 0; i < nx; i++) {
         const char* row = x + size_t(i) * ldx;
+        pf.step();
         float32x4_t v[NV];
         for (int c = 0; c < NV; c++) v[c] = load_row4(t, row, d0 + 4 * c);
         for (int j = 0; j < NY; j++) {
@@ -227,14 +231,15 @@ void mad_tail(Type t, int64_t d0, int64_t n, const char* x, size_t ldx, int64_t 
 // NY rows: blocks as wide as the registers allow (NV vectors: 16 floats, a whole line of f32 values, for up to 4
 // rows; 8 floats for 5..8 rows), then single vectors, then the last columns.
 template <int NY, int NV>
-void mad_rows_ny(Type t, int64_t n, const char* x, size_t ldx, int64_t nx, const float* w, size_t ldw, float* acc,
-                 size_t lda) {
+__attribute__((always_inline)) inline void mad_rows_ny(Type t, int64_t n, const char* x, size_t ldx, int64_t nx,
+                                                       const float* w, size_t ldw, float* acc, size_t lda,
+                                                       LinePrefetcher& pf) {
     int64_t d = 0;
-    for (; d + 4 * NV <= n; d += 4 * NV) mad_tile<NY, NV>(t, d, x, ldx, nx, w, ldw, acc, lda);
-    for (; d + 4 <= n; d += 4) mad_tile<NY, 1>(t, d, x, ldx, nx, w, ldw, acc, lda);
+    for (; d + 4 * NV <= n; d += 4 * NV) mad_tile<NY, NV>(t, d, x, ldx, nx, w, ldw, acc, lda, pf);
+    for (; d + 4 <= n; d += 4) mad_tile<NY, 1>(t, d, x, ldx, nx, w, ldw, acc, lda, pf);
     mad_tail<NY>(t, d, n, x, ldx, nx, w, ldw, acc, lda);
 }
-constexpr int kMadNV = 4, kMadNVMany = 2;
+constexpr int kMadLanes = 4, kMadNV = 4, kMadNVMany = 2;
 #include "backends/cpu/vec_mad_rows.inl"
 
 double v_sum_sq(int64_t n, const float* x) {

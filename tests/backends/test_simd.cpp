@@ -147,7 +147,7 @@ TEST_CASE("vec: many-row 16-bit dots match single dots", "[simd]") {
     for (const auto& level : simd_levels()) {
         for (ggml::Type type : {ggml::Type::F16, ggml::Type::BF16}) {
             const bool bf16 = type == ggml::Type::BF16;
-            for (int64_t n : {int64_t(16), int64_t(40), int64_t(64), int64_t(256), int64_t(1003)}) {
+            for (int64_t n : {int64_t(16), int64_t(40), int64_t(64), int64_t(128), int64_t(256), int64_t(1003)}) {
                 const size_t ldx = size_t(n) + 5, ldy = size_t(n) + 3;
                 Data xf(int64_t(ldx) * 16, -1, 1, 7), y(int64_t(ldy) * ny_max, -1, 1, 8);
                 std::vector<uint16_t> x(ldx * 16);
@@ -181,9 +181,11 @@ TEST_CASE("vec: many-row 16-bit dots match single dots", "[simd]") {
                     for (bool f32 : {false, true}) {
                         INFO((f32 ? "f32" : "f16") << " rows");
                         std::vector<float> out(size_t(ny) * 33, 0.0f);
+                        // lines asked for on the way (the rows themselves) change nothing
+                        const PrefetchRows ahead{reinterpret_cast<const char*>(x2.data()), ldx * 2, size_t(n) * 2, 32};
                         at_level(level, [&] {
                             if (f32) vec_dot_rows16(ggml::Type::F32, n, xs.data(), ldx * 4, 32, y.p, ldy, ny, out.data(), 33);
-                            else vec_dot_rows16(ggml::Type::F16, n, x2.data(), ldx * 2, 32, y.p, ldy, ny, out.data(), 33);
+                            else vec_dot_rows16(ggml::Type::F16, n, x2.data(), ldx * 2, 32, y.p, ldy, ny, out.data(), 33, ahead);
                             return 0;
                         });
                         for (int j = 0; j < ny; j++)
@@ -229,7 +231,7 @@ TEST_CASE("vec: weighted row sums match double sums", "[simd]") {
     const int64_t nx = 37;
     for (const auto& level : all_levels())
         for (ggml::Type type : {ggml::Type::F32, ggml::Type::F16, ggml::Type::BF16})
-            for (int64_t n : {int64_t(5), int64_t(64), int64_t(100), int64_t(256)})
+            for (int64_t n : {int64_t(5), int64_t(64), int64_t(100), int64_t(128), int64_t(256)})
                 for (int ny : {1, 3, 4, 5, 8, 11}) {
                     INFO("level " << level << " type " << ggml::type_name(type) << " n " << n << " ny " << ny);
                     const size_t ldx = size_t(n) + 3, ldw = size_t(nx) + 2, lda = size_t(n) + 1;
@@ -245,8 +247,9 @@ TEST_CASE("vec: weighted row sums match double sums", "[simd]") {
                     const void* x = type == ggml::Type::F32 ? static_cast<const void*>(xf.p) : xh.data();
                     const size_t ldx_bytes = ldx * (type == ggml::Type::F32 ? 4 : 2);
                     std::vector<float> acc(acc0.p, acc0.p + lda * size_t(ny));
+                    const PrefetchRows ahead{static_cast<const char*>(x), ldx_bytes, ldx_bytes, nx};
                     at_level(level, [&] {
-                        vec_mad_rows(type, n, x, ldx_bytes, nx, w.p, ldw, ny, acc.data(), lda);
+                        vec_mad_rows(type, n, x, ldx_bytes, nx, w.p, ldw, ny, acc.data(), lda, ahead);
                         return 0;
                     });
                     for (int j = 0; j < ny; j++)
@@ -482,3 +485,31 @@ TEST_CASE("mul_mat: larger than one cache block in every dimension", "[simd][mul
         }
     }
 }
+
+// The lines a kernel asks for on the way: every line of every row once, in order (rows off a line boundary,
+// a last partial line), all of them after the counted steps, and none from an empty PrefetchRows.
+TEST_CASE("vec: the line prefetcher walks every line of its rows", "[simd]") {
+    std::vector<char> buf(4096);
+    const char* base = buf.data() + 3;
+    for (size_t bytes : {size_t(1), size_t(64), size_t(100), size_t(512)})
+        for (int64_t steps : {int64_t(0), int64_t(1), int64_t(3), int64_t(7), int64_t(1000)}) {
+            INFO("bytes " << bytes << " steps " << steps);
+            const PrefetchRows rows{base, 520, bytes, 5};
+            std::vector<const char*> want;
+            for (int64_t r = 0; r < 5; r++)
+                for (size_t o = 0; o < bytes; o += 64) want.push_back(base + size_t(r) * 520 + o);
+            LinePrefetcher all(rows, steps);
+            CHECK(all.left() == int64_t(want.size()));
+            std::vector<const char*> got;
+            all.walk(1 << 20, [&](const char* p) { got.push_back(p); });
+            CHECK(got == want);
+            CHECK(all.left() == 0);
+            LinePrefetcher spread(rows, steps);
+            for (int64_t i = 0; i < std::max<int64_t>(steps, 1); i++) spread.step();
+            CHECK(spread.left() == 0);
+        }
+    LinePrefetcher none(PrefetchRows{}, 4);
+    CHECK(none.left() == 0);
+    none.rest();
+}
+

@@ -51,29 +51,25 @@ bool gemm_reads(const Tensor* t) {
     return (t->type == Type::F32 || t->type == Type::F16 || t->type == Type::BF16) && t->nb[0] == elem_size(t->type);
 }
 
-// Asks for the lines of the cells [c, c + n) of KV head h of a cache tensor, into L2. The few-row kernels
+// The lines of the cells [c, c + n) of KV head h of a cache tensor, `bytes` of each. The few-row kernels
 // outrun the hardware prefetchers on the cache, so each head's pass over a step asks for that head's rows of
-// the step after it: the memory reads overlap the arithmetic instead of following it.
-void prefetch_cells(const Tensor* t, const char* base, int64_t h, int64_t c, int64_t n, size_t bytes) {
-    for (int64_t i = c; i < c + n; i++) {
-        const char* row = base + i * t->nb[1] + h * t->nb[2];
-        for (size_t o = 0; o < bytes; o += 64) __builtin_prefetch(row + o, 0, 2);
-    }
-    // GCC counts a prefetch as no side effect: a function (or lambda) of prefetches alone, left out of line,
-    // is found to do nothing and its calls are deleted. This keeps them.
-    __asm__ volatile("");
+// the step after it, a few lines at a time as it works: the memory reads overlap the arithmetic instead of
+// following it.
+PrefetchRows cells(const Tensor* t, const char* base, int64_t h, int64_t c, int64_t n, size_t bytes) {
+    return {base + c * t->nb[1] + h * t->nb[2], t->nb[1], bytes, n};
 }
 
 // S[r * kTile + j] = K_j . q_r for n key rows (F32 / F16 / BF16, ldk bytes apart) and `rows` query rows:
 // f32 and f16 keys sixteen at a time, converted once for every row, where the kernel exists; else 16-bit
-// block dots, or the GEMM for f32 keys.
+// block dots, or the GEMM for f32 keys. The lines `ahead` are asked for on the way.
 void scores_few_rows(Type kt, const char* krows, size_t ldk, int64_t n, const float* q, int64_t hd, int64_t rows,
-                     float* s) {
+                     float* s, const PrefetchRows& ahead) {
     int64_t j = 0;
     if (kt != Type::BF16 && hd % 16 == 0 && hd <= 256 && vec_dot_many_native()) {
         j = n / 16 * 16;
-        if (j) vec_dot_rows16(kt, hd, krows, ldk, j, q, size_t(hd), int(rows), s, kTile);
+        if (j) vec_dot_rows16(kt, hd, krows, ldk, j, q, size_t(hd), int(rows), s, kTile, ahead);
     }
+    if (!j) LinePrefetcher(ahead, 0).rest();
     if (j == n) return;
     if (kt == Type::F32) {
         gemm_tile(kt, krows + j * ldk, ldk, reinterpret_cast<const char*>(q), size_t(hd) * 4, 4, s + j, kTile, hd, 0,
@@ -200,18 +196,17 @@ void run_job(const Shapes& sh, const Job& job, const RowState& st, Scratch& w) {
 
     // Few rows (decode, short chunks): too few to fill the GEMM's panels; row dots and row updates instead,
     // kStep cells at a time for all the job's heads, so that each step reads whole cache rows, one run of
-    // memory. Before its pass over a step, each head asks for its part of the next step: the keys' steps,
-    // then the values', then the next tile's keys (asked in the order the passes will need them, not a
-    // whole step at once).
+    // memory. Each head's pass over a step asks for its part of the next step: the keys' steps, then the
+    // values', then the next tile's keys (asked in the order the passes will need them).
     auto tile_few_rows = [&](int64_t c0, int64_t nj, int64_t c_next) {
         const int64_t h0 = job.kvh;
         for (int64_t j = 0; j < nj; j += kStep) {
             const int64_t n = std::min(kStep, nj - j);
             for (int64_t h = 0; h < heads; h++) {
-                if (j + n < nj) prefetch_cells(k, kbase, h0 + h, c0 + j + n, std::min(kStep, nj - j - n), kbytes);
-                else prefetch_cells(v, vbase, h0 + h, c0, std::min(kStep, nj), vbytes);
+                const PrefetchRows ahead = j + n < nj ? cells(k, kbase, h0 + h, c0 + j + n, std::min(kStep, nj - j - n), kbytes)
+                                                      : cells(v, vbase, h0 + h, c0, std::min(kStep, nj), vbytes);
                 const auto [krows, kt, ldk] = readable(k, kbase, h0 + h, c0 + j, n, sh.hd_k, w.kt);
-                scores_few_rows(kt, krows, ldk, n, q_of(h), sh.hd_k, rows, &w.s[size_t(h * rows * kTile + j)]);
+                scores_few_rows(kt, krows, ldk, n, q_of(h), sh.hd_k, rows, &w.s[size_t(h * rows * kTile + j)], ahead);
             }
         }
         bool some = false;
@@ -220,12 +215,16 @@ void run_job(const Shapes& sh, const Job& job, const RowState& st, Scratch& w) {
         for (int64_t j = 0; j < nj; j += kStep) {
             const int64_t n = std::min(kStep, nj - j);
             for (int64_t h = 0; h < heads; h++) {
-                if (j + n < nj) prefetch_cells(v, vbase, h0 + h, c0 + j + n, std::min(kStep, nj - j - n), vbytes);
-                else if (c_next < c_end) prefetch_cells(k, kbase, h0 + h, c_next, std::min(kStep, c_end - c_next), kbytes);
-                if (!w.any[size_t(h)]) continue;
+                PrefetchRows ahead;
+                if (j + n < nj) ahead = cells(v, vbase, h0 + h, c0 + j + n, std::min(kStep, nj - j - n), vbytes);
+                else if (c_next < c_end) ahead = cells(k, kbase, h0 + h, c_next, std::min(kStep, c_end - c_next), kbytes);
+                if (!w.any[size_t(h)]) {
+                    LinePrefetcher(ahead, 0).rest();
+                    continue;
+                }
                 const auto [vrows, vt, ldv] = readable(v, vbase, h0 + h, c0 + j, n, sh.hd_v, w.vt);
                 vec_mad_rows(vt, sh.hd_v, vrows, ldv, n, &w.s[size_t(h * rows * kTile + j)], kTile, int(rows),
-                             state_of(h).acc, size_t(sh.hd_v));
+                             state_of(h).acc, size_t(sh.hd_v), ahead);
             }
         }
     };
@@ -349,14 +348,19 @@ void op_flash_attn(Tensor* dst, const OpContext& ctx) {
 
     const int64_t work = sh.n_tok * sh.n_head * sh.n_kv * (sh.hd_k + sh.hd_v);
     const int nth = int(std::min<int64_t>(threads_for(work, ctx.n_threads), n_jobs));
-    if (nth <= 1) {
+    // Each thread keeps its scratch from call to call: a decode step's layers are short, and allocating
+    // and zeroing the tile buffers for every call cost about as much as a sliding-window layer's arithmetic.
+    auto scratch = []() -> Scratch& {
         thread_local Scratch w;
-        for (int64_t j = 0; j < n_jobs; j++) run_job(sh, jobs[size_t(j)], state_of(j), w);
+        return w;
+    };
+    if (nth <= 1) {
+        for (int64_t j = 0; j < n_jobs; j++) run_job(sh, jobs[size_t(j)], state_of(j), scratch());
     } else {
         // Jobs differ in cost (a causal mask shows later tokens more cells): handed out one at a time.
         std::atomic<int64_t> next{0};
         ggml::parallel_run(nth, [&](int, int) {
-            Scratch w;
+            Scratch& w = scratch();
             for (int64_t j; (j = next.fetch_add(1, std::memory_order_relaxed)) < n_jobs;)
                 run_job(sh, jobs[size_t(j)], state_of(j), w);
         });
