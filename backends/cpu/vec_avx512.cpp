@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 #include <utility>
 
 #include "backends/cpu/block_parts.h"
@@ -250,8 +251,9 @@ void dot_row_pairs16(int64_t n, const float* xf, int64_t ldxf, const float* yp, 
 // two multiply-adds per broadcast load: with one multiply-add per load the loads, not the multiply-adds,
 // would set the pace. Summing several rows' partial sums together costs a fraction of a reduction per row
 // and key block. The lines `ahead` are asked for a few at each turn of the multiply-add loops.
-// The kernel is compiled for f16 keys of the usual head sizes apart, N and the type known: with the loop
-// counts and the conversion fixed, the compiler's code for it is about a fifth faster.
+// The kernel is compiled for the usual head sizes apart, N and the type known (f16 keys, or f32: the
+// quantized caches' rows converted): with the loop counts and the conversion fixed, the compiler's code for
+// it is about a fifth faster.
 template <bool F32, int N>
 void dot_rows16_kernel(int64_t n_any, const void* x, size_t ldx, int64_t nx, const float* y, size_t ldy, int ny,
                        float* out, size_t ldo, const PrefetchRows& ahead) {
@@ -317,13 +319,17 @@ void dot_rows16_kernel(int64_t n_any, const void* x, size_t ldx, int64_t nx, con
 }
 void v_dot_rows16(Type t, int64_t n, const void* x, size_t ldx, int64_t nx, const float* y, size_t ldy, int ny,
                   float* out, size_t ldo, const PrefetchRows& ahead) {
-    if (t == Type::F32) return dot_rows16_kernel<true, 0>(n, x, ldx, nx, y, ldy, ny, out, ldo, ahead);
-    switch (n) {
-        case 64: return dot_rows16_kernel<false, 64>(n, x, ldx, nx, y, ldy, ny, out, ldo, ahead);
-        case 128: return dot_rows16_kernel<false, 128>(n, x, ldx, nx, y, ldy, ny, out, ldo, ahead);
-        case 256: return dot_rows16_kernel<false, 256>(n, x, ldx, nx, y, ldy, ny, out, ldo, ahead);
-        default: return dot_rows16_kernel<false, 0>(n, x, ldx, nx, y, ldy, ny, out, ldo, ahead);
-    }
+    const auto sized = [&](auto f32) {
+        constexpr bool F32 = decltype(f32)::value;
+        switch (n) {
+            case 64: return dot_rows16_kernel<F32, 64>(n, x, ldx, nx, y, ldy, ny, out, ldo, ahead);
+            case 128: return dot_rows16_kernel<F32, 128>(n, x, ldx, nx, y, ldy, ny, out, ldo, ahead);
+            case 256: return dot_rows16_kernel<F32, 256>(n, x, ldx, nx, y, ldy, ny, out, ldo, ahead);
+            default: return dot_rows16_kernel<F32, 0>(n, x, ldx, nx, y, ldy, ny, out, ldo, ahead);
+        }
+    };
+    if (t == Type::F32) sized(std::true_type{});
+    else sized(std::false_type{});
 }
 
 // Rows of the quantized KV cache's block types as f32, each value d * (code - offset) [+ m] exactly as the

@@ -3,17 +3,24 @@
 // in registers NV vectors of kMadLanes floats wide, with kMadNV and kMadNVMany the widths for up to four rows
 // and for five to eight, calling pf.step() once per value row of each column block. Only the kernels differ
 // between instruction sets; this cuts the rows into them, eight at a time.
-// The f16 cache at the usual head sizes gets copies of the kernel with the type and width fixed: the loop
-// counts and column masks known, the compiler's code for them is markedly faster.
+// The f16 cache, and f32 rows (the quantized caches' rows converted), at the usual head sizes get copies of
+// the kernel with the type and width fixed: the loop counts and column masks known, the compiler's code for
+// them is markedly faster.
+template <int NY, int NV, Type T>
+void mad_rows_sized(int64_t n, const char* x, size_t ldx, int64_t nx, const float* w, size_t ldw, float* acc,
+                    size_t lda, LinePrefetcher& pf) {
+    switch (n) {
+        case 64: return mad_rows_ny<NY, NV>(T, 64, x, ldx, nx, w, ldw, acc, lda, pf);
+        case 128: return mad_rows_ny<NY, NV>(T, 128, x, ldx, nx, w, ldw, acc, lda, pf);
+        case 256: return mad_rows_ny<NY, NV>(T, 256, x, ldx, nx, w, ldw, acc, lda, pf);
+        default: return mad_rows_ny<NY, NV>(T, n, x, ldx, nx, w, ldw, acc, lda, pf);
+    }
+}
 template <int NY, int NV>
 void mad_rows_typed(Type t, int64_t n, const char* x, size_t ldx, int64_t nx, const float* w, size_t ldw, float* acc,
                     size_t lda, LinePrefetcher& pf) {
-    if (t == Type::F16) switch (n) {
-            case 64: return mad_rows_ny<NY, NV>(Type::F16, 64, x, ldx, nx, w, ldw, acc, lda, pf);
-            case 128: return mad_rows_ny<NY, NV>(Type::F16, 128, x, ldx, nx, w, ldw, acc, lda, pf);
-            case 256: return mad_rows_ny<NY, NV>(Type::F16, 256, x, ldx, nx, w, ldw, acc, lda, pf);
-            default: break;
-        }
+    if (t == Type::F16) return mad_rows_sized<NY, NV, Type::F16>(n, x, ldx, nx, w, ldw, acc, lda, pf);
+    if (t == Type::F32) return mad_rows_sized<NY, NV, Type::F32>(n, x, ldx, nx, w, ldw, acc, lda, pf);
     mad_rows_ny<NY, NV>(t, n, x, ldx, nx, w, ldw, acc, lda, pf);
 }
 void v_mad_rows(Type t, int64_t n, const void* x, size_t ldx, int64_t nx, const float* w, size_t ldw, int ny,
