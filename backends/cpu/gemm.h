@@ -55,6 +55,10 @@ struct VecTable {
 // time per line than the probe, so it needs lines in flight to keep the stream going, but asking too far
 // ahead costs too; the best distance depends on the machine's memory (docs/performance.md, Prefetch).
 constexpr int kPrefetchBytes = 3072;
+// The value update's kernels (vec_mad_rows.inl) take the weights of up to kMadRows accumulator rows for up to
+// kMadKeys value rows at a time, laid out value row by value row.
+constexpr int kMadRows = 8;
+constexpr int64_t kMadKeys = 64;
 const VecTable& vec_table_scalar();
 const VecTable& vec_table();  // the table for simd_level()
 #if defined(GIRAFFE_X86)

@@ -250,7 +250,7 @@ inline __m256 load_row8(Type t, const char* row, int64_t d) {
 }
 // Columns [d0, n) (fewer than 8 NV), one at a time: out of line, as few shapes need it.
 __attribute__((noinline)) void mad_tail(Type t, int64_t d0, int64_t n, int ny, const char* x, size_t ldx, int64_t nx,
-                                        const float* w, size_t ldw, float* acc, size_t lda) {
+                                        const float* w, float* acc, size_t lda) {
     for (; d0 < n; d0++)
         for (int j = 0; j < ny; j++) {
             float s = acc[size_t(j) * lda + size_t(d0)];
@@ -259,15 +259,14 @@ __attribute__((noinline)) void mad_tail(Type t, int64_t d0, int64_t n, int ny, c
                 const float xv = t == Type::F32  ? reinterpret_cast<const float*>(row)[d0]
                                  : t == Type::BF16 ? bf16_to_fp32(reinterpret_cast<const uint16_t*>(row)[d0])
                                                    : fp16_to_fp32(reinterpret_cast<const uint16_t*>(row)[d0]);
-                s += w[size_t(j) * ldw + size_t(i)] * xv;
+                s += w[size_t(i) * kMadRows + size_t(j)] * xv;
             }
             acc[size_t(j) * lda + size_t(d0)] = s;
         }
 }
 template <int NY, int NV>
 __attribute__((always_inline)) inline void mad_rows_ny(Type t, int64_t n, const char* x, size_t ldx, int64_t nx,
-                                                       const float* w, size_t ldw, float* acc, size_t lda,
-                                                       LinePrefetcher& pf) {
+                                                       const float* w, float* acc, size_t lda, LinePrefetcher& pf) {
     int64_t d0 = 0;
     for (; d0 + 8 * NV <= n; d0 += 8 * NV) {
         __m256 a[NY][NV];
@@ -279,14 +278,14 @@ __attribute__((always_inline)) inline void mad_rows_ny(Type t, int64_t n, const 
             __m256 v[NV];
             for (int c = 0; c < NV; c++) v[c] = load_row8(t, row, d0 + 8 * c);
             for (int j = 0; j < NY; j++) {
-                const __m256 p = _mm256_broadcast_ss(w + size_t(j) * ldw + size_t(i));
+                const __m256 p = _mm256_broadcast_ss(w + size_t(i) * kMadRows + size_t(j));
                 for (int c = 0; c < NV; c++) a[j][c] = _mm256_fmadd_ps(p, v[c], a[j][c]);
             }
         }
         for (int j = 0; j < NY; j++)
             for (int c = 0; c < NV; c++) _mm256_storeu_ps(acc + size_t(j) * lda + size_t(d0 + 8 * c), a[j][c]);
     }
-    if (d0 < n) mad_tail(t, d0, n, NY, x, ldx, nx, w, ldw, acc, lda);
+    if (d0 < n) mad_tail(t, d0, n, NY, x, ldx, nx, w, acc, lda);
 }
 constexpr int kMadLanes = 8, kMadNV = 2, kMadNVMany = 1;
 #include "backends/cpu/vec_mad_rows.inl"

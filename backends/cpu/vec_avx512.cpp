@@ -372,12 +372,17 @@ bool v_dequant(Type t, const void* x, float* y, int64_t n) {
 }
 
 // NY accumulator rows kept in registers NV x 16 columns at a time while the nx value rows stream past:
-// per value row and column block, NV loads (converted) and NY x NV broadcast multiply-adds. The block is
-// as wide as the registers allow, so that each pass reads whole cache lines of every value row.
+// per value row and column block, NV loads (converted) and NY x NV multiply-adds, each reading its weight as a
+// broadcast memory operand (written out: the compiler loads a weight used NV times into a register first,
+// an extra broadcast per weight that the multiply-adds wait on). The block is as wide as the registers
+// allow, so that each pass reads whole cache lines of every value row.
+__attribute__((always_inline)) inline __m512 fmadd_broadcast(const float* w, __m512 v, __m512 a) {
+    __asm__("vfmadd231ps %[w]%{1to16%}, %[v], %[a]" : [a] "+v"(a) : [v] "v"(v), [w] "m"(*w));
+    return a;
+}
 template <int NY, int NV>
 __attribute__((always_inline)) inline void mad_rows_ny(Type t, int64_t n, const char* x, size_t ldx, int64_t nx,
-                                                       const float* w, size_t ldw, float* acc, size_t lda,
-                                                       LinePrefetcher& pf) {
+                                                       const float* w, float* acc, size_t lda, LinePrefetcher& pf) {
     for (int64_t d0 = 0; d0 < n; d0 += 16 * NV) {
         __mmask16 m[NV];
         for (int c = 0; c < NV; c++) {
@@ -401,10 +406,9 @@ __attribute__((always_inline)) inline void mad_rows_ny(Type t, int64_t n, const 
                                            : _mm512_cvtph_ps(h);
                 }
             }
-            for (int j = 0; j < NY; j++) {
-                const __m512 p = _mm512_set1_ps(w[size_t(j) * ldw + size_t(i)]);
-                for (int c = 0; c < NV; c++) a[j][c] = _mm512_fmadd_ps(p, v[c], a[j][c]);
-            }
+            const float* wi = w + i * kMadRows;
+            for (int j = 0; j < NY; j++)
+                for (int c = 0; c < NV; c++) a[j][c] = fmadd_broadcast(wi + j, v[c], a[j][c]);
         }
         for (int j = 0; j < NY; j++)
             for (int c = 0; c < NV; c++) _mm512_mask_storeu_ps(acc + size_t(j) * lda + size_t(d0 + 16 * c), m[c], a[j][c]);

@@ -199,8 +199,8 @@ inline float load_row1(Type t, const char* row, int64_t d) {
 // NY accumulator rows kept in registers, columns [d0, d0 + 4 NV), while the nx value rows stream past: per value
 // row, NV loads (converted) and NY x NV multiply-adds with broadcast weights.
 template <int NY, int NV>
-void mad_tile(Type t, int64_t d0, const char* x, size_t ldx, int64_t nx, const float* w, size_t ldw, float* acc,
-              size_t lda, LinePrefetcher& pf) {
+void mad_tile(Type t, int64_t d0, const char* x, size_t ldx, int64_t nx, const float* w, float* acc, size_t lda,
+              LinePrefetcher& pf) {
     float32x4_t a[NY][NV];
     for (int j = 0; j < NY; j++)
         for (int c = 0; c < NV; c++) a[j][c] = vld1q_f32(acc + size_t(j) * lda + size_t(d0 + 4 * c));
@@ -210,7 +210,7 @@ void mad_tile(Type t, int64_t d0, const char* x, size_t ldx, int64_t nx, const f
         float32x4_t v[NV];
         for (int c = 0; c < NV; c++) v[c] = load_row4(t, row, d0 + 4 * c);
         for (int j = 0; j < NY; j++) {
-            const float wi = w[size_t(j) * ldw + size_t(i)];
+            const float wi = w[size_t(i) * kMadRows + size_t(j)];
             for (int c = 0; c < NV; c++) a[j][c] = vfmaq_n_f32(a[j][c], v[c], wi);
         }
     }
@@ -219,12 +219,12 @@ void mad_tile(Type t, int64_t d0, const char* x, size_t ldx, int64_t nx, const f
 }
 // Columns [d0, n) (fewer than 4), one at a time.
 template <int NY>
-void mad_tail(Type t, int64_t d0, int64_t n, const char* x, size_t ldx, int64_t nx, const float* w, size_t ldw,
-              float* acc, size_t lda) {
+void mad_tail(Type t, int64_t d0, int64_t n, const char* x, size_t ldx, int64_t nx, const float* w, float* acc,
+              size_t lda) {
     for (int64_t d = d0; d < n; d++)
         for (int j = 0; j < NY; j++) {
             float s = acc[size_t(j) * lda + size_t(d)];
-            for (int64_t i = 0; i < nx; i++) s = std::fma(w[size_t(j) * ldw + size_t(i)], load_row1(t, x + size_t(i) * ldx, d), s);
+            for (int64_t i = 0; i < nx; i++) s = std::fma(w[size_t(i) * kMadRows + size_t(j)], load_row1(t, x + size_t(i) * ldx, d), s);
             acc[size_t(j) * lda + size_t(d)] = s;
         }
 }
@@ -232,12 +232,11 @@ void mad_tail(Type t, int64_t d0, int64_t n, const char* x, size_t ldx, int64_t 
 // rows; 8 floats for 5..8 rows), then single vectors, then the last columns.
 template <int NY, int NV>
 __attribute__((always_inline)) inline void mad_rows_ny(Type t, int64_t n, const char* x, size_t ldx, int64_t nx,
-                                                       const float* w, size_t ldw, float* acc, size_t lda,
-                                                       LinePrefetcher& pf) {
+                                                       const float* w, float* acc, size_t lda, LinePrefetcher& pf) {
     int64_t d = 0;
-    for (; d + 4 * NV <= n; d += 4 * NV) mad_tile<NY, NV>(t, d, x, ldx, nx, w, ldw, acc, lda, pf);
-    for (; d + 4 <= n; d += 4) mad_tile<NY, 1>(t, d, x, ldx, nx, w, ldw, acc, lda, pf);
-    mad_tail<NY>(t, d, n, x, ldx, nx, w, ldw, acc, lda);
+    for (; d + 4 * NV <= n; d += 4 * NV) mad_tile<NY, NV>(t, d, x, ldx, nx, w, acc, lda, pf);
+    for (; d + 4 <= n; d += 4) mad_tile<NY, 1>(t, d, x, ldx, nx, w, acc, lda, pf);
+    mad_tail<NY>(t, d, n, x, ldx, nx, w, acc, lda);
 }
 constexpr int kMadLanes = 4, kMadNV = 4, kMadNVMany = 2;
 #include "backends/cpu/vec_mad_rows.inl"

@@ -226,14 +226,15 @@ TEST_CASE("vec: block rows as f32 match the reference dequantizers", "[simd]") {
 }
 
 // Decode attention's value update (weighted sums of f32 / f16 / bf16 rows into accumulators) against
-// double sums: every accumulator row count of the kernels (1..8 and past 8), lengths off the vector width.
+// double sums: every accumulator row count of the kernels (1..8 and past 8), lengths off the vector width,
+// and value rows past the kernels' batch of weights (kMadKeys) with a partial batch last.
 TEST_CASE("vec: weighted row sums match double sums", "[simd]") {
-    const int64_t nx = 37;
+    for (const int64_t nx : {int64_t(37), 2 * kMadKeys + 22})
     for (const auto& level : all_levels())
         for (ggml::Type type : {ggml::Type::F32, ggml::Type::F16, ggml::Type::BF16})
             for (int64_t n : {int64_t(5), int64_t(64), int64_t(100), int64_t(128), int64_t(256)})
                 for (int ny : {1, 3, 4, 5, 8, 11}) {
-                    INFO("level " << level << " type " << ggml::type_name(type) << " n " << n << " ny " << ny);
+                    INFO("level " << level << " type " << ggml::type_name(type) << " n " << n << " ny " << ny << " nx " << nx);
                     const size_t ldx = size_t(n) + 3, ldw = size_t(nx) + 2, lda = size_t(n) + 1;
                     Data xf(int64_t(ldx) * nx, -1, 1, 11), w(int64_t(ldw) * ny, 0, 1, 12), acc0(int64_t(lda) * ny, -1, 1, 13);
                     std::vector<uint16_t> xh(ldx * size_t(nx));
