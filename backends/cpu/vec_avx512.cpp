@@ -242,15 +242,66 @@ void dot_row_pairs16(int64_t n, const float* xf, int64_t ldxf, const float* yp, 
     }
 }
 
+// The sums of sixteen vectors: lane j of the result is the sum of a[j]'s lanes.
+inline __m512 sums16(const __m512* a) {
+    __m512 c[4];
+    lane_sums8(a, c);
+    lane_sums8(a + 8, c + 2);
+    // c[i]'s 128-bit lane L holds lane L's sums of a[4i..4i + 3]: add the lanes up, c[i]'s into lane i
+    const __m512 u01 = _mm512_add_ps(_mm512_shuffle_f32x4(c[0], c[1], 0x44), _mm512_shuffle_f32x4(c[0], c[1], 0xEE));
+    const __m512 u23 = _mm512_add_ps(_mm512_shuffle_f32x4(c[2], c[3], 0x44), _mm512_shuffle_f32x4(c[2], c[3], 0xEE));
+    return _mm512_add_ps(_mm512_shuffle_f32x4(u01, u23, 0x88), _mm512_shuffle_f32x4(u01, u23, 0xDD));
+}
+
+// R (at most four) query rows of n values (a multiple of 16) against nx keys (a multiple of 4): each
+// sixteen values of four keys are converted as they are loaded and meet the rows, held one vector at a
+// time, in sixteen multiply-adds; the sixteen (row, key) sums are reduced together. With so few rows a
+// key serves too few products for the converted-keys buffer of dot_rows16_kernel (its stores, and a
+// broadcast load per two multiply-adds) to pay: Gemma 3's four rows of 256 measured markedly faster this
+// way. Rows [0, R) of out.
+template <bool F32, int R>
+void dot_keys4(int64_t n, const char* x, size_t ldx, int64_t nx, const float* y, size_t ldy, float* out, size_t ldo,
+               LinePrefetcher& pf) {
+    for (int64_t i0 = 0; i0 < nx; i0 += 4, x += 4 * ldx) {
+        __m512 a[16];  // a[4 * r + k]: row r against key k
+#pragma GCC unroll 16
+        for (int j = 0; j < 16; j++) a[j] = _mm512_setzero_ps();
+        for (int64_t c = 0; c < n; c += 16) {
+            __m512 kv[4];
+#pragma GCC unroll 4
+            for (int k = 0; k < 4; k++)
+                kv[k] = F32 ? _mm512_loadu_ps(reinterpret_cast<const float*>(x + k * ldx) + c)
+                            : load_f16(reinterpret_cast<const uint16_t*>(x + k * ldx) + c);
+            pf.step();
+#pragma GCC unroll 4
+            for (int r = 0; r < R; r++) {
+                __m512 q = _mm512_loadu_ps(y + size_t(r) * ldy + c);
+                // Left to itself GCC folds this load into each of the four multiply-adds: four loads where one
+                // does, and the loads then set the pace.
+                asm("" : "+v"(q));
+#pragma GCC unroll 4
+                for (int k = 0; k < 4; k++) a[4 * r + k] = _mm512_fmadd_ps(kv[k], q, a[4 * r + k]);
+            }
+        }
+        const __m512 s = sums16(a);
+        float* o = out + i0;
+        _mm_storeu_ps(o, _mm512_castps512_ps128(s));
+        if (R > 1) _mm_storeu_ps(o + ldo, _mm512_extractf32x4_ps(s, 1));
+        if (R > 2) _mm_storeu_ps(o + 2 * ldo, _mm512_extractf32x4_ps(s, 2));
+        if (R > 3) _mm_storeu_ps(o + 3 * ldo, _mm512_extractf32x4_ps(s, 3));
+    }
+}
+
 // nx rows of type t (F16 or F32; nx a multiple of 16; ldx bytes apart; n a multiple of 16, at most 256)
 // against ny f32 rows (ldy floats apart): out[j * ldo + i] = dot(x row i, y row j) (decode attention's scores:
 // cached keys against a KV head's query rows). The query rows are interleaved four to a vector once per
 // sixteen; each sixteen keys are converted (or copied) once into L1, and each key's values, broadcast, meet
 // eight rows in two multiply-adds (four rows and four values to a vector), eight keys at a time. Up to four
-// rows left over (Gemma 3's four query heads per KV head) go two rows and eight values to a vector, again
-// two multiply-adds per broadcast load: with one multiply-add per load the loads, not the multiply-adds,
-// would set the pace. Summing several rows' partial sums together costs a fraction of a reduction per row
-// and key block. The lines `ahead` are asked for a few at each turn of the multiply-add loops.
+// rows left over go two rows and eight values to a vector, again two multiply-adds per broadcast load: with
+// one multiply-add per load the loads, not the multiply-adds, would set the pace. Four rows or fewer in all
+// with heads of 128 or more (Gemma 3: four query heads per KV head, 256 values) take dot_keys4 instead.
+// Summing several rows' partial sums together costs a fraction of a reduction per row and key block. The
+// lines `ahead` are asked for a few at each turn of the multiply-add loops.
 // The kernel is compiled for the usual head sizes apart, N and the type known (f16 keys, or f32: the
 // quantized caches' rows converted): with the loop counts and the conversion fixed, the compiler's code for
 // it is about a fifth faster.
@@ -258,6 +309,17 @@ template <bool F32, int N>
 void dot_rows16_kernel(int64_t n_any, const void* x, size_t ldx, int64_t nx, const float* y, size_t ldy, int ny,
                        float* out, size_t ldo, const PrefetchRows& ahead) {
     const int64_t n = N ? N : n_any;
+    if (ny <= 4 && n >= 128) {
+        LinePrefetcher pf(ahead, nx / 4 * (n / 16));
+        const char* xc = static_cast<const char*>(x);
+        switch (ny) {
+            case 1: dot_keys4<F32, 1>(n, xc, ldx, nx, y, ldy, out, ldo, pf); break;
+            case 2: dot_keys4<F32, 2>(n, xc, ldx, nx, y, ldy, out, ldo, pf); break;
+            case 3: dot_keys4<F32, 3>(n, xc, ldx, nx, y, ldy, out, ldo, pf); break;
+            default: dot_keys4<F32, 4>(n, xc, ldx, nx, y, ldy, out, ldo, pf); break;
+        }
+        return pf.rest();
+    }
     // The converted keys sit a fixed 256 floats apart, so that the sixteen rows' addresses are one register
     // plus constant offsets (with a stride of n they take sixteen registers, and the loop spills).
     constexpr int64_t kLd = 256;

@@ -147,7 +147,7 @@ TEST_CASE("vec: many-row 16-bit dots match single dots", "[simd]") {
     for (const auto& level : simd_levels()) {
         for (ggml::Type type : {ggml::Type::F16, ggml::Type::BF16}) {
             const bool bf16 = type == ggml::Type::BF16;
-            for (int64_t n : {int64_t(16), int64_t(40), int64_t(64), int64_t(128), int64_t(256), int64_t(1003)}) {
+            for (int64_t n : {int64_t(16), int64_t(40), int64_t(64), int64_t(128), int64_t(192), int64_t(256), int64_t(1003)}) {
                 const size_t ldx = size_t(n) + 5, ldy = size_t(n) + 3;
                 Data xf(int64_t(ldx) * 16, -1, 1, 7), y(int64_t(ldy) * ny_max, -1, 1, 8);
                 std::vector<uint16_t> x(ldx * 16);
