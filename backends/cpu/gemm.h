@@ -59,6 +59,12 @@ constexpr int kPrefetchBytes = 3072;
 // kMadKeys value rows at a time, laid out value row by value row.
 constexpr int kMadRows = 8;
 constexpr int64_t kMadKeys = 64;
+// The value update without vectors, over columns [d0, n): acc[j * lda + d] += sum_i w[i * wi + j * wj] * x_i[d]
+// for j < ny. The scalar table's whole update, and the columns past the SIMD kernels' vector widths (out of
+// line: few shapes need it, and inlined into the kernels' copies for fixed head sizes its dead loop draws
+// GCC's loop warning).
+void mad_columns(Type t, int64_t d0, int64_t n, int ny, const char* x, size_t ldx, int64_t nx, const float* w,
+                 size_t wi, size_t wj, float* acc, size_t lda);
 const VecTable& vec_table_scalar();
 const VecTable& vec_table();  // the table for simd_level()
 #if defined(GIRAFFE_X86)

@@ -74,20 +74,7 @@ void s_f32_to_bf16(int64_t n, uint16_t* z, const float* x) { for (int64_t i = 0;
 void s_mad_rows(Type t, int64_t n, const void* x, size_t ldx, int64_t nx, const float* w, size_t ldw, int ny,
                 float* acc, size_t lda, const PrefetchRows& ahead) {
     LinePrefetcher(ahead, 0).rest();
-    for (int64_t i = 0; i < nx; i++) {
-        const char* row = static_cast<const char*>(x) + size_t(i) * ldx;
-        for (int j = 0; j < ny; j++) {
-            const float wi = w[size_t(j) * ldw + size_t(i)];
-            float* a = acc + size_t(j) * lda;
-            if (t == Type::F32) {
-                const float* r = reinterpret_cast<const float*>(row);
-                for (int64_t d = 0; d < n; d++) a[d] += wi * r[d];
-            } else {
-                const uint16_t* r = reinterpret_cast<const uint16_t*>(row);
-                for (int64_t d = 0; d < n; d++) a[d] += wi * (t == Type::BF16 ? bf16_to_fp32(r[d]) : fp16_to_fp32(r[d]));
-            }
-        }
-    }
+    mad_columns(t, 0, n, ny, static_cast<const char*>(x), ldx, nx, w, 1, ldw, acc, lda);
 }
 
 // Eight independent lanes, so that loads, not a dependency chain, set the pace.
@@ -102,6 +89,25 @@ uint64_t s_xor_lines(const void* p, size_t lines) {
 }
 
 }  // namespace
+
+void mad_columns(Type t, int64_t d0, int64_t n, int ny, const char* x, size_t ldx, int64_t nx, const float* w,
+                 size_t wi, size_t wj, float* acc, size_t lda) {
+    if (d0 >= n) return;  // the SIMD kernels' usual case: no columns left
+    for (int64_t i = 0; i < nx; i++) {
+        const char* row = x + size_t(i) * ldx;
+        for (int j = 0; j < ny; j++) {
+            const float wij = w[size_t(i) * wi + size_t(j) * wj];
+            float* a = acc + size_t(j) * lda;
+            if (t == Type::F32) {
+                const float* r = reinterpret_cast<const float*>(row);
+                for (int64_t d = d0; d < n; d++) a[d] += wij * r[d];
+            } else {
+                const uint16_t* r = reinterpret_cast<const uint16_t*>(row);
+                for (int64_t d = d0; d < n; d++) a[d] += wij * (t == Type::BF16 ? bf16_to_fp32(r[d]) : fp16_to_fp32(r[d]));
+            }
+        }
+    }
+}
 
 const VecTable& vec_table_scalar() {
     static const VecTable t = {s_add, s_sub, s_mul, s_div, s_scale, s_dot_f32, s_dot_f16, s_dot_bf16,

@@ -242,27 +242,11 @@ void v_f32_to_bf16(int64_t n, uint16_t* z, const float* x) {
 // Decode attention's value update (VecTable::mad_rows): NY accumulator rows kept in registers, 8 NV columns
 // at a time, while the nx value rows (F32, F16 or BF16) stream past: per value row, NV loads (converted) and
 // NY x NV broadcast multiply-adds. Sixteen registers hold 4 x 2 or 8 x 1 accumulators; columns past the last
-// multiple of 8 NV are added one at a time.
+// multiple of 8 NV are added one at a time (mad_columns).
 inline __m256 load_row8(Type t, const char* row, int64_t d) {
     if (t == Type::F32) return _mm256_loadu_ps(reinterpret_cast<const float*>(row) + d);
     const uint16_t* h = reinterpret_cast<const uint16_t*>(row) + d;
     return t == Type::BF16 ? load_bf16(h) : load_f16(h);
-}
-// Columns [d0, n) (fewer than 8 NV), one at a time: out of line, as few shapes need it.
-__attribute__((noinline)) void mad_tail(Type t, int64_t d0, int64_t n, int ny, const char* x, size_t ldx, int64_t nx,
-                                        const float* w, float* acc, size_t lda) {
-    for (; d0 < n; d0++)
-        for (int j = 0; j < ny; j++) {
-            float s = acc[size_t(j) * lda + size_t(d0)];
-            for (int64_t i = 0; i < nx; i++) {
-                const char* row = x + size_t(i) * ldx;
-                const float xv = t == Type::F32  ? reinterpret_cast<const float*>(row)[d0]
-                                 : t == Type::BF16 ? bf16_to_fp32(reinterpret_cast<const uint16_t*>(row)[d0])
-                                                   : fp16_to_fp32(reinterpret_cast<const uint16_t*>(row)[d0]);
-                s += w[size_t(i) * kMadRows + size_t(j)] * xv;
-            }
-            acc[size_t(j) * lda + size_t(d0)] = s;
-        }
 }
 template <int NY, int NV>
 __attribute__((always_inline)) inline void mad_rows_ny(Type t, int64_t n, const char* x, size_t ldx, int64_t nx,
@@ -285,7 +269,7 @@ __attribute__((always_inline)) inline void mad_rows_ny(Type t, int64_t n, const 
         for (int j = 0; j < NY; j++)
             for (int c = 0; c < NV; c++) _mm256_storeu_ps(acc + size_t(j) * lda + size_t(d0 + 8 * c), a[j][c]);
     }
-    if (d0 < n) mad_tail(t, d0, n, NY, x, ldx, nx, w, acc, lda);
+    mad_columns(t, d0, n, NY, x, ldx, nx, w, kMadRows, 1, acc, lda);
 }
 constexpr int kMadLanes = 8, kMadNV = 2, kMadNVMany = 1;
 #include "backends/cpu/vec_mad_rows.inl"

@@ -190,11 +190,6 @@ inline float32x4_t load_row4(Type t, const char* row, int64_t d) {
     const uint16_t* h = reinterpret_cast<const uint16_t*>(row) + d;
     return t == Type::BF16 ? load_bf16(h) : load_f16(h);
 }
-inline float load_row1(Type t, const char* row, int64_t d) {
-    if (t == Type::F32) return reinterpret_cast<const float*>(row)[d];
-    const uint16_t h = reinterpret_cast<const uint16_t*>(row)[d];
-    return t == Type::BF16 ? bf16_to_fp32(h) : fp16_to_fp32(h);
-}
 
 // NY accumulator rows kept in registers, columns [d0, d0 + 4 NV), while the nx value rows stream past: per value
 // row, NV loads (converted) and NY x NV multiply-adds with broadcast weights.
@@ -217,26 +212,15 @@ void mad_tile(Type t, int64_t d0, const char* x, size_t ldx, int64_t nx, const f
     for (int j = 0; j < NY; j++)
         for (int c = 0; c < NV; c++) vst1q_f32(acc + size_t(j) * lda + size_t(d0 + 4 * c), a[j][c]);
 }
-// Columns [d0, n) (fewer than 4), one at a time.
-template <int NY>
-void mad_tail(Type t, int64_t d0, int64_t n, const char* x, size_t ldx, int64_t nx, const float* w, float* acc,
-              size_t lda) {
-    for (int64_t d = d0; d < n; d++)
-        for (int j = 0; j < NY; j++) {
-            float s = acc[size_t(j) * lda + size_t(d)];
-            for (int64_t i = 0; i < nx; i++) s = std::fma(w[size_t(i) * kMadRows + size_t(j)], load_row1(t, x + size_t(i) * ldx, d), s);
-            acc[size_t(j) * lda + size_t(d)] = s;
-        }
-}
 // NY rows: blocks as wide as the registers allow (NV vectors: 16 floats, a whole line of f32 values, for up to 4
-// rows; 8 floats for 5..8 rows), then single vectors, then the last columns.
+// rows; 8 floats for 5..8 rows), then single vectors, then the last columns one at a time (mad_columns).
 template <int NY, int NV>
 __attribute__((always_inline)) inline void mad_rows_ny(Type t, int64_t n, const char* x, size_t ldx, int64_t nx,
                                                        const float* w, float* acc, size_t lda, LinePrefetcher& pf) {
     int64_t d = 0;
     for (; d + 4 * NV <= n; d += 4 * NV) mad_tile<NY, NV>(t, d, x, ldx, nx, w, acc, lda, pf);
     for (; d + 4 <= n; d += 4) mad_tile<NY, 1>(t, d, x, ldx, nx, w, acc, lda, pf);
-    mad_tail<NY>(t, d, n, x, ldx, nx, w, acc, lda);
+    mad_columns(t, d, n, NY, x, ldx, nx, w, kMadRows, 1, acc, lda);
 }
 constexpr int kMadLanes = 4, kMadNV = 4, kMadNVMany = 2;
 #include "backends/cpu/vec_mad_rows.inl"
