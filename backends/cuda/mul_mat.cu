@@ -1,19 +1,25 @@
 // mul_mat: dst[i3][i2][n][m] = sum_k a[i3/r3][i2/r2][m][k] * b[i3][i2][n][k], a any weight type with
 // contiguous rows (broadcast over dims 2 and 3: grouped-query attention), b f32 with any strides, dst f32.
-// f32 arithmetic throughout (no tensor cores: the op table's bound is ~1e-5 relative).
-//  - N <= 8 (decode): mul_mat_vec, memory-bound. A group of G lanes of a warp (G = 8, 16 or 32, as K allows)
-//    takes one output row m: its lanes walk a's row in 8-element chunks side by side (dequant8), each
-//    keeping one sum per column of b, and the group's sums meet by shuffles; lane n of the group writes
-//    column n. Templated on the weight type and on the column count rounded up to 1, 2, 4 or 8.
+// The block types multiply in integers, as the CPU's quantized products do: b's columns are first
+// quantized to 8 bits per 32 values exactly as the CPU quantizes its Q8_0 activations (quantize_act, into
+// scratch), and 32-element units of a's rows meet them in integer dot products, four byte products an
+// instruction (quant_dot.cuh). The float types multiply in f32 (no tensor cores: the op table's bound is
+// ~1e-5 relative).
+//  - N <= 8 (decode): mul_mat_vec, memory-bound. A group of G lanes of a warp (G = 8, 16 or 32, as K
+//    allows) takes one output row m: its lanes walk a's row side by side (units, or 8-element chunks of
+//    the float types, decoded by dequant8), each keeping one sum per column of b, and the group's sums
+//    meet by shuffles; lane n of the group writes column n. Templated on the weight type and on the column
+//    count rounded up to 1, 2, 4 or 8.
 //  - More columns: mul_mat_tiled, a 64 x 64 output tile per 256-thread block (blockIdx = (m tile, n tile,
-//    batch)). For each 32-wide slice of K the threads decode a's 64 x 32 tile (one dequant8 each) and load
-//    b's 32 x 64 tile into shared memory, then each accumulates a 4 x 4 register tile (rows tm + 16 i,
-//    columns tn + 16 j: neighbouring threads read neighbouring shared words and write neighbouring dst).
+//    batch)). For each slice of K the threads bring a's and b's parts of it into shared memory, decoded,
+//    then each accumulates a 4 x 4 register tile (rows tm + 16 i, columns tn + 16 j: neighbouring threads
+//    read neighbouring shared words and write neighbouring dst).
 #include <algorithm>
 #include <stdexcept>
 
 #include "backends/cuda/common.cuh"
 #include "backends/cuda/dequant.cuh"
+#include "backends/cuda/quant_dot.cuh"
 
 namespace ggml::GIRAFFE_CUDA_NS {
 namespace {
@@ -21,6 +27,7 @@ namespace {
 constexpr int kVecThreads = 128, kVecMaxN = 8;
 constexpr int kBM = 64, kBN = 64, kBK = 32, kTM = 4, kTN = 4, kPad = 1;
 constexpr int kTileThreads = (kBM / kTM) * (kBN / kTN);  // 256
+constexpr int kSU = kTileThreads / kBM;  // units of 32 values per K slice of the block types' tiles
 constexpr int64_t kMaxGridYZ = 65535;
 static_assert(kBM * kBK / 8 == kTileThreads, "one a chunk per thread");
 static_assert(kBK * kBN / kTileThreads == 8 && kTileThreads % kBK == 0, "8 b elements per thread");
@@ -50,10 +57,87 @@ __device__ __forceinline__ float group_sum(float v, int group) {
     return v;
 }
 
-// Few columns: NC >= N (b.ne1) sums per lane. One block: kVecThreads / group rows of one batch.
+// b's columns as ActUnits, [i3][i2][n][unit] (units = K / 32): one thread per unit, the arithmetic of
+// quantize_act_q8_0_ref operation for operation.
+__global__ void quantize_act(TensorDesc b, ActUnit* act, int64_t units, int64_t total) {
+    for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
+        const int64_t u = i % units, col = i / units;
+        const int64_t n = col % b.ne[1], batch = col / b.ne[1];
+        const char* p = b.at(u * 32, n, batch % b.ne[2], batch / b.ne[2]);
+        float x[32], amax = 0.0f;
+#pragma unroll
+        for (int j = 0; j < 32; j++) {
+            x[j] = *reinterpret_cast<const float*>(p + j * b.nb[0]);
+            amax = fmaxf(amax, fabsf(x[j]));
+        }
+        const float d = __fdiv_rn(amax, 127.0f), id = d != 0.0f ? __fdiv_rn(1.0f, d) : 0.0f;
+        ActUnit r;
+        r.sum[0] = r.sum[1] = 0;
+#pragma unroll
+        for (int w = 0; w < 8; w++) {
+            uint32_t word = 0;
+#pragma unroll
+            for (int k = 0; k < 4; k++) {
+                const int c = int(rintf(__fmul_rn(x[4 * w + k], id)));
+                word |= (uint32_t(c) & 0xFFu) << (8 * k);
+                r.sum[w / 4] += c;
+            }
+            r.q[w] = int(word);
+        }
+        r.d = __half2float(__float2half_rn(d));
+        r.pad = 0;
+        act[i] = r;
+    }
+}
+
+// One lane's share of row arow against the N (<= NC) columns: a float type's 8-element chunks sub,
+// sub + group, ... against b's columns (bmat), in f32.
 template <uint32_t T, int NC>
-__global__ void __launch_bounds__(kVecThreads) mul_mat_vec(TensorDesc a, TensorDesc b, TensorDesc d, int group) {
-    const int64_t K = a.ne[0], M = a.ne[1], N = b.ne[1];
+__device__ __forceinline__ void row_sums_float(const char* arow, const TensorDesc& b, const char* bmat, int sub,
+                                               int group, float (&acc)[NC]) {
+    const int64_t K = b.ne[0], N = b.ne[1], chunks = K / 8;
+    for (int64_t u = sub; u < chunks; u += group) {
+        float x[8];
+        dequant8<T>(arow, u * 8, x);
+#pragma unroll
+        for (int n = 0; n < NC; n++) {
+            if (n < N) {
+                float y[8];
+                load_b8(bmat + n * b.nb[1] + u * 8 * b.nb[0], b.nb[0], y);
+#pragma unroll
+                for (int j = 0; j < 8; j++) acc[n] = fmaf(x[j], y[j], acc[n]);
+            }
+        }
+    }
+    for (int64_t k = chunks * 8 + sub; k < K; k += group) {  // the last K % 8
+        const float x = load_float(T, arow + k * TypeInfo<T>::kBytes);
+#pragma unroll
+        for (int n = 0; n < NC; n++)
+            if (n < N) acc[n] = fmaf(x, *reinterpret_cast<const float*>(bmat + n * b.nb[1] + k * b.nb[0]), acc[n]);
+    }
+}
+
+// The same for a block type: 32-element units sub, sub + group, ... against the quantized columns (acol,
+// [n][unit]) in integers (quant_dot.cuh).
+template <uint32_t T, int NC>
+__device__ __forceinline__ void row_sums_quant(const char* arow, const ActUnit* acol, int64_t units, int64_t N,
+                                               int sub, int group, float (&acc)[NC]) {
+    constexpr int kUnits = TypeInfo<T>::kBlock / 32;  // per block
+    for (int64_t u = sub; u < units; u += group) {
+        WeightUnit w;
+        unit_codes<T>(arow + (u / kUnits) * TypeInfo<T>::kBytes, int(u % kUnits), w);
+#pragma unroll
+        for (int n = 0; n < NC; n++)
+            if (n < N) acc[n] += unit_dot<T>(w, load_act(acol + n * units + u));
+    }
+}
+
+// Few columns: NC >= N (b.ne1) sums per lane. One block: kVecThreads / group rows of one batch. act: the
+// columns quantized (block types; null for the float types).
+template <uint32_t T, int NC>
+__global__ void __launch_bounds__(kVecThreads) mul_mat_vec(TensorDesc a, TensorDesc b, const ActUnit* act,
+                                                           TensorDesc d, int group) {
+    const int64_t M = a.ne[1], N = b.ne[1];
     const int sub = threadIdx.x % group;
     const int rows_per_block = kVecThreads / group;
     const int64_t m_blocks = (M + rows_per_block - 1) / rows_per_block;
@@ -66,28 +150,11 @@ __global__ void __launch_bounds__(kVecThreads) mul_mat_vec(TensorDesc a, TensorD
         for (int n = 0; n < NC; n++) acc[n] = 0.0f;
         if (m < M) {
             const char* arow = a_matrix(a, b, i2, i3) + m * a.nb[1];
-            const char* bmat = b.data + i2 * b.nb[2] + i3 * b.nb[3];
-            const int64_t units = K / 8;
-            for (int64_t u = sub; u < units; u += group) {
-                float x[8];
-                dequant8<T>(arow, u * 8, x);
-#pragma unroll
-                for (int n = 0; n < NC; n++) {
-                    if (n < N) {
-                        float y[8];
-                        load_b8(bmat + n * b.nb[1] + u * 8 * b.nb[0], b.nb[0], y);
-#pragma unroll
-                        for (int j = 0; j < 8; j++) acc[n] = fmaf(x[j], y[j], acc[n]);
-                    }
-                }
-            }
-            if constexpr (TypeInfo<T>::kBlock == 1) {  // the last K % 8 (block types have whole blocks)
-                for (int64_t k = units * 8 + sub; k < K; k += group) {
-                    const float x = load_float(T, arow + k * TypeInfo<T>::kBytes);
-#pragma unroll
-                    for (int n = 0; n < NC; n++)
-                        if (n < N) acc[n] = fmaf(x, *reinterpret_cast<const float*>(bmat + n * b.nb[1] + k * b.nb[0]), acc[n]);
-                }
+            if constexpr (TypeInfo<T>::kBlock > 1) {
+                const int64_t units = a.ne[0] / 32;
+                row_sums_quant<T>(arow, act + batch * N * units, units, N, sub, group, acc);
+            } else {
+                row_sums_float<T>(arow, b, b.data + i2 * b.nb[2] + i3 * b.nb[3], sub, group, acc);
             }
         }
 #pragma unroll
@@ -101,26 +168,117 @@ __global__ void __launch_bounds__(kVecThreads) mul_mat_vec(TensorDesc a, TensorD
     }
 }
 
-// Many columns: one 64 x 64 tile of dst per block and loop step (grid-stride in y and z past 65535).
+// Many columns, a float type: the 64 x 64 output tile at (m0, n0) of one batch (arow: this thread's row
+// of a, lr = tid / 4; bmat: the batch's columns) into this thread's 4 x 4 register tile. For each 32-wide
+// slice of K the threads decode a's 64 x 32 tile (one dequant8 each) and load b's 32 x 64 tile into
+// shared memory, then each accumulates rows tm + 16 i, columns tn + 16 j (neighbouring threads read
+// neighbouring shared words).
 template <uint32_t T>
-__global__ void __launch_bounds__(kTileThreads) mul_mat_tiled(TensorDesc a, TensorDesc b, TensorDesc d) {
+__device__ __forceinline__ void tile_sums_float(const char* arow, bool arow_ok, const TensorDesc& b, const char* bmat,
+                                                int64_t n0, float (&acc)[kTM][kTN]) {
     __shared__ float as[kBK][kBM + kPad];  // as[k][m]
     __shared__ float bs[kBK][kBN + kPad];  // bs[k][n]
     const int tid = threadIdx.x;
-    const int64_t K = a.ne[0], M = a.ne[1], N = b.ne[1], batches = b.ne[2] * b.ne[3];
-    const int64_t n_tiles = (N + kBN - 1) / kBN;
-    const int64_t m0 = int64_t(blockIdx.x) * kBM;
-    // This thread's share of the a tile: row lr, chunk lu of the K slice; of the b tile: k offset lk,
-    // columns ln + 8 j.
+    const int64_t K = b.ne[0], N = b.ne[1];
+    // This thread's share of the a tile: chunk lu of the K slice; of the b tile: k offset lk, columns ln + 8 j.
     const int lr = tid / (kBK / 8), lu = tid % (kBK / 8);
     const int lk = tid % kBK, ln = tid / kBK;
     const int tm = tid % (kBM / kTM), tn = tid / (kBM / kTM);
-    const bool arow_ok = m0 + lr < M;
+    for (int64_t k0 = 0; k0 < K; k0 += kBK) {
+        {  // a: 8 consecutive k of row lr, decoded (zeros past M or K)
+            const int64_t k = k0 + lu * 8;
+            float v[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+            if (arow_ok) {
+                if (k + 8 <= K) {
+                    dequant8<T>(arow, k, v);
+                } else {
+#pragma unroll
+                    for (int j = 0; j < 8; j++)
+                        if (k + j < K) v[j] = load_float(T, arow + (k + j) * TypeInfo<T>::kBytes);
+                }
+            }
+#pragma unroll
+            for (int j = 0; j < 8; j++) as[lu * 8 + j][lr] = v[j];
+        }
+        {  // b: column n0 + ln + 8 j at k0 + lk (zeros past N or K)
+            const int64_t k = k0 + lk;
+#pragma unroll
+            for (int j = 0; j < kBN / 8; j++) {
+                const int64_t n = n0 + ln + 8 * j;
+                float x = 0.0f;
+                if (k < K && n < N) x = *reinterpret_cast<const float*>(bmat + n * b.nb[1] + k * b.nb[0]);
+                bs[lk][ln + 8 * j] = x;
+            }
+        }
+        __syncthreads();
+#pragma unroll
+        for (int kk = 0; kk < kBK; kk++) {
+            float av[kTM], bv[kTN];
+#pragma unroll
+            for (int i = 0; i < kTM; i++) av[i] = as[kk][tm + (kBM / kTM) * i];
+#pragma unroll
+            for (int j = 0; j < kTN; j++) bv[j] = bs[kk][tn + (kBN / kTN) * j];
+#pragma unroll
+            for (int i = 0; i < kTM; i++)
+#pragma unroll
+                for (int j = 0; j < kTN; j++) acc[i][j] = fmaf(av[i], bv[j], acc[i][j]);
+        }
+        __syncthreads();  // before the next slice overwrites the tiles
+    }
+}
 
+// The same for a block type, in integers: for each slice of kSU units (32 values each) of K the threads
+// decode a's 64 x kSU weight units and copy the columns' 64 x kSU quantized units (acol: the batch's,
+// [n][unit]) into shared memory, one of each a thread (row and column lr = tid % 64, unit tid / 64), then
+// each accumulates its 4 x 4 unit dots per unit (quant_dot.cuh).
+template <uint32_t T>
+__device__ __forceinline__ void tile_sums_quant(const char* amat, int64_t lda, int64_t M, const ActUnit* acol,
+                                                int64_t N, int64_t units, int64_t m0, int64_t n0,
+                                                float (&acc)[kTM][kTN]) {
+    __shared__ WeightUnit ws[kSU][kBM];
+    __shared__ ActUnit xs[kSU][kBN];
+    constexpr int kUnits = TypeInfo<T>::kBlock / 32;  // per block
+    const int tid = threadIdx.x;
+    const int lr = tid % kBM, ls = tid / kBM;
+    const int tm = tid % (kBM / kTM), tn = tid / (kBM / kTM);
+    for (int64_t u0 = 0; u0 < units; u0 += kSU) {
+        const int64_t u = u0 + ls;
+        WeightUnit w = {};  // zeros past M or K
+        if (m0 + lr < M && u < units)
+            unit_codes<T>(amat + (m0 + lr) * lda + (u / kUnits) * TypeInfo<T>::kBytes, int(u % kUnits), w);
+        ws[ls][lr] = w;
+        ActUnit x = {};  // zeros past N or K
+        if (n0 + lr < N && u < units) x = load_act(acol + (n0 + lr) * units + u);
+        xs[ls][lr] = x;
+        __syncthreads();
+#pragma unroll 1
+        for (int s = 0; s < kSU; s++) {
+            ActUnit xv[kTN];
+#pragma unroll
+            for (int j = 0; j < kTN; j++) xv[j] = xs[s][tn + (kBN / kTN) * j];
+#pragma unroll
+            for (int i = 0; i < kTM; i++) {
+                const WeightUnit wv = ws[s][tm + (kBM / kTM) * i];
+#pragma unroll
+                for (int j = 0; j < kTN; j++) acc[i][j] += unit_dot<T>(wv, xv[j]);
+            }
+        }
+        __syncthreads();  // before the next slice overwrites the tiles
+    }
+}
+
+// Many columns: one 64 x 64 tile of dst per block and loop step (blockIdx = (m tile, n tile, batch),
+// grid-stride in y and z past 65535); act as mul_mat_vec's.
+template <uint32_t T>
+__global__ void __launch_bounds__(kTileThreads) mul_mat_tiled(TensorDesc a, TensorDesc b, const ActUnit* act,
+                                                              TensorDesc d) {
+    const int tid = threadIdx.x;
+    const int64_t M = a.ne[1], N = b.ne[1], batches = b.ne[2] * b.ne[3];
+    const int64_t n_tiles = (N + kBN - 1) / kBN;
+    const int64_t m0 = int64_t(blockIdx.x) * kBM;
+    const int tm = tid % (kBM / kTM), tn = tid / (kBM / kTM);
     for (int64_t batch = blockIdx.z; batch < batches; batch += gridDim.z) {
         const int64_t i2 = batch % b.ne[2], i3 = batch / b.ne[2];
-        const char* arow = a_matrix(a, b, i2, i3) + (m0 + lr) * a.nb[1];
-        const char* bmat = b.data + i2 * b.nb[2] + i3 * b.nb[3];
         for (int64_t nt = blockIdx.y; nt < n_tiles; nt += gridDim.y) {
             const int64_t n0 = nt * kBN;
             float acc[kTM][kTN];
@@ -128,49 +286,14 @@ __global__ void __launch_bounds__(kTileThreads) mul_mat_tiled(TensorDesc a, Tens
             for (int i = 0; i < kTM; i++)
 #pragma unroll
                 for (int j = 0; j < kTN; j++) acc[i][j] = 0.0f;
-
-            for (int64_t k0 = 0; k0 < K; k0 += kBK) {
-                {  // a: 8 consecutive k of row lr, decoded (zeros past M or K)
-                    const int64_t k = k0 + lu * 8;
-                    float v[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
-                    if (arow_ok) {
-                        if (k + 8 <= K) {
-                            dequant8<T>(arow, k, v);
-                        } else if constexpr (TypeInfo<T>::kBlock == 1) {  // block types have whole blocks
-#pragma unroll
-                            for (int j = 0; j < 8; j++)
-                                if (k + j < K) v[j] = load_float(T, arow + (k + j) * TypeInfo<T>::kBytes);
-                        }
-                    }
-#pragma unroll
-                    for (int j = 0; j < 8; j++) as[lu * 8 + j][lr] = v[j];
-                }
-                {  // b: column n0 + ln + 8 j at k0 + lk (zeros past N or K)
-                    const int64_t k = k0 + lk;
-#pragma unroll
-                    for (int j = 0; j < kBN / 8; j++) {
-                        const int64_t n = n0 + ln + 8 * j;
-                        float x = 0.0f;
-                        if (k < K && n < N) x = *reinterpret_cast<const float*>(bmat + n * b.nb[1] + k * b.nb[0]);
-                        bs[lk][ln + 8 * j] = x;
-                    }
-                }
-                __syncthreads();
-#pragma unroll
-                for (int kk = 0; kk < kBK; kk++) {
-                    float av[kTM], bv[kTN];
-#pragma unroll
-                    for (int i = 0; i < kTM; i++) av[i] = as[kk][tm + (kBM / kTM) * i];
-#pragma unroll
-                    for (int j = 0; j < kTN; j++) bv[j] = bs[kk][tn + (kBN / kTN) * j];
-#pragma unroll
-                    for (int i = 0; i < kTM; i++)
-#pragma unroll
-                        for (int j = 0; j < kTN; j++) acc[i][j] = fmaf(av[i], bv[j], acc[i][j]);
-                }
-                __syncthreads();  // before the next slice overwrites the tiles
+            if constexpr (TypeInfo<T>::kBlock > 1) {
+                const int64_t units = a.ne[0] / 32;
+                tile_sums_quant<T>(a_matrix(a, b, i2, i3), a.nb[1], M, act + batch * N * units, N, units, m0, n0, acc);
+            } else {
+                const int lr = tid / (kBK / 8);
+                tile_sums_float<T>(a_matrix(a, b, i2, i3) + (m0 + lr) * a.nb[1], m0 + lr < M, b,
+                                   b.data + i2 * b.nb[2] + i3 * b.nb[3], n0, acc);
             }
-
             char* dmat = d.data + i2 * d.nb[2] + i3 * d.nb[3];
 #pragma unroll
             for (int j = 0; j < kTN; j++) {
@@ -186,15 +309,27 @@ __global__ void __launch_bounds__(kTileThreads) mul_mat_tiled(TensorDesc a, Tens
     }
 }
 
+// The block types' activations: b's columns quantized into scratch (quantize_act), [batch][n][unit]; null
+// for the float types.
+template <uint32_t T>
+const ActUnit* quantized_columns(const OpContext& c, const TensorDesc& b) {
+    if constexpr (TypeInfo<T>::kBlock == 1) return nullptr;
+    const int64_t units = b.ne[0] / 32, total = units * b.ne[1] * b.ne[2] * b.ne[3];
+    auto* act = static_cast<ActUnit*>(c.scratch->get(size_t(total) * sizeof(ActUnit), c.stream));
+    launch_kernel(quantize_act, blocks_for(total, kVecThreads), kVecThreads, 0, c.stream, b, act, units, total);
+    return act;
+}
+
 template <uint32_t T, int NC>
 void launch_vec(const OpContext& c, const TensorDesc& a, const TensorDesc& b, const TensorDesc& d) {
     const int64_t K = a.ne[0], M = a.ne[1];
-    const int64_t units = (K + 7) / 8;
+    constexpr bool kQuant = TypeInfo<T>::kBlock > 1;
+    const int64_t units = kQuant ? K / 32 : (K + 7) / 8;  // what a lane takes at a time
     const int group = units >= 32 ? 32 : units >= 16 ? 16 : 8;  // short rows: several rows per warp
     const int rows_per_block = kVecThreads / group;
     const int64_t blocks = (M + rows_per_block - 1) / rows_per_block * b.ne[2] * b.ne[3];
     const unsigned grid = unsigned(std::min<int64_t>(blocks, 0x7FFFFFFF));
-    launch_kernel(mul_mat_vec<T, NC>, grid, kVecThreads, 0, c.stream, a, b, d, group);
+    launch_kernel(mul_mat_vec<T, NC>, grid, kVecThreads, 0, c.stream, a, b, quantized_columns<T>(c, b), d, group);
 }
 
 }  // namespace
@@ -219,7 +354,7 @@ void op_mul_mat(const OpContext& c, const Tensor* dst) {
         } else {
             const dim3 grid(unsigned((M + kBM - 1) / kBM), unsigned(std::min<int64_t>((N + kBN - 1) / kBN, kMaxGridYZ)),
                             unsigned(std::min<int64_t>(batches, kMaxGridYZ)));
-            launch_kernel(mul_mat_tiled<T>, grid, kTileThreads, 0, c.stream, da, db, dd);
+            launch_kernel(mul_mat_tiled<T>, grid, kTileThreads, 0, c.stream, da, db, quantized_columns<T>(c, db), dd);
         }
     });
     check_launch("mul_mat");

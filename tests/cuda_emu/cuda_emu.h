@@ -298,6 +298,13 @@ inline unsigned short __half_as_ushort(__half h) { return h.bits; }
 inline float __bfloat162float(__nv_bfloat16 b) { return bf16_to_fp32(b.bits); }
 inline __nv_bfloat16 __float2bfloat16_rn(float f) { return {fp32_to_bf16(f)}; }
 
+// The four byte products of a and b (signed bytes) added to c, wrapping as 32-bit integers do.
+inline int __dp4a(int a, int b, int c) {
+    uint32_t r = uint32_t(c);
+    for (int k = 0; k < 4; k++) r += uint32_t(int32_t(int8_t(a >> (8 * k))) * int32_t(int8_t(b >> (8 * k))));
+    return int(r);
+}
+
 // ---- for the tests ----
 
 struct Stats {

@@ -87,7 +87,9 @@ void check_op_table(const std::vector<ggml::Backend*>& backends, const std::stri
 
 // The op table's inputs are float types; the block types' mul_mat and get_rows are checked here on gpu
 // (the CPU the scheduler's fallback), against a double-precision product of the same blocks decoded by
-// the library's reference dequantizer. Call it inside a TEST_CASE (one section per type and width).
-void check_block_types(ggml::Backend* gpu, ggml::Backend* cpu);
+// the library's reference dequantizer. A backend whose products take the activations quantized to 8 bits
+// (int8_activations: as the CPU's Q8_0 activations, the CUDA backend) is checked against those
+// activations, decoded. Call it inside a TEST_CASE (one section per type and width).
+void check_block_types(ggml::Backend* gpu, ggml::Backend* cpu, bool int8_activations = false);
 
 }  // namespace optest

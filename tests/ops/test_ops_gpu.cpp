@@ -24,7 +24,7 @@ void check_block_types_on(const std::string& kind) {
     if (!have_gpu(kind)) return;
     auto gpu = ggml::make_backend(ggml::parse_device(kind));
     auto cpu = ggml::make_backend(ggml::parse_device("cpu"), 2);
-    optest::check_block_types(gpu.get(), cpu.get());
+    optest::check_block_types(gpu.get(), cpu.get(), kind == "cuda");
 }
 
 }  // namespace

@@ -48,13 +48,19 @@ double perplexity(const std::string& flags) {
     return std::stod(m[1]);
 }
 
+// Whether dev's products of quantized weights take the activations quantized to 8 bits, as the CPU's do
+// (CUDA); Vulkan keeps them in f32.
+bool int8_activations(const std::string& dev) { return dev == "cuda"; }
+
 void check_architectures(const std::string& dev) {
     if (!have_gpu(dev)) return;
     struct Case {
         const char* arch;
         ggml::Type type;
-        double tol;  // max |error| / max |logit|: the shaders keep activations in f32, so only rounding
+        double tol;  // max |error| / max |logit| with f32 activations: only rounding
     };
+    // With 8-bit activations inside quantized products: the CPU's bound (test_models.cpp).
+    const double int8_tol = 3e-2;
     const Case cases[] = {
         {"llama", ggml::Type::F32, 1e-4},  {"qwen2", ggml::Type::F16, 1e-4},  {"gemma3", ggml::Type::BF16, 1e-4},
         {"llama", ggml::Type::Q8_0, 1e-4}, {"qwen2", ggml::Type::Q4_0, 1e-4}, {"gemma3", ggml::Type::Q5_0, 1e-4},
@@ -72,17 +78,19 @@ void check_architectures(const std::string& dev) {
             const std::vector<float> ref = reference_logits(path, toks, 64);  // gpu_logits' context
             // Everything on the GPU in one micro-batch, in micro-batches of 5 (gemma3's sliding ring wraps)
             // and token by token; then one layer on the GPU and the rest on the CPU (partial offload).
+            const bool quantized = ggml::type_traits(c.type).quantized;
+            const double tol = quantized && int8_activations(dev) ? int8_tol : c.tol;
             for (int ub : {512, 5, 1}) {
                 const double err = rel_err(gpu_logits(dev, path, toks, ub, -1), ref);
                 INFO("all layers on " << dev << ", micro-batch " << ub << ": relative error " << err);
-                REQUIRE(err < c.tol);
+                REQUIRE(err < tol);
             }
             const double partial = rel_err(gpu_logits(dev, path, toks, 5, 1), ref);
             INFO("one layer on " << dev << ": relative error " << partial);
             // The CPU layers quantize activations to 8 bits inside quantized products.
-            REQUIRE(partial < (ggml::type_traits(c.type).quantized ? 3e-2 : 1e-4));
+            REQUIRE(partial < (quantized ? int8_tol : 1e-4));
             // An f16 cache on the device costs a little precision, nothing more.
-            REQUIRE(rel_err(gpu_logits(dev, path, toks, 5, -1, ggml::Type::F16), ref) < c.tol + 5e-3);
+            REQUIRE(rel_err(gpu_logits(dev, path, toks, 5, -1, ggml::Type::F16), ref) < tol + 5e-3);
         }
     }
 }
@@ -114,15 +122,16 @@ void check_gemma_logits(const std::string& dev) {
         const std::vector<float> got(s.logits(0), s.logits(0) + toks.size() * nv);
         const double err = rel_err(got, ref);
         INFO(n_gpu << " layers on " << dev << ": relative error " << err);
-        // All layers: f32 activations throughout, only the f16 cache rounds (the CPU's 8-bit activations
-        // give 3-5.5 %, test_gemma.cpp). Partly: the CPU layers bring their rounding.
-        REQUIRE(err < (n_gpu < 0 ? 5e-3 : 0.08));
+        // All layers with f32 activations: only the f16 cache rounds. With 8-bit ones (the CPU's give
+        // 3-5.5 %, test_gemma.cpp), or partly offloaded (the CPU layers bring theirs): 8 %.
+        REQUIRE(err < (n_gpu < 0 && !int8_activations(dev) ? 5e-3 : 0.08));
     }
 }
 
 // The CPU quantizes activations to 8 bits inside quantized products, which moves a one-chunk perplexity by
-// about as much as the 1 % allowed; the GPUs keep f32 activations. So the CPU's figure to match is that of its
-// exact path: the same weights dequantized to F32. The Q4_K_M CPU run is held only to a loose bound.
+// about as much as the 1 % allowed. So the figure to match is that of the CPU's exact path: the same weights
+// dequantized to F32. Runs with 8-bit activations (the CPU's Q4_K_M run, CUDA's) are held only to a loose
+// bound; the partly offloaded run has F32 weights.
 void check_gemma_perplexity(const std::string& dev) {
     if (!have_gpu(dev)) return;
     const std::string path = gemma_gguf();
@@ -138,7 +147,7 @@ void check_gemma_perplexity(const std::string& dev) {
     const double partial = perplexity("-m " + f32 + text + " --device " + dev + " -ngl 6");
     INFO("PPL cpu (f32 weights) " << cpu << ", cpu (q4_K_M) " << cpu_quantized << ", " << dev << " " << full
                                   << ", " << dev << " -ngl 6 " << partial);
-    CHECK(std::abs(full / cpu - 1) < 0.01);
+    CHECK(std::abs(full / cpu - 1) < (int8_activations(dev) ? 0.05 : 0.01));
     CHECK(std::abs(partial / cpu - 1) < 0.01);
     CHECK(std::abs(cpu_quantized / cpu - 1) < 0.05);
 }
