@@ -3,17 +3,18 @@
 // The block types multiply in integers, as the CPU's quantized products do: b's columns are first
 // quantized to 8 bits per 32 values exactly as the CPU quantizes its Q8_0 activations (quantize_act, into
 // scratch), and 32-element units of a's rows meet them in integer dot products, four byte products an
-// instruction (quant_dot.cuh). The float types multiply in f32 (no tensor cores: the op table's bound is
-// ~1e-5 relative).
+// instruction (quant_dot.cuh). The float types multiply in f32, or, with many columns of f16 / bf16
+// weights, on the tensor cores with b split into 16-bit parts that keep f32's precision (mul_mat_mma).
 //  - N <= 8 (decode): mul_mat_vec, memory-bound. A group of G lanes of a warp (G = 8, 16 or 32, as K
 //    allows) takes one output row m: its lanes walk a's row side by side (units, or 8-element chunks of
 //    the float types, decoded by dequant8), each keeping one sum per column of b, and the group's sums
 //    meet by shuffles; lane n of the group writes column n. Templated on the weight type and on the column
 //    count rounded up to 1, 2, 4 or 8.
-//  - More columns: mul_mat_tiled, a 64 x 64 output tile per 256-thread block (blockIdx = (m tile, n tile,
-//    batch)). For each slice of K the threads bring a's and b's parts of it into shared memory, decoded,
-//    then each accumulates a 4 x 4 register tile (rows tm + 16 i, columns tn + 16 j: neighbouring threads
-//    read neighbouring shared words and write neighbouring dst).
+//  - More columns: a 64 x 64 output tile per block (blockIdx = (m tile, n tile, batch)). mul_mat_tiled
+//    (block types, f32), 256 threads: for each slice of K the threads bring a's and b's parts of it into
+//    shared memory, decoded, then each accumulates a 4 x 4 register tile (rows tm + 16 i, columns
+//    tn + 16 j: neighbouring threads read neighbouring shared words and write neighbouring dst).
+//    mul_mat_mma (f16, bf16), 128 threads: each warp a 32 x 32 part in 16 x 16 fragments.
 #include <algorithm>
 #include <stdexcept>
 
@@ -309,6 +310,162 @@ __global__ void __launch_bounds__(kTileThreads) mul_mat_tiled(TensorDesc a, Tens
     }
 }
 
+// ---- f16 / bf16 weights, many columns: tensor cores (nvcuda::wmma) ----
+// The weights are exact in their 16-bit type; b's columns are split into 16-bit parts that add up to them
+// (f16: hi + lo, 22 bits of each value; bf16: hi + mid + lo, 24 bits), each part multiplied on the
+// tensor cores with f32 sums, so the result is as precise as f32 arithmetic. Each column is first scaled by
+// a power of two that brings its largest value into [2^13, 2^14) (f16's range; exact, undone on the way
+// out).
+
+template <uint32_t T> constexpr int kSplitParts = T == kTypeF16 ? 2 : 3;
+constexpr int kMmaThreads = 128;              // four warps, each a 32 x 32 part of the 64 x 64 tile
+constexpr int kMmaBK = 32;                    // K per slice
+constexpr int kMmaLd = kMmaBK + 8;            // shared row length: a multiple of 8 values, rows 16 apart 32-byte aligned
+constexpr int kMmaLdC = kBN + 4;              // the f32 output tile's row length
+using Frag16 = uint16_t;                      // 16-bit values kept as bits in memory
+
+// The shared tiles, each 32-byte aligned as the warp matrix loads and stores need.
+template <int P>
+struct alignas(32) MmaTiles {
+    Frag16 a[kBM][kMmaLd];     // a[m][k]: row-major a
+    Frag16 b[P][kBN][kMmaLd];  // b[part][n][k]: column-major b
+    float c[kBM][kMmaLdC];     // the output tile
+};
+
+// One column (blockIdx.x over [batch][n]) of b into kSplitParts<T> parts [part][batch][n][kp] (kp: K
+// rounded up to kMmaBK, zeros past K) and its unscale (the power of two that undoes the scaling).
+template <uint32_t T>
+__global__ void __launch_bounds__(kMmaThreads) split_columns(TensorDesc b, Frag16* parts, float* unscale, int64_t kp) {
+    __shared__ float red[kWarp];
+    const int64_t col = blockIdx.x, cols = b.ne[1] * b.ne[2] * b.ne[3], K = b.ne[0];
+    const int64_t n = col % b.ne[1], batch = col / b.ne[1];
+    const char* p = b.at(0, n, batch % b.ne[2], batch / b.ne[2]);
+    float amax = 0.0f;
+    for (int64_t k = threadIdx.x; k < K; k += blockDim.x) amax = fmaxf(amax, fabsf(*reinterpret_cast<const float*>(p + k * b.nb[0])));
+    amax = block_max(amax, red);
+    const int e = amax > 0.0f ? int((__float_as_uint(amax) >> 23) & 0xFFu) - 127 : 13;  // amax in [2^e, 2^(e+1))
+    const int shift = min(max(13 - e, -100), 100);
+    const float scale = __uint_as_float(uint32_t(127 + shift) << 23);
+    if (threadIdx.x == 0) unscale[col] = __uint_as_float(uint32_t(127 - shift) << 23);
+    for (int64_t k = threadIdx.x; k < kp; k += blockDim.x) {
+        float r = k < K ? *reinterpret_cast<const float*>(p + k * b.nb[0]) * scale : 0.0f;
+#pragma unroll
+        for (int part = 0; part < kSplitParts<T>; part++) {
+            Frag16 bits;
+            float v;
+            if constexpr (T == kTypeF16) {
+                const __half h = __float2half_rn(r);
+                bits = __half_as_ushort(h), v = __half2float(h);
+            } else {
+                const __nv_bfloat16 h = __float2bfloat16_rn(r);
+                bits = __bfloat16_as_ushort(h), v = __bfloat162float(h);
+            }
+            parts[(part * cols + col) * kp + k] = bits;
+            r -= v;  // exact: what the next part holds
+        }
+    }
+}
+
+// The 64 x 64 tile (blockIdx = (m tile, n tile, batch), grid-stride in y and z) of a (f16 or bf16) times
+// the split columns. Each K slice: a's 64 x 32 values and each part's 32 x 64 into shared memory (two
+// threads a row, sixteen values each), then each warp's 2 x 2 fragments take two steps of 16 along K per
+// part. The f32 tile leaves through shared memory, unscaled per column.
+template <uint32_t T>
+__global__ void __launch_bounds__(kMmaThreads) mul_mat_mma(TensorDesc a, TensorDesc b, const Frag16* parts,
+                                                           const float* unscale, int64_t kp, TensorDesc d) {
+    namespace wmma = nvcuda::wmma;
+    using H = std::conditional_t<T == kTypeF16, __half, __nv_bfloat16>;
+    constexpr int P = kSplitParts<T>;
+    __shared__ MmaTiles<P> tiles;
+    auto& as = tiles.a;
+    auto& bs = tiles.b;
+    auto& cs = tiles.c;
+    const int tid = threadIdx.x, warp = tid / kWarp;
+    const int wm = (warp % 2) * 32, wn = (warp / 2) * 32;
+    const int lr = tid / 2, lc = (tid % 2) * 16;  // this thread's row of the shared tiles and first value
+    const int64_t K = a.ne[0], M = a.ne[1], N = b.ne[1], batches = b.ne[2] * b.ne[3], cols = N * batches;
+    const int64_t n_tiles = (N + kBN - 1) / kBN;
+    const int64_t m0 = int64_t(blockIdx.x) * kBM;
+    for (int64_t batch = blockIdx.z; batch < batches; batch += gridDim.z) {
+        const int64_t i2 = batch % b.ne[2], i3 = batch / b.ne[2];
+        const Frag16* arow = reinterpret_cast<const Frag16*>(a_matrix(a, b, i2, i3) + (m0 + lr) * a.nb[1]);
+        for (int64_t nt = blockIdx.y; nt < n_tiles; nt += gridDim.y) {
+            const int64_t n0 = nt * kBN;
+            wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[2][2];
+#pragma unroll
+            for (int i = 0; i < 2; i++)
+#pragma unroll
+                for (int j = 0; j < 2; j++) wmma::fill_fragment(acc[i][j], 0.0f);
+            for (int64_t k0 = 0; k0 < K; k0 += kMmaBK) {
+                {  // a: zeros past M or K; whole 16-byte loads where the row allows
+                    const Frag16* src = arow + k0 + lc;
+                    uint4* dst = reinterpret_cast<uint4*>(&as[lr][lc]);
+                    if (m0 + lr < M && k0 + lc + 16 <= K && (reinterpret_cast<uintptr_t>(src) & 15u) == 0) {
+                        dst[0] = reinterpret_cast<const uint4*>(src)[0];
+                        dst[1] = reinterpret_cast<const uint4*>(src)[1];
+                    } else {
+                        for (int j = 0; j < 16; j++) as[lr][lc + j] = m0 + lr < M && k0 + lc + j < K ? src[j] : Frag16(0);
+                    }
+                }
+#pragma unroll
+                for (int part = 0; part < P; part++) {  // rows kp apart (a multiple of 32): 32-byte aligned
+                    const uint4* src = reinterpret_cast<const uint4*>(parts + (part * cols + batch * N + n0 + lr) * kp + k0 + lc);
+                    uint4* dst = reinterpret_cast<uint4*>(&bs[part][lr][lc]);
+                    const uint4 zero = make_uint4(0, 0, 0, 0);
+                    dst[0] = n0 + lr < N ? src[0] : zero;
+                    dst[1] = n0 + lr < N ? src[1] : zero;
+                }
+                __syncthreads();
+#pragma unroll
+                for (int kk = 0; kk < kMmaBK; kk += 16) {
+                    wmma::fragment<wmma::matrix_a, 16, 16, 16, H, wmma::row_major> fa[2];
+#pragma unroll
+                    for (int i = 0; i < 2; i++)
+                        wmma::load_matrix_sync(fa[i], reinterpret_cast<const H*>(&as[wm + 16 * i][kk]), kMmaLd);
+#pragma unroll
+                    for (int part = 0; part < P; part++) {
+                        wmma::fragment<wmma::matrix_b, 16, 16, 16, H, wmma::col_major> fb[2];
+#pragma unroll
+                        for (int j = 0; j < 2; j++)
+                            wmma::load_matrix_sync(fb[j], reinterpret_cast<const H*>(&bs[part][wn + 16 * j][kk]), kMmaLd);
+#pragma unroll
+                        for (int i = 0; i < 2; i++)
+#pragma unroll
+                            for (int j = 0; j < 2; j++) wmma::mma_sync(acc[i][j], fa[i], fb[j], acc[i][j]);
+                    }
+                }
+                __syncthreads();  // before the next slice overwrites the tiles
+            }
+#pragma unroll
+            for (int i = 0; i < 2; i++)
+#pragma unroll
+                for (int j = 0; j < 2; j++)
+                    wmma::store_matrix_sync(&cs[wm + 16 * i][wn + 16 * j], acc[i][j], kMmaLdC, wmma::mem_row_major);
+            __syncthreads();
+            char* dmat = d.data + i2 * d.nb[2] + i3 * d.nb[3];
+            for (int e = tid; e < kBM * kBN; e += kMmaThreads) {
+                const int r = e % kBM, c = e / kBM;
+                const int64_t m = m0 + r, n = n0 + c;
+                if (m < M && n < N)
+                    *reinterpret_cast<float*>(dmat + m * d.nb[0] + n * d.nb[1]) = cs[r][c] * unscale[batch * N + n];
+            }
+            __syncthreads();  // before the next tile overwrites cs
+        }
+    }
+}
+
+template <uint32_t T>
+void launch_mma(const OpContext& c, const TensorDesc& a, const TensorDesc& b, const TensorDesc& d, dim3 grid) {
+    const int64_t cols = b.ne[1] * b.ne[2] * b.ne[3], kp = (b.ne[0] + kMmaBK - 1) / kMmaBK * kMmaBK;
+    const size_t part_bytes = size_t(kSplitParts<T> * cols * kp) * sizeof(Frag16);
+    char* mem = static_cast<char*>(c.scratch->get(part_bytes + size_t(cols) * sizeof(float), c.stream));
+    auto* parts = reinterpret_cast<Frag16*>(mem);
+    auto* unscale = reinterpret_cast<float*>(mem + part_bytes);
+    launch_kernel(split_columns<T>, unsigned(cols), kMmaThreads, 0, c.stream, b, parts, unscale, kp);
+    launch_kernel(mul_mat_mma<T>, grid, kMmaThreads, 0, c.stream, a, b, static_cast<const Frag16*>(parts),
+                  static_cast<const float*>(unscale), kp, d);
+}
+
 // The block types' activations: b's columns quantized into scratch (quantize_act), [batch][n][unit]; null
 // for the float types.
 template <uint32_t T>
@@ -354,7 +511,8 @@ void op_mul_mat(const OpContext& c, const Tensor* dst) {
         } else {
             const dim3 grid(unsigned((M + kBM - 1) / kBM), unsigned(std::min<int64_t>((N + kBN - 1) / kBN, kMaxGridYZ)),
                             unsigned(std::min<int64_t>(batches, kMaxGridYZ)));
-            launch_kernel(mul_mat_tiled<T>, grid, kTileThreads, 0, c.stream, da, db, quantized_columns<T>(c, db), dd);
+            if constexpr (T == kTypeF16 || T == kTypeBF16) launch_mma<T>(c, da, db, dd, grid);
+            else launch_kernel(mul_mat_tiled<T>, grid, kTileThreads, 0, c.stream, da, db, quantized_columns<T>(c, db), dd);
         }
     });
     check_launch("mul_mat");

@@ -26,6 +26,8 @@
 //    65535, dynamic shared memory over 48 KiB only after cudaFuncSetAttribute raised the kernel's limit,
 //    and never over 99 KiB. A bad launch sets the error cudaGetLastError returns, and runs nothing.
 //  - __half and __nv_bfloat16 convert with ggml's round-to-nearest-even conversions (ggml/type.h).
+//  - The warp matrix functions (nvcuda::wmma) in cuda_emu_wmma.h: every lane holds a fragment's whole
+//    matrix, and misaligned matrices in memory fail.
 //  - The build adds UndefinedBehaviorSanitizer checks for what faults or silently goes wrong on a GPU:
 //    misaligned loads and stores, overflowing 32-bit index arithmetic, over-wide shifts.
 //
@@ -297,6 +299,7 @@ inline __half __ushort_as_half(unsigned short u) { return {u}; }
 inline unsigned short __half_as_ushort(__half h) { return h.bits; }
 inline float __bfloat162float(__nv_bfloat16 b) { return bf16_to_fp32(b.bits); }
 inline __nv_bfloat16 __float2bfloat16_rn(float f) { return {fp32_to_bf16(f)}; }
+inline unsigned short __bfloat16_as_ushort(__nv_bfloat16 b) { return b.bits; }
 
 // The four byte products of a and b (signed bytes) added to c, wrapping as 32-bit integers do.
 inline int __dp4a(int a, int b, int c) {
@@ -318,3 +321,5 @@ struct Stats {
 Stats stats();
 
 }  // namespace ggml::cuda_emu
+
+#include "tests/cuda_emu/cuda_emu_wmma.h"

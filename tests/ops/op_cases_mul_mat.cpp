@@ -62,6 +62,22 @@ void add_mul_mat_cases(std::vector<OpCase>& out) {
             const size_t es = ref::type_size(w);
             return As{l.view(a[0], {33, 7}, {40 * es}, 40 * es + 4 * es), a[1]};
         });
+        // The same shapes with more than 8 columns (prefill kernels): grouped-query broadcasting, strided
+        // columns over two column tiles, a row view over two row tiles.
+        add("gqa_k64_m9_n12_a2_b6", 64, {in(w, {64, 9, 2}), in(T::F32, {64, 12, 6})});
+        add("transposed_b_k67_m33_n70", 67, {in(w, {67, 33}), in(T::F32, {70, 67})},
+            [](Layout& l, const As& a) { return As{a[0], l.transpose(a[1])}; });
+        // Columns of different magnitudes (2^-3 .. 2^3), and values past f16's range (a 16-bit product
+        // must scale each column).
+        add("column_scales_k64_m9_n12_b2", 64,
+            {in(w, {64, 9, 2}), in(T::F32, {64, 12, 2}, [](const int64_t* i, Rng& r) {
+                 return r.uniform(-1, 1) * std::ldexp(1.0, int((i[1] + 3 * i[2]) % 7) - 3);
+             })});
+        add("large_k64_m9_n12", 64, {in(w, {64, 9}), in(T::F32, {64, 12}, uniform(-3e5, 3e5))});
+        add("row_view_a_k33_m70_n10", 33, {in(w, {40, 72}), in(T::F32, {33, 10})}, [w](Layout& l, const As& a) {
+            const size_t es = ref::type_size(w);
+            return As{l.view(a[0], {33, 70}, {40 * es}, 40 * es + 4 * es), a[1]};
+        });
     }
     // Tensors over 128 MiB (lavapipe's maxStorageBufferRange): a backend that binds a limited range must split
     // a over its rows, b and dst over columns. A weight of 134.3 MB against 2 columns (decode) and against 9
