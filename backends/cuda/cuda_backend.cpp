@@ -1,5 +1,6 @@
 #include "backends/cuda/cuda_backend.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -30,11 +31,84 @@ struct DeviceGuard {
     explicit DeviceGuard(int index) { check(cudaSetDevice(index), "cudaSetDevice"); }
 };
 
-class CudaBackend;
+// Copies to the device through two pinned host blocks taken in turn: the caller's bytes are copied into
+// one while the other's copy to the device may still run, and upload returns once its bytes are in a
+// block, so the caller may reuse them at once. The copies run on the stream ahead of whatever is queued
+// after them; only a download (or a compute's end) waits for them. From pageable memory a copy to the
+// device waits for the stream, and whether the caller's bytes may be reused when it returns is the
+// driver's business; these blocks make both certain.
+class Staging {
+public:
+    static constexpr size_t kBlock = size_t(8) << 20;
+    Staging() = default;
+    Staging(const Staging&) = delete;
+    Staging& operator=(const Staging&) = delete;
+    ~Staging() { release(); }
+
+    void upload(char* dst, const char* src, size_t n, cudaStream_t stream) {
+        if (!ready()) {  // no pinned memory to be had: the copy waits for the stream
+            check(cudaMemcpyAsync(dst, src, n, cudaMemcpyHostToDevice, stream), "upload");
+            check(cudaStreamSynchronize(stream), "upload");
+            return;
+        }
+        for (size_t done = 0; done < n;) {
+            Slot& s = slots_[next_];
+            next_ ^= 1;
+            if (s.busy) check(cudaEventSynchronize(s.done), "upload");  // its last copy has read it
+            const size_t len = std::min(kBlock, n - done);
+            std::memcpy(s.host, src + done, len);
+            check(cudaMemcpyAsync(dst + done, s.host, len, cudaMemcpyHostToDevice, stream), "upload");
+            check(cudaEventRecord(s.done, stream), "upload");
+            s.busy = true;
+            done += len;
+        }
+    }
+    // Waits for the copies and gives the blocks back (before the stream goes).
+    void release() {
+        for (Slot& s : slots_) {
+            if (s.busy) cudaEventSynchronize(s.done);
+            if (s.done) cudaEventDestroy(s.done);
+            if (s.host) cudaFreeHost(s.host);
+            s = Slot{};
+        }
+        tried_ = false;
+    }
+
+private:
+    struct Slot {
+        char* host = nullptr;
+        cudaEvent_t done = nullptr;
+        bool busy = false;
+    };
+    // Allocates the blocks at the first upload; false (and the plain path for good) when that fails.
+    bool ready() {
+        if (!tried_) {
+            tried_ = true;
+            for (Slot& s : slots_) {
+                void* p = nullptr;
+                if (cudaMallocHost(&p, kBlock) != cudaSuccess ||
+                    cudaEventCreateWithFlags(&s.done, cudaEventDisableTiming) != cudaSuccess) {
+                    cudaGetLastError();
+                    if (p) cudaFreeHost(p);
+                    release();
+                    tried_ = true;
+                    return false;
+                }
+                s.host = static_cast<char*>(p);
+            }
+        }
+        return slots_[0].host != nullptr;
+    }
+
+    Slot slots_[2];
+    int next_ = 0;
+    bool tried_ = false;
+};
 
 class CudaBuffer : public Buffer {
 public:
-    CudaBuffer(Backend& b, int device, cudaStream_t stream, size_t size) : backend_(b), device_(device), stream_(stream), size_(size) {
+    CudaBuffer(Backend& b, int device, cudaStream_t stream, Staging& staging, size_t size)
+        : backend_(b), device_(device), stream_(stream), staging_(staging), size_(size) {
         DeviceGuard g(device_);
         if (cudaMalloc(&p_, std::max<size_t>(size, 1)) != cudaSuccess) {
             cudaGetLastError();  // clear the sticky-free allocation error
@@ -51,8 +125,7 @@ public:
     bool is_host() const override { return false; }
     void upload(Tensor* t, const void* src, size_t offset, size_t n) override {
         DeviceGuard g(device_);
-        check(cudaMemcpyAsync(static_cast<char*>(t->data) + offset, src, n, cudaMemcpyHostToDevice, stream_), "upload");
-        check(cudaStreamSynchronize(stream_), "upload");
+        staging_.upload(static_cast<char*>(t->data) + offset, static_cast<const char*>(src), n, stream_);
     }
     void download(const Tensor* t, void* dst, size_t offset, size_t n) const override {
         DeviceGuard g(device_);
@@ -64,6 +137,7 @@ private:
     Backend& backend_;
     int device_;
     cudaStream_t stream_;
+    Staging& staging_;
     void* p_ = nullptr;
     size_t size_;
 };
@@ -115,6 +189,7 @@ public:
     ~CudaBackend() override {
         DeviceGuard g(index_);
         drop_graphs();
+        staging_.release();
         cudaStreamDestroy(stream_);
     }
 
@@ -125,7 +200,7 @@ public:
     }
     size_t alignment() const override { return 256; }
     std::unique_ptr<Buffer> alloc_buffer(size_t size) override {
-        return std::make_unique<CudaBuffer>(*this, index_, stream_, size);
+        return std::make_unique<CudaBuffer>(*this, index_, stream_, staging_, size);
     }
 
     bool supports(const Tensor* n) const override {
@@ -295,6 +370,7 @@ private:
     int index_;
     DeviceInfo info_;
     cudaStream_t stream_ = nullptr;
+    Staging staging_;
     Scratch scratch_;
     OpContext ctx_{};
     OpProfile profile_{"cuda"};

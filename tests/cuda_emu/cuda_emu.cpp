@@ -71,6 +71,10 @@ bool is_device(const void* p, size_t n) {
 struct CUstream_st {
     CUgraph_st* capture = nullptr;  // the graph being recorded, or null
     bool capture_failed = false;
+    std::vector<std::function<void()>> dma;  // copies from pinned memory not yet made
+};
+struct CUevent_st {
+    cudaStream_t stream = nullptr;  // where it was last recorded
 };
 struct CUgraph_st {
     std::vector<std::function<void()>> steps;
@@ -83,8 +87,27 @@ namespace {
 
 bool capturing_anywhere = false;  // a capture in progress (thread-local mode: the one thread)
 
-// Runs `step` now, or records it while the stream is captured.
+std::map<const char*, size_t> pinned;  // cudaMallocHost blocks: start, bytes
+
+bool is_pinned(const void* p, size_t bytes) {
+    const char* c = static_cast<const char*>(p);
+    auto it = pinned.upper_bound(c);
+    if (it == pinned.begin()) return false;
+    --it;
+    return c + bytes <= it->first + it->second;
+}
+
+// Makes the stream's pending copies from pinned memory, in order.
+void drain(cudaStream_t s) {
+    if (!s) return;
+    auto dma = std::move(s->dma);
+    s->dma.clear();
+    for (auto& copy : dma) copy();
+}
+
+// Runs `step` now (after the stream's pending copies), or records it while the stream is captured.
 void submit(cudaStream_t s, std::function<void()> step) {
+    drain(s);
     if (s && s->capture) {
         s->capture->steps.push_back(std::move(step));
         counters.captured++;
@@ -183,7 +206,57 @@ cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpy
     const bool dst_dev = kind == cudaMemcpyHostToDevice || kind == cudaMemcpyDeviceToDevice;
     const bool src_dev = kind == cudaMemcpyDeviceToHost || kind == cudaMemcpyDeviceToDevice;
     if ((dst_dev && !is_device(dst, bytes)) || (src_dev && !is_device(src, bytes))) return fail(cudaErrorInvalidValue);
+    if (kind == cudaMemcpyHostToDevice && stream && !stream->capture && is_pinned(src, bytes)) {
+        stream->dma.push_back([=] { std::memcpy(dst, src, bytes); });
+        return cudaSuccess;
+    }
     submit(stream, [=] { std::memcpy(dst, src, bytes); });
+    return cudaSuccess;
+}
+cudaError_t cudaMallocHost(void** p, size_t bytes) {
+    *p = nullptr;
+    if (refuse_during_capture()) return fail(cudaErrorStreamCaptureUnsupported);
+    char* m = static_cast<char*>(std::aligned_alloc(256, (std::max<size_t>(bytes, 1) + 255) / 256 * 256));
+    if (!m) return fail(cudaErrorMemoryAllocation);
+    pinned[m] = bytes;
+    counters.live_allocations++;
+    *p = m;
+    return cudaSuccess;
+}
+cudaError_t cudaFreeHost(void* p) {
+    if (!p) return cudaSuccess;
+    if (refuse_during_capture()) return fail(cudaErrorStreamCaptureUnsupported);
+    auto it = pinned.find(static_cast<const char*>(p));
+    if (it == pinned.end()) return fail(cudaErrorInvalidValue);
+    pinned.erase(it);
+    std::free(p);
+    counters.live_allocations--;
+    return cudaSuccess;
+}
+
+// ---- events ----
+
+cudaError_t cudaEventCreateWithFlags(cudaEvent_t* e, unsigned) {
+    *e = new CUevent_st;
+    counters.live_events++;
+    return cudaSuccess;
+}
+cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t s) {
+    if (!e) return fail(cudaErrorInvalidValue);
+    e->stream = s;
+    return cudaSuccess;
+}
+// Waits for what the stream held when the event was recorded (here: all it holds).
+cudaError_t cudaEventSynchronize(cudaEvent_t e) {
+    if (!e) return fail(cudaErrorInvalidValue);
+    if (refuse_during_capture()) return fail(cudaErrorStreamCaptureUnsupported);
+    drain(e->stream);
+    return cudaSuccess;
+}
+cudaError_t cudaEventDestroy(cudaEvent_t e) {
+    if (!e) return fail(cudaErrorInvalidValue);
+    delete e;
+    counters.live_events--;
     return cudaSuccess;
 }
 
@@ -197,6 +270,7 @@ cudaError_t cudaStreamCreateWithFlags(cudaStream_t* s, unsigned) {
 }
 cudaError_t cudaStreamDestroy(cudaStream_t s) {
     if (!s) return fail(cudaErrorInvalidValue);
+    drain(s);  // its queued work completes
     delete s->capture;
     delete s;
     counters.live_streams--;
@@ -207,11 +281,13 @@ cudaError_t cudaStreamSynchronize(cudaStream_t s) {
         s->capture_failed = true;
         return fail(cudaErrorStreamCaptureUnsupported);
     }
+    drain(s);
     return cudaSuccess;
 }
 
 cudaError_t cudaStreamBeginCapture(cudaStream_t s, cudaStreamCaptureMode) {
     if (!s || s->capture) return fail(cudaErrorInvalidValue);
+    drain(s);
     s->capture = new CUgraph_st;
     s->capture_failed = false;
     capturing_anywhere = true;

@@ -10,7 +10,10 @@
 //    memory is host memory between inaccessible guard pages, filled with 0xFF bytes (NaN) when allocated,
 //    so a read of what no one wrote shows; freed memory is made inaccessible and never reused, so a use
 //    after cudaFree crashes, as does running (more than the 256-byte alignment slack) past either end.
-//  - Streams run everything at once (their synchronisation does nothing). A stream being captured records
+//  - Streams run everything at once (their synchronisation does nothing), except a copy to the device
+//    from pinned host memory (cudaMallocHost), which, as a DMA does, reads its source later: when the
+//    stream next launches, copies or synchronises, or an event recorded after it is waited for. A source
+//    overwritten before then is copied as it is then. A stream being captured records
 //    its launches and copies as closures instead; cudaGraphLaunch replays them in order. As in CUDA's
 //    thread-local capture mode, allocating, freeing or synchronising during a capture is an error.
 //  - Kernels: the blocks of a grid run one at a time, in order. Each thread of a block is a fiber (ucontext);
@@ -91,6 +94,9 @@ struct CUgraphExec_st;
 using cudaStream_t = CUstream_st*;
 using cudaGraph_t = CUgraph_st*;
 using cudaGraphExec_t = CUgraphExec_st*;
+struct CUevent_st;
+using cudaEvent_t = CUevent_st*;
+constexpr unsigned cudaEventDefault = 0, cudaEventDisableTiming = 2;
 
 struct cudaDeviceProp {
     char name[256];
@@ -114,6 +120,13 @@ const char* cudaGetErrorString(cudaError_t e);
 cudaError_t cudaMalloc(void** p, size_t bytes);
 cudaError_t cudaFree(void* p);
 cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind, cudaStream_t stream);
+cudaError_t cudaMallocHost(void** p, size_t bytes);
+cudaError_t cudaFreeHost(void* p);
+
+cudaError_t cudaEventCreateWithFlags(cudaEvent_t* e, unsigned flags);
+cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t s);
+cudaError_t cudaEventSynchronize(cudaEvent_t e);
+cudaError_t cudaEventDestroy(cudaEvent_t e);
 
 cudaError_t cudaStreamCreate(cudaStream_t* s);
 cudaError_t cudaStreamCreateWithFlags(cudaStream_t* s, unsigned flags);
@@ -315,7 +328,8 @@ struct Stats {
     long captured = 0;          // launches and copies recorded into graphs
     long graph_launches = 0;    // cudaGraphLaunch calls
     long updated = 0;           // graphs updated in place (cudaGraphExecUpdate)
-    long live_allocations = 0;  // cudaMalloc'ed blocks not yet freed
+    long live_allocations = 0;  // cudaMalloc'ed and cudaMallocHost'ed blocks not yet freed
+    long live_events = 0;
     long live_streams = 0, live_graphs = 0, live_execs = 0;
 };
 Stats stats();

@@ -237,6 +237,8 @@ TEST_CASE("cuda emulator: graphs captured and replayed", "[cuda_emu][graphs]") {
     }
     // The backends gave back everything they took.
     const auto s = stats();
+    CHECK(s.live_allocations == 0);
+    CHECK(s.live_events == 0);
     CHECK(s.live_streams == 0);
     CHECK(s.live_graphs == 0);
     CHECK(s.live_execs == 0);
