@@ -63,7 +63,8 @@ public:
             done += len;
         }
     }
-    // Waits for the copies and gives the blocks back (before the stream goes).
+    // Waits for the copies and gives the blocks back (before the stream goes); later uploads wait for the
+    // stream.
     void release() {
         for (Slot& s : slots_) {
             if (s.busy) cudaEventSynchronize(s.done);
@@ -71,7 +72,7 @@ public:
             if (s.host) cudaFreeHost(s.host);
             s = Slot{};
         }
-        tried_ = false;
+        tried_ = true;
     }
 
 private:
@@ -91,7 +92,6 @@ private:
                     cudaGetLastError();
                     if (p) cudaFreeHost(p);
                     release();
-                    tried_ = true;
                     return false;
                 }
                 s.host = static_cast<char*>(p);

@@ -123,10 +123,9 @@ __device__ __forceinline__ void row_sums_float(const char* arow, const TensorDes
 template <uint32_t T, int NC>
 __device__ __forceinline__ void row_sums_quant(const char* arow, const ActUnit* acol, int64_t units, int64_t N,
                                                int sub, int group, float (&acc)[NC]) {
-    constexpr int kUnits = TypeInfo<T>::kBlock / 32;  // per block
     for (int64_t u = sub; u < units; u += group) {
         WeightUnit w;
-        unit_codes<T>(arow + (u / kUnits) * TypeInfo<T>::kBytes, int(u % kUnits), w);
+        row_unit<T>(arow, u, w);
 #pragma unroll
         for (int n = 0; n < NC; n++)
             if (n < N) acc[n] += unit_dot<T>(w, load_act(acol + n * units + u));
@@ -238,15 +237,13 @@ __device__ __forceinline__ void tile_sums_quant(const char* amat, int64_t lda, i
                                                 float (&acc)[kTM][kTN]) {
     __shared__ WeightUnit ws[kSU][kBM];
     __shared__ ActUnit xs[kSU][kBN];
-    constexpr int kUnits = TypeInfo<T>::kBlock / 32;  // per block
     const int tid = threadIdx.x;
     const int lr = tid % kBM, ls = tid / kBM;
     const int tm = tid % (kBM / kTM), tn = tid / (kBM / kTM);
     for (int64_t u0 = 0; u0 < units; u0 += kSU) {
         const int64_t u = u0 + ls;
         WeightUnit w = {};  // zeros past M or K
-        if (m0 + lr < M && u < units)
-            unit_codes<T>(amat + (m0 + lr) * lda + (u / kUnits) * TypeInfo<T>::kBytes, int(u % kUnits), w);
+        if (m0 + lr < M && u < units) row_unit<T>(amat + (m0 + lr) * lda, u, w);
         ws[ls][lr] = w;
         ActUnit x = {};  // zeros past N or K
         if (n0 + lr < N && u < units) x = load_act(acol + (n0 + lr) * units + u);
@@ -470,11 +467,14 @@ void launch_mma(const OpContext& c, const TensorDesc& a, const TensorDesc& b, co
 // for the float types.
 template <uint32_t T>
 const ActUnit* quantized_columns(const OpContext& c, const TensorDesc& b) {
-    if constexpr (TypeInfo<T>::kBlock == 1) return nullptr;
-    const int64_t units = b.ne[0] / 32, total = units * b.ne[1] * b.ne[2] * b.ne[3];
-    auto* act = static_cast<ActUnit*>(c.scratch->get(size_t(total) * sizeof(ActUnit), c.stream));
-    launch_kernel(quantize_act, blocks_for(total, kVecThreads), kVecThreads, 0, c.stream, b, act, units, total);
-    return act;
+    if constexpr (TypeInfo<T>::kBlock == 1) {
+        return nullptr;
+    } else {
+        const int64_t units = b.ne[0] / 32, total = units * b.ne[1] * b.ne[2] * b.ne[3];
+        auto* act = static_cast<ActUnit*>(c.scratch->get(size_t(total) * sizeof(ActUnit), c.stream));
+        launch_kernel(quantize_act, blocks_for(total, kVecThreads), kVecThreads, 0, c.stream, b, act, units, total);
+        return act;
+    }
 }
 
 template <uint32_t T, int NC>

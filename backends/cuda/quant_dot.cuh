@@ -13,7 +13,7 @@
 //   sum_i w_i * a_i = d_a * sum_h (scale_h * (dot_h + kOffset * sum_h) + min_h * sum_h)
 // where dot_h is the integer dot of the half's weight and activation codes and sum_h the activation codes'
 // sum. A constant code offset (Q4_0's -8, Q6_K's -32, ...) stays in the integers; min terms (Q4_1's m, the
-// K-quants' -dmin * min) exist only where kHasMin says. Layouts as dequant.cuh reads them.
+// K-quants' -dmin * min) exist only where kUnitHasMin says. Layouts as dequant.cuh reads them.
 #pragma once
 #include <cstdint>
 
@@ -34,19 +34,11 @@ struct WeightUnit {
     float scale[2], min[2];
 };
 
-template <uint32_t T> struct UnitInfo {
-    static constexpr int kOffset = 0;
-    static constexpr bool kHasMin = false;
-};
-template <> struct UnitInfo<kTypeQ4_0> { static constexpr int kOffset = -8; static constexpr bool kHasMin = false; };
-template <> struct UnitInfo<kTypeQ5_0> { static constexpr int kOffset = -16; static constexpr bool kHasMin = false; };
-template <> struct UnitInfo<kTypeQ3_K> { static constexpr int kOffset = -4; static constexpr bool kHasMin = false; };
-template <> struct UnitInfo<kTypeQ6_K> { static constexpr int kOffset = -32; static constexpr bool kHasMin = false; };
-template <> struct UnitInfo<kTypeQ4_1> { static constexpr int kOffset = 0; static constexpr bool kHasMin = true; };
-template <> struct UnitInfo<kTypeQ5_1> { static constexpr int kOffset = 0; static constexpr bool kHasMin = true; };
-template <> struct UnitInfo<kTypeQ2_K> { static constexpr int kOffset = 0; static constexpr bool kHasMin = true; };
-template <> struct UnitInfo<kTypeQ4_K> { static constexpr int kOffset = 0; static constexpr bool kHasMin = true; };
-template <> struct UnitInfo<kTypeQ5_K> { static constexpr int kOffset = 0; static constexpr bool kHasMin = true; };
+// The constant code offset of a unit's codes, and whether it has min terms.
+template <uint32_t T>
+constexpr int kUnitOffset = T == kTypeQ4_0 ? -8 : T == kTypeQ5_0 ? -16 : T == kTypeQ3_K ? -4 : T == kTypeQ6_K ? -32 : 0;
+template <uint32_t T>
+constexpr bool kUnitHasMin = T == kTypeQ4_1 || T == kTypeQ5_1 || T == kTypeQ2_K || T == kTypeQ4_K || T == kTypeQ5_K;
 
 namespace qd {
 
@@ -188,6 +180,13 @@ template <> __device__ __forceinline__ void unit_codes<kTypeQ6_K>(const char* b,
     }
 }
 
+// Unit u (0 .. K / 32 - 1) of a row whose blocks start at row.
+template <uint32_t T>
+__device__ __forceinline__ void row_unit(const char* row, int64_t u, WeightUnit& w) {
+    constexpr int kUnits = TypeInfo<T>::kBlock / 32;  // per block
+    unit_codes<T>(row + (u / kUnits) * TypeInfo<T>::kBytes, int(u % kUnits), w);
+}
+
 // An ActUnit in three 16-byte loads (a plain copy of the struct loads its fields one by one).
 __device__ __forceinline__ ActUnit load_act(const ActUnit* p) {
     const uint4* v = reinterpret_cast<const uint4*>(p);
@@ -205,9 +204,9 @@ __device__ __forceinline__ float unit_dot(const WeightUnit& w, const ActUnit& a)
     int s[2] = {0, 0};
 #pragma unroll
     for (int i = 0; i < 8; i++) s[i / 4] = __dp4a(w.q[i], a.q[i], s[i / 4]);
-    constexpr int off = UnitInfo<T>::kOffset;
+    constexpr int off = kUnitOffset<T>;
     float r = w.scale[0] * float(s[0] + off * a.sum[0]) + w.scale[1] * float(s[1] + off * a.sum[1]);
-    if constexpr (UnitInfo<T>::kHasMin) r += w.min[0] * float(a.sum[0]) + w.min[1] * float(a.sum[1]);
+    if constexpr (kUnitHasMin<T>) r += w.min[0] * float(a.sum[0]) + w.min[1] * float(a.sum[1]);
     return a.d * r;
 }
 
